@@ -1,0 +1,33 @@
+/**
+ * The composition root every Lambda entry point shares: builds each service once per container (Powertools'
+ * "singletons outside the handler" pattern), from the environment that CDK or the local runtime set.
+ */
+import { MarkerCodec } from './http/paging.ts';
+import { type Secrets, secretsFromEnv } from './runtime/secrets.ts';
+import { UserService } from './services/users.ts';
+import { type TableRef, tableFromEnv } from './store/client.ts';
+import { UserRepository } from './store/users.ts';
+
+let table: TableRef | undefined;
+let secrets: Secrets | undefined;
+let users: UserService | undefined;
+let markers: Promise<MarkerCodec> | undefined;
+
+const getTable = () => (table ??= tableFromEnv());
+const getSecrets = () => (secrets ??= secretsFromEnv());
+
+/** Token lifetime: `FLOE_TOKEN_TTL_HOURS`, unset or -1 for tokens that never expire (PaddleFlow's default). */
+function tokenTtlSeconds(): number | undefined {
+  const hours = Number(process.env.FLOE_TOKEN_TTL_HOURS ?? -1);
+  return Number.isFinite(hours) && hours > 0 ? hours * 3600 : undefined;
+}
+
+export const userService = () =>
+  (users ??= new UserService(new UserRepository(getTable()), getSecrets(), tokenTtlSeconds()));
+
+export const markerCodec = () =>
+  (markers ??= getSecrets()
+    .signingKey()
+    .then((key) => new MarkerCodec(key)));
+
+export const authenticate = (token: string) => userService().authenticate(token);
