@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Handlers log unexpected errors through Powertools; tests provoke some on purpose.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
     maxWorkers: 2,
   },
 });
