@@ -1,4 +1,5 @@
 import { isPfError, PfError } from '../errors.ts';
+import { InvalidCursorError } from '../store/paging.ts';
 import type { FloeMiddleware } from './context.ts';
 
 /** How middy's own HTTP errors (from its body parser) read in PaddleFlow's vocabulary. */
@@ -8,6 +9,11 @@ function fromMiddyError(error: { statusCode?: number; message: string; cause?: u
     return new PfError('MalformedJSON', `request body is not valid JSON${detail ? `: ${detail}` : ''}`);
   }
   return null;
+}
+
+/** Errors from below the HTTP layer that are the caller's fault. */
+function fromStoreError(error: unknown): PfError | null {
+  return error instanceof InvalidCursorError ? new PfError('InvalidMarker') : null;
 }
 
 /**

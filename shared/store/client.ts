@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_TABLE_NAME } from './table.ts';
 
 export interface TableRef {
-  client: DynamoDBClient;
+  client: DynamoDBDocumentClient;
   table: string;
 }
 
@@ -22,5 +23,8 @@ export function tableFromEnv(env: NodeJS.ProcessEnv = process.env): TableRef {
         }
       : {},
   );
-  return { client, table: env.FLOE_TABLE_NAME || DEFAULT_TABLE_NAME };
+  return {
+    client: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    table: env.FLOE_TABLE_NAME || DEFAULT_TABLE_NAME,
+  };
 }

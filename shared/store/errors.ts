@@ -7,7 +7,7 @@ export class ConditionFailedError extends Error {
   }
 }
 
-/** ElectroDB wraps DynamoDB's ConditionalCheckFailedException; find it anywhere in the cause chain. */
+/** DynamoDB's ConditionalCheckFailedException, wherever it sits in the cause chain. */
 export function isConditionFailure(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if ((e as { name?: string }).name === 'ConditionalCheckFailedException') return true;

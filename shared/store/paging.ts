@@ -1,8 +1,11 @@
 /**
- * One page of a key-ordered query. It asks for one row more than the page holds, so `cursor` is set only when
- * a further row really exists: PaddleFlow's `isTruncated` looks at the whole table and can promise a page
- * that comes back empty; this never does.
+ * Key-ordered pages over a Query. A page asks for one row more than it holds, so `cursor` is set only when a
+ * further row really exists: PaddleFlow's `isTruncated` looks at the whole table and can promise a page that
+ * comes back empty; this never does. A cursor is the key of the last row returned (table key plus the index
+ * key), and is checked against the partition being read before DynamoDB sees it.
  */
+import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { TableRef } from './client.ts';
 
 export interface Page<T> {
   items: T[];
@@ -15,13 +18,73 @@ export interface PageRequest {
   cursor?: string | null;
 }
 
-export async function fetchPage<T>(
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor does not belong to this list');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+type Key = Record<string, string>;
+
+function encodeCursor(key: Key): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, keyAttributes: readonly string[], partition: Key): Key {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+  } catch {
+    throw new InvalidCursorError();
+  }
+  const fields = typeof key === 'object' && key !== null ? Object.entries(key) : [];
+  const valid =
+    fields.length === keyAttributes.length &&
+    fields.every(([name, value]) => keyAttributes.includes(name) && typeof value === 'string') &&
+    Object.entries(partition).every(([name, value]) => (key as Key)[name] === value);
+  if (!valid) throw new InvalidCursorError();
+  return key as Key;
+}
+
+export interface PartitionQuery {
+  /** The index to read, or undefined for the table. */
+  index?: { name: string; partitionKey: string; sortKey: string };
+  partitionValue: string;
+}
+
+/** One page of a whole partition, in sort-key order. */
+export async function queryPage<T>(
+  { client, table }: TableRef,
+  query: PartitionQuery,
   request: PageRequest,
-  query: (options: { limit: number; cursor: string | null }) => Promise<{ data: T[] }>,
-  cursorAfter: (item: T) => string,
+  toItem: (row: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
-  const { data } = await query({ limit: request.limit + 1, cursor: request.cursor ?? null });
-  if (data.length <= request.limit) return { items: data, cursor: null };
-  const items = data.slice(0, request.limit);
-  return { items, cursor: cursorAfter(items[items.length - 1]!) };
+  const partitionKey = query.index?.partitionKey ?? 'pk';
+  const keyAttributes = ['pk', 'sk', ...(query.index ? [query.index.partitionKey, query.index.sortKey] : [])];
+  const input: QueryCommandInput = {
+    TableName: table,
+    IndexName: query.index?.name,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': partitionKey },
+    ExpressionAttributeValues: { ':pk': query.partitionValue },
+    Limit: request.limit + 1,
+    ExclusiveStartKey: request.cursor
+      ? decodeCursor(request.cursor, keyAttributes, { [partitionKey]: query.partitionValue })
+      : undefined,
+  };
+  const rows: Record<string, unknown>[] = [];
+  // A page of an index can come back short of Limit (1 MB per call), so read on until it is full or done.
+  do {
+    const result = await client.send(new QueryCommand(input));
+    rows.push(...(result.Items ?? []));
+    input.ExclusiveStartKey = result.LastEvaluatedKey;
+    input.Limit = request.limit + 1 - rows.length;
+  } while (input.ExclusiveStartKey && rows.length <= request.limit);
+
+  if (rows.length <= request.limit) return { items: rows.map(toItem), cursor: null };
+  const kept = rows.slice(0, request.limit);
+  const last = kept[kept.length - 1]!;
+  const cursor = encodeCursor(Object.fromEntries(keyAttributes.map((name) => [name, String(last[name])])));
+  return { items: kept.map(toItem), cursor };
 }

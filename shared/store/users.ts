@@ -1,13 +1,14 @@
-import { createConversions, Entity } from 'electrodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client.ts';
 import { conditional } from './errors.ts';
-import { fetchPage, type Page, type PageRequest } from './paging.ts';
+import { type Page, type PageRequest, queryPage } from './paging.ts';
+import { globalIndexes } from './table.ts';
 
 /**
  * Users. Identity is case-insensitive (`Alice` and `alice` are one user, so nobody can register `ROOT` and
  * pass PaddleFlow's case-insensitive root checks); the name keeps the casing it was created with.
- * Keys: `pk = $floe#user_<lower name>`; all users share one gsi1 partition ordered by creation time, which
- * is PaddleFlow's listing order.
+ * Keys: `pk = USER#<lower name>`, `sk = USER`; every user is also in gsi1 partition `USERS`, ordered by
+ * creation time, which is PaddleFlow's listing order.
  */
 
 export interface UserRecord {
@@ -19,74 +20,65 @@ export interface UserRecord {
   version: number;
 }
 
-const userKey = (name: string) => name.toLowerCase();
+const USERS_PARTITION = 'USERS';
+const listIndex = globalIndexes[0]!;
 
-function userEntity({ client, table }: TableRef) {
-  return new Entity(
-    {
-      model: { entity: 'user', version: '1', service: 'floe' },
-      attributes: {
-        key: { type: 'string', required: true, readOnly: true },
-        name: { type: 'string', required: true, readOnly: true },
-        passwordHash: { type: 'string', required: true },
-        createdAt: { type: 'string', required: true, readOnly: true },
-        version: { type: 'number', required: true },
-      },
-      indexes: {
-        byKey: {
-          pk: { field: 'pk', composite: ['key'] },
-          sk: { field: 'sk', composite: [] },
-        },
-        all: {
-          index: 'gsi1',
-          pk: { field: 'gsi1pk', composite: [] },
-          sk: { field: 'gsi1sk', composite: ['createdAt', 'key'] },
-        },
-      },
-    },
-    { client, table },
-  );
-}
+const keyOf = (name: string) => ({ pk: `USER#${name.toLowerCase()}`, sk: 'USER' });
 
-const toRecord = (item: UserRecord): UserRecord => ({
-  name: item.name,
-  passwordHash: item.passwordHash,
-  createdAt: item.createdAt,
-  version: item.version,
+const toRecord = (row: Record<string, unknown>): UserRecord => ({
+  name: row.name as string,
+  passwordHash: row.passwordHash as string,
+  createdAt: row.createdAt as string,
+  version: row.version as number,
 });
 
 export class UserRepository {
-  private readonly entity;
-  private readonly conversions;
-
-  constructor(table: TableRef) {
-    this.entity = userEntity(table);
-    this.conversions = createConversions(this.entity);
-  }
+  constructor(private readonly ref: TableRef) {}
 
   /** A strongly consistent read: auth decides on it right after a password change. */
   async get(name: string): Promise<UserRecord | undefined> {
-    const { data } = await this.entity.get({ key: userKey(name) }).go({ consistent: true });
-    return data ? toRecord(data) : undefined;
+    const { Item } = await this.ref.client.send(
+      new GetCommand({ TableName: this.ref.table, Key: keyOf(name), ConsistentRead: true }),
+    );
+    return Item ? toRecord(Item) : undefined;
   }
 
   /** Fails with ConditionFailedError when a user of that name (in any casing) exists. */
   async create(user: Omit<UserRecord, 'version'>): Promise<UserRecord> {
     const record = { ...user, version: 1 };
     await conditional(`user ${user.name} does not exist`, () =>
-      this.entity.create({ key: userKey(user.name), ...record }).go({ response: 'none' }),
+      this.ref.client.send(
+        new PutCommand({
+          TableName: this.ref.table,
+          Item: {
+            ...keyOf(user.name),
+            [listIndex.partitionKey]: USERS_PARTITION,
+            [listIndex.sortKey]: `${user.createdAt}#${user.name.toLowerCase()}`,
+            ...record,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
     );
     return record;
   }
 
-  /** Replaces the password hash if the user is still at `expectedVersion`. */
+  /** Replaces the password hash if the user is still at the version the caller read. */
   async setPasswordHash(user: UserRecord, passwordHash: string): Promise<UserRecord> {
     await conditional(`user ${user.name} at version ${user.version}`, () =>
-      this.entity
-        .patch({ key: userKey(user.name) })
-        .set({ passwordHash, version: user.version + 1 })
-        .where(({ version }, { eq }) => eq(version, user.version))
-        .go({ response: 'none' }),
+      this.ref.client.send(
+        new UpdateCommand({
+          TableName: this.ref.table,
+          Key: keyOf(user.name),
+          UpdateExpression: 'SET passwordHash = :hash, version = :next',
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: {
+            ':hash': passwordHash,
+            ':next': user.version + 1,
+            ':expected': user.version,
+          },
+        }),
+      ),
     );
     return { ...user, passwordHash, version: user.version + 1 };
   }
@@ -94,23 +86,18 @@ export class UserRepository {
   /** Deletes the user if it is still at the version the caller read. */
   async delete(user: UserRecord): Promise<void> {
     await conditional(`user ${user.name} at version ${user.version}`, () =>
-      this.entity
-        .delete({ key: userKey(user.name) })
-        .where(({ version }, { eq }) => eq(version, user.version))
-        .go({ response: 'none' }),
+      this.ref.client.send(
+        new DeleteCommand({
+          TableName: this.ref.table,
+          Key: keyOf(user.name),
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':expected': user.version },
+        }),
+      ),
     );
   }
 
-  async list(request: PageRequest): Promise<Page<UserRecord>> {
-    const page = await fetchPage(
-      request,
-      ({ limit, cursor }) => this.entity.query.all({}).go({ limit, cursor, pages: 'all' }),
-      (item) =>
-        this.conversions.byAccessPattern.all.fromComposite.toCursor({
-          key: userKey(item.name),
-          createdAt: item.createdAt,
-        }),
-    );
-    return { items: page.items.map(toRecord), cursor: page.cursor };
+  list(request: PageRequest): Promise<Page<UserRecord>> {
+    return queryPage(this.ref, { index: listIndex, partitionValue: USERS_PARTITION }, request, toRecord);
   }
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PfError } from '../../shared/errors.ts';
 import { MarkerCodec, pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
-import { fetchPage } from '../../shared/store/paging.ts';
 
 const codec = new MarkerCodec(new TextEncoder().encode('a key of thirty-two bytes or so.'));
 
@@ -54,23 +53,8 @@ describe('markers', () => {
   });
 });
 
-describe('pages', () => {
-  const rows = Array.from({ length: 5 }, (_, i) => i + 1);
-  const query = async ({ limit, cursor }: { limit: number; cursor: string | null }) => {
-    const start = cursor === null ? 0 : rows.indexOf(Number(cursor)) + 1;
-    return { data: rows.slice(start, start + limit) };
-  };
-
-  it('set a cursor only when another row exists', async () => {
-    const first = await fetchPage({ limit: 2 }, query, String);
-    expect(first).toEqual({ items: [1, 2], cursor: '2' });
-    const last = await fetchPage({ limit: 3, cursor: first.cursor }, query, String);
-    expect(last).toEqual({ items: [3, 4, 5], cursor: null });
-    const exact = await fetchPage({ limit: 5 }, query, String);
-    expect(exact.cursor).toBeNull();
-  });
-
-  it('put nextMarker in the envelope only when truncated', () => {
+describe('page envelopes', () => {
+  it('carry nextMarker only when truncated', () => {
     const options = {
       maxKeys: 2,
       listKey: 'userList',

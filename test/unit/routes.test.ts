@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { impersonationGuard } from '../../shared/http/auth.ts';
-import type { FloeRequest } from '../../shared/http/context.ts';
+import type { FloeContext, FloeRequest } from '../../shared/http/context.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { ok } from '../../shared/http/response.ts';
 import { findRoute, gatewayPath, matchPath, resourceNames, resources } from '../../shared/routes.ts';
@@ -55,7 +55,7 @@ function event(
   };
 }
 
-const context = { getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+const context = { getRemainingTimeInMillis: () => 1000 } as unknown as FloeContext;
 
 describe('a resource handler', () => {
   const login = resourceHandler('login', { 'POST /login': async ({ body }) => ok({ echo: body }) });

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: bundle sizes and the local API's latency under 20 concurrent clients. Prints figures; it
+ * asserts nothing about time (targets: bundles ≤ 300 KB, p99 ≤ 50 ms locally).
+ */
+import { call, login, startFloe } from '../support/floe-process.ts';
+import { measureBundles } from './bundles.ts';
+import { measureConcurrent, percentile } from './stats.ts';
+
+const CLIENTS = 20;
+const CALLS_PER_CLIENT = 50;
+const SEEDED_USERS = 100;
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+function report(name: string, { latencies, seconds }: { latencies: number[]; seconds: number }) {
+  console.log(
+    `${name.padEnd(34)} n=${String(latencies.length).padEnd(5)} p50 ${ms(percentile(latencies, 50)).padEnd(9)}` +
+      ` p99 ${ms(percentile(latencies, 99)).padEnd(9)} ${(latencies.length / seconds).toFixed(0)} req/s`,
+  );
+}
+
+console.log('Bundle sizes (esbuild, minified ESM, AWS SDK external; target ≤ 300 KB)');
+for (const bundle of await measureBundles()) {
+  const parts = bundle.largest.map((p) => `${p.path} ${kb(p.bytes)}`).join(', ');
+  console.log(`  ${bundle.name.padEnd(12)} ${kb(bundle.bytes).padStart(9)}   largest: ${parts}`);
+}
+
+const floe = await startFloe();
+try {
+  const root = await login(floe.api, 'root', 'paddleflow');
+  for (let i = 0; i < SEEDED_USERS; i++) {
+    const reply = await call(floe.api, 'POST', '/user', {
+      token: root,
+      body: { username: `bench${i}`, password: 'bench123' },
+    });
+    if (reply.status !== 200) throw new Error(reply.text);
+  }
+
+  const expectOk = (status: number, what: string) => {
+    if (status !== 200) throw new Error(`${what} answered ${status}`);
+  };
+
+  console.log(`\nLocal API latency, ${CLIENTS} concurrent clients (target p99 ≤ 50 ms)`);
+  const listing = await measureConcurrent(CLIENTS, CALLS_PER_CLIENT, async () => {
+    expectOk((await call(floe.api, 'GET', '/user', { token: root })).status, 'GET /user');
+  });
+  report('GET /user (50 of 101 users)', listing);
+
+  const login20 = await measureConcurrent(CLIENTS, CALLS_PER_CLIENT, async (client) => {
+    const reply = await call(floe.api, 'POST', '/login', {
+      body: { username: `bench${client}`, password: 'bench123' },
+    });
+    expectOk(reply.status, 'POST /login');
+  });
+  report('POST /login (repeat credentials)', login20);
+
+  // Every call below is a first login for its credentials: the full scrypt cost, no verified-credential cache.
+  const firstLogins = await measureConcurrent(CLIENTS, 4, async (client, i) => {
+    const user = `bench${20 + client * 4 + i}`;
+    expectOk(
+      (await call(floe.api, 'POST', '/login', { body: { username: user, password: 'bench123' } })).status,
+      user,
+    );
+  });
+  report('POST /login (first per credential)', firstLogins);
+} finally {
+  await floe.stop();
+}
