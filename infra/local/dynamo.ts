@@ -1,12 +1,11 @@
 /**
- * The embedded DynamoDB: dynalite on loopback, persisted under the data directory, with the table created
- * from the same definition the CDK stack deploys.
+ * The embedded DynamoDB: dynalite on loopback in a worker thread, persisted under the data directory, with the
+ * table created from the same definition the CDK stack deploys.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { createTableInput } from '../../shared/store/table.ts';
 
 export interface LocalDynamo {
@@ -15,10 +14,14 @@ export interface LocalDynamo {
 }
 
 export async function startLocalDynamo(dataDir: string, tableName: string): Promise<LocalDynamo> {
-  const server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0 });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const worker = new Worker(new URL('./dynamo-worker.ts', import.meta.url), {
+    workerData: { path: join(dataDir, 'dynamodb') },
+  });
+  const [{ port }] = (await Promise.race([
+    once(worker, 'message'),
+    once(worker, 'error').then(([e]) => Promise.reject(e)),
+  ])) as [{ port: number }];
+  const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',
@@ -31,11 +34,11 @@ export async function startLocalDynamo(dataDir: string, tableName: string): Prom
   }
   return {
     endpoint,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections?.();
-      }),
+    async close() {
+      const exited = once(worker, 'exit');
+      worker.postMessage('close');
+      await exited;
+    },
   };
 }
 

@@ -42,11 +42,20 @@ try {
   };
 
   console.log(`\nLocal API latency, ${CLIENTS} concurrent clients (target p99 ≤ 50 ms)`);
+  const single = await measureConcurrent(CLIENTS, CALLS_PER_CLIENT, async () => {
+    expectOk((await call(floe.api, 'GET', '/user?user=bench1', { token: root })).status, 'GET /user?user=');
+  });
+  report('GET /user?user=bench1', single);
   const listing = await measureConcurrent(CLIENTS, CALLS_PER_CLIENT, async () => {
     expectOk((await call(floe.api, 'GET', '/user', { token: root })).status, 'GET /user');
   });
   report('GET /user (50 of 101 users)', listing);
 
+  // One login per client first, so the figure below is the steady state of a script that logs in repeatedly.
+  await measureConcurrent(CLIENTS, 1, async (client) => {
+    const reply = await call(floe.api, 'POST', '/login', { body: { username: `bench${client}`, password: 'bench123' } });
+    expectOk(reply.status, 'POST /login');
+  });
   const login20 = await measureConcurrent(CLIENTS, CALLS_PER_CLIENT, async (client) => {
     const reply = await call(floe.api, 'POST', '/login', {
       body: { username: `bench${client}`, password: 'bench123' },
