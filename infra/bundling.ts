@@ -7,4 +7,5 @@
 export const bundleTarget = 'node24';
 export const externalModules = ['@aws-sdk/*'];
 /** ESM bundles still meet CommonJS dependencies that call `require`. */
-export const esmRequireBanner = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+export const esmRequireBanner =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";

@@ -26,6 +26,7 @@ export function errorResponse(log: (message: string, error: unknown) => void): F
       const error = request.error;
       const pfError =
         (isPfError(error) && error) ||
+        fromStoreError(error) ||
         (error && fromMiddyError(error as never)) ||
         new PfError('InternalError');
       if (pfError.code === 'InternalError' && !isPfError(error)) log('unhandled error', error);

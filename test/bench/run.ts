@@ -53,7 +53,9 @@ try {
 
   // One login per client first, so the figure below is the steady state of a script that logs in repeatedly.
   await measureConcurrent(CLIENTS, 1, async (client) => {
-    const reply = await call(floe.api, 'POST', '/login', { body: { username: `bench${client}`, password: 'bench123' } });
+    const reply = await call(floe.api, 'POST', '/login', {
+      body: { username: `bench${client}`, password: 'bench123' },
+    });
     expectOk(reply.status, 'POST /login');
   });
   const login20 = await measureConcurrent(CLIENTS, CALLS_PER_CLIENT, async (client) => {

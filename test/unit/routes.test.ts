@@ -7,6 +7,7 @@ import type { FloeContext, FloeRequest } from '../../shared/http/context.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { ok } from '../../shared/http/response.ts';
 import { findRoute, gatewayPath, matchPath, resourceNames, resources } from '../../shared/routes.ts';
+import { InvalidCursorError } from '../../shared/store/paging.ts';
 
 describe('path matching', () => {
   it('binds one segment per parameter and decodes it', () => {
@@ -77,6 +78,17 @@ describe('a resource handler', () => {
     const body = JSON.parse(result.body as string);
     expect(body).toMatchObject({ code: 'MethodNotAllowed', message: '' });
     expect(body.requestID).toBe(result.headers?.['x-pf-request-id']);
+  });
+
+  it('answers a cursor the store refuses with 400 InvalidMarker', async () => {
+    const refusing = resourceHandler('login', {
+      'POST /login': async () => {
+        throw new InvalidCursorError();
+      },
+    });
+    const result = await refusing(event('POST', loginPath), context);
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body as string).code).toBe('InvalidMarker');
   });
 
   it('hides unexpected errors behind a bare 500 InternalError', async () => {

@@ -1,0 +1,55 @@
+import { Construct } from 'constructs';
+import { fallbackResource, type ResourceName, resourceNames, resources } from '../../shared/routes.ts';
+import { FloeFunction } from './function.ts';
+import type { FloeSecrets } from './secrets.ts';
+import type { FloeTable } from './table.ts';
+
+/** Resources whose handlers may read root's initial password: only login seeds root. */
+export const ROOT_PASSWORD_READERS: readonly ResourceName[] = ['login'];
+
+export interface FloeHandlersProps {
+  readonly table: FloeTable;
+  readonly secrets: FloeSecrets;
+  /** `FLOE_TOKEN_TTL_HOURS`: unset for tokens that never expire, as PaddleFlow. */
+  readonly tokenTtlHours?: number;
+}
+
+const constructId = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
+
+/** One function per resource of the route table, plus the fallback that answers unclaimed paths. */
+export class FloeHandlers extends Construct {
+  readonly resources: Record<ResourceName, FloeFunction>;
+  /** PaddleFlow's 404 for `$default`: needs no table and no secret, and gets none. */
+  readonly fallback: FloeFunction;
+
+  constructor(scope: Construct, id: string, props: FloeHandlersProps) {
+    super(scope, id);
+    const { table, secrets } = props;
+    // The secrets port needs both ARNs to pick its AWS implementation, even where one is never read.
+    const environment: Record<string, string> = {
+      FLOE_TABLE_NAME: table.tableName,
+      FLOE_SIGNING_KEY_SECRET_ARN: secrets.signingKey.secretArn,
+      FLOE_ROOT_PASSWORD_SECRET_ARN: secrets.rootPassword.secretArn,
+    };
+    if (props.tokenTtlHours !== undefined) environment.FLOE_TOKEN_TTL_HOURS = String(props.tokenTtlHours);
+
+    const functions: Partial<Record<ResourceName, FloeFunction>> = {};
+    for (const name of resourceNames) {
+      const fn = new FloeFunction(this, constructId(name), {
+        entry: resources[name].entry,
+        description: `Floe ${name} resource`,
+        environment,
+      });
+      table.grantItemReadWrite(fn.role);
+      secrets.signingKey.grantRead(fn.role);
+      if (ROOT_PASSWORD_READERS.includes(name)) secrets.rootPassword.grantRead(fn.role);
+      functions[name] = fn;
+    }
+    this.resources = functions as Record<ResourceName, FloeFunction>;
+
+    this.fallback = new FloeFunction(this, 'NotFound', {
+      entry: fallbackResource.entry,
+      description: 'Floe: PaddleFlow 404 for paths no route claims',
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { FloeApi } from './constructs/api.ts';
+import { FloeHandlers } from './constructs/handlers.ts';
+import { FloeSecrets } from './constructs/secrets.ts';
+import { FloeTable } from './constructs/table.ts';
+
+export interface FloeStackProps extends StackProps {
+  /** Lifetime of login tokens in hours (`FLOE_TOKEN_TTL_HOURS`); unset for tokens that never expire. */
+  readonly tokenTtlHours?: number;
+}
+
+/** Floe's API in AWS: the table, the secrets, one function per resource and the HTTP API in front. */
+export class FloeStack extends Stack {
+  readonly data: FloeTable;
+  readonly secrets: FloeSecrets;
+  readonly handlers: FloeHandlers;
+  readonly api: FloeApi;
+
+  constructor(scope: Construct, id: string, props: FloeStackProps = {}) {
+    super(scope, id, props);
+    this.data = new FloeTable(this, 'Data');
+    this.secrets = new FloeSecrets(this, 'Secrets');
+    this.handlers = new FloeHandlers(this, 'Handlers', {
+      table: this.data,
+      secrets: this.secrets,
+      ...(props.tokenTtlHours === undefined ? {} : { tokenTtlHours: props.tokenTtlHours }),
+    });
+    this.api = new FloeApi(this, 'Api', { handlers: this.handlers });
+
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the API (PaddleFlow clients: server address)',
+      value: this.api.url,
+    });
+    new CfnOutput(this, 'TableName', { description: 'The DynamoDB table', value: this.data.tableName });
+  }
+}
