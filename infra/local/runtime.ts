@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_TABLE_NAME } from '../../shared/store/table.ts';
 import type { LocalConfig } from './config.ts';
-import { startLocalDynamo } from './dynamo.ts';
+import { lockDataDir } from './data-lock.ts';
+import { type LocalDynamo, startLocalDynamo } from './dynamo.ts';
 import { createGateway, loadHandlers } from './gateway.ts';
 
 export interface LocalRuntime {
@@ -21,7 +22,14 @@ export async function startLocalRuntime(
   onError: (error: unknown) => void = (error) => console.error(error),
 ): Promise<LocalRuntime> {
   mkdirSync(config.dataDir, { recursive: true });
-  const dynamo = await startLocalDynamo(config.dataDir, DEFAULT_TABLE_NAME);
+  const unlock = lockDataDir(config.dataDir);
+  let dynamo: LocalDynamo;
+  try {
+    dynamo = await startLocalDynamo(config.dataDir, DEFAULT_TABLE_NAME);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 
   Object.assign(process.env, {
     FLOE_TABLE_NAME: DEFAULT_TABLE_NAME,
@@ -39,6 +47,7 @@ export async function startLocalRuntime(
     await once(server, 'listening');
   } catch (error) {
     await dynamo.close();
+    unlock();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
@@ -51,6 +60,7 @@ export async function startLocalRuntime(
         server.closeIdleConnections();
       });
       await dynamo.close();
+      unlock();
     },
   };
 }

@@ -35,6 +35,19 @@ describe('the local runtime across restarts', () => {
     }
   });
 
+  it('refuses a second Floe on a data directory in use, and says why', async () => {
+    const dataDir = newDataDir();
+    const first = await startFloe({ dataDir });
+    try {
+      await expect(startFloe({ dataDir })).rejects.toThrow(/exited with 1[\s\S]*in use by another Floe/);
+      expect(await login(first.api, 'root', 'paddleflow')).toBeTruthy();
+    } finally {
+      await first.stop();
+    }
+    const again = await startFloe({ dataDir });
+    expect(await again.stop()).toBe(0);
+  });
+
   it('seeds root with FLOE_ROOT_PASSWORD when it is set', async () => {
     const floe = await startFloe({ env: { FLOE_ROOT_PASSWORD: 'chosen123' } });
     try {
