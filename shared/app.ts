@@ -25,9 +25,15 @@ function tokenTtlSeconds(): number | undefined {
 export const userService = () =>
   (users ??= new UserService(new UserRepository(getTable()), getSecrets(), tokenTtlSeconds()));
 
-export const markerCodec = () =>
-  (markers ??= getSecrets()
+export function markerCodec(): Promise<MarkerCodec> {
+  markers ??= getSecrets()
     .signingKey()
-    .then((key) => new MarkerCodec(key)));
+    .then((key) => new MarkerCodec(key))
+    .catch((error: unknown) => {
+      markers = undefined; // a failed secret read is retried by the next request, not cached
+      throw error;
+    });
+  return markers;
+}
 
 export const authenticate = (token: string) => userService().authenticate(token);
