@@ -5,7 +5,8 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoDbClient } from '../../shared/store/client.ts';
 import { createTableInput } from '../../shared/store/table.ts';
 
 export interface LocalDynamo {
@@ -22,11 +23,7 @@ export async function startLocalDynamo(dataDir: string, tableName: string): Prom
     once(worker, 'error').then(([e]) => Promise.reject(e)),
   ])) as [{ port: number }];
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = dynamoDbClient(endpoint);
   try {
     await ensureTable(client, tableName);
   } finally {

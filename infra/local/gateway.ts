@@ -68,7 +68,7 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | null> {
+async function readRequestBody(request: IncomingMessage): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -82,7 +82,7 @@ async function readBody(request: IncomingMessage): Promise<Buffer | null> {
 export function createGateway(handlers: Handlers, onError: (error: unknown) => void): Server {
   return createServer(async (request, response) => {
     try {
-      const body = await readBody(request);
+      const body = await readRequestBody(request);
       if (body === null) {
         writeGatewayResult(response, {
           statusCode: 413,

@@ -10,7 +10,17 @@ import { requestId } from './request-id.ts';
 import type { HttpResult } from './response.ts';
 import { type RouteHandler, router } from './router.ts';
 
-export const logger = new Logger({ serviceName: 'floe' });
+const logger = new Logger({ serviceName: 'floe' });
+
+/**
+ * What every Floe Lambda answers with, whatever it serves: the request id on every response and errors in
+ * PaddleFlow's shape. The fallback handler is this chain alone.
+ */
+export function baseChain() {
+  return middy<FloeEvent, HttpResult, Error, FloeContext>()
+    .use(requestId())
+    .use(errorResponse((message, error) => logger.error(message, error as Error)));
+}
 
 export interface HandlerOptions {
   /** Resolves a token to its user; omitted only for login. */
@@ -31,9 +41,7 @@ export function resourceHandler<R extends ResourceName>(
   handlers: Record<RouteKey<R>, RouteHandler>,
   options: HandlerOptions = {},
 ) {
-  const chain = middy<FloeEvent, HttpResult, Error, FloeContext>()
-    .use(requestId())
-    .use(errorResponse((message, error) => logger.error(message, error as Error)));
+  const chain = baseChain();
   if (options.authenticate) chain.use(authentication(options.authenticate));
   chain.use(jsonBody());
   if (options.authenticate && options.guardImpersonation !== false) chain.use(impersonationGuard());

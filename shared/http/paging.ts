@@ -13,7 +13,7 @@ export const MAX_MAX_KEYS = 1000;
 export function parseMaxKeys(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_MAX_KEYS;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(value) || value < 1 || value > MAX_MAX_KEYS) {
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_MAX_KEYS) {
     throw new PfError(
       'InvalidURI',
       `maxKeys[${raw}] is invalid: it must be an integer from 1 to ${MAX_MAX_KEYS}`,

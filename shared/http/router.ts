@@ -11,7 +11,6 @@ export interface ApiRequest {
   body: unknown;
   /** The authenticated caller (login's route is the one without). */
   actor: Actor;
-  requestId: string;
 }
 
 export type RouteHandler = (request: ApiRequest) => Promise<HttpResult>;
@@ -37,7 +36,6 @@ export function router<R extends ResourceName>(resource: R, handlers: Record<Rou
       query: event.queryStringParameters ?? {},
       body: event.body,
       actor: context.actor as Actor,
-      requestId: context.requestId,
     });
   };
 }

@@ -4,7 +4,7 @@
  */
 import { PfError } from '../errors.ts';
 import type { Secrets } from '../runtime/secrets.ts';
-import { ConditionFailedError } from '../store/errors.ts';
+import { ConditionFailedError } from '../store/conditions.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import type { UserRecord, UserRepository } from '../store/users.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';

@@ -8,23 +8,26 @@ export interface TableRef {
 }
 
 /**
- * The table a process talks to. In AWS the endpoint and credentials come from the Lambda environment; locally
- * `FLOE_DYNAMODB_ENDPOINT` points at dynalite, which accepts any credentials.
+ * A DynamoDB client: AWS's own endpoint and credentials from the Lambda environment, or, given an endpoint,
+ * the local dynalite, which accepts any credentials.
  */
+export function dynamoDbClient(endpoint?: string): DynamoDBClient {
+  if (!endpoint) return new DynamoDBClient({});
+  return new DynamoDBClient({
+    endpoint,
+    region: process.env.AWS_REGION || 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+  });
+}
+
+export const documentClient = (client: DynamoDBClient) =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+
+/** The table a process talks to; `FLOE_DYNAMODB_ENDPOINT` is set only by the local runtime. */
 export function tableFromEnv(env: NodeJS.ProcessEnv = process.env): TableRef {
-  const endpoint = env.FLOE_DYNAMODB_ENDPOINT;
-  const client = new DynamoDBClient(
-    endpoint
-      ? {
-          endpoint,
-          region: env.AWS_REGION || 'local',
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          maxAttempts: 3,
-        }
-      : {},
-  );
   return {
-    client: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+    client: documentClient(dynamoDbClient(env.FLOE_DYNAMODB_ENDPOINT)),
     table: env.FLOE_TABLE_NAME || DEFAULT_TABLE_NAME,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client.ts';
+import { partitionKey as tablePartitionKey, sortKey as tableSortKey } from './table.ts';
 
 export interface Page<T> {
   items: T[];
@@ -60,8 +61,12 @@ export async function queryPage<T>(
   request: PageRequest,
   toItem: (row: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
-  const partitionKey = query.index?.partitionKey ?? 'pk';
-  const keyAttributes = ['pk', 'sk', ...(query.index ? [query.index.partitionKey, query.index.sortKey] : [])];
+  const partitionKey = query.index?.partitionKey ?? tablePartitionKey;
+  const keyAttributes = [
+    tablePartitionKey,
+    tableSortKey,
+    ...(query.index ? [query.index.partitionKey, query.index.sortKey] : []),
+  ];
   const input: QueryCommandInput = {
     TableName: table,
     IndexName: query.index?.name,

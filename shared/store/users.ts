@@ -1,8 +1,8 @@
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client.ts';
-import { conditional } from './errors.ts';
+import { conditional, deleteAtVersion, updateAtVersion } from './conditions.ts';
 import { type Page, type PageRequest, queryPage } from './paging.ts';
-import { globalIndexes } from './table.ts';
+import { globalIndexes, partitionKey, sortKey } from './table.ts';
 
 /**
  * Users. Identity is case-insensitive (`Alice` and `alice` are one user, so nobody can register `ROOT` and
@@ -23,7 +23,7 @@ export interface UserRecord {
 const USERS_PARTITION = 'USERS';
 const listIndex = globalIndexes[0]!;
 
-const keyOf = (name: string) => ({ pk: `USER#${name.toLowerCase()}`, sk: 'USER' });
+const keyOf = (name: string) => ({ [partitionKey]: `USER#${name.toLowerCase()}`, [sortKey]: 'USER' });
 
 const toRecord = (row: Record<string, unknown>): UserRecord => ({
   name: row.name as string,
@@ -56,7 +56,7 @@ export class UserRepository {
             [listIndex.sortKey]: `${user.createdAt}#${user.name.toLowerCase()}`,
             ...record,
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: `attribute_not_exists(${partitionKey})`,
         }),
       ),
     );
@@ -65,35 +65,21 @@ export class UserRepository {
 
   /** Replaces the password hash if the user is still at the version the caller read. */
   async setPasswordHash(user: UserRecord, passwordHash: string): Promise<UserRecord> {
-    await conditional(`user ${user.name} at version ${user.version}`, () =>
-      this.ref.client.send(
-        new UpdateCommand({
-          TableName: this.ref.table,
-          Key: keyOf(user.name),
-          UpdateExpression: 'SET passwordHash = :hash, version = :next',
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: {
-            ':hash': passwordHash,
-            ':next': user.version + 1,
-            ':expected': user.version,
-          },
-        }),
-      ),
+    const version = await updateAtVersion(
+      this.ref,
+      { key: keyOf(user.name), version: user.version },
+      { passwordHash },
+      `user ${user.name} at version ${user.version}`,
     );
-    return { ...user, passwordHash, version: user.version + 1 };
+    return { ...user, passwordHash, version };
   }
 
   /** Deletes the user if it is still at the version the caller read. */
-  async delete(user: UserRecord): Promise<void> {
-    await conditional(`user ${user.name} at version ${user.version}`, () =>
-      this.ref.client.send(
-        new DeleteCommand({
-          TableName: this.ref.table,
-          Key: keyOf(user.name),
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: { ':expected': user.version },
-        }),
-      ),
+  delete(user: UserRecord): Promise<void> {
+    return deleteAtVersion(
+      this.ref,
+      { key: keyOf(user.name), version: user.version },
+      `user ${user.name} at version ${user.version}`,
     );
   }
 

@@ -1,9 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '../../infra/local/dynamo.ts';
-import type { TableRef } from '../../shared/store/client.ts';
-import { ConditionFailedError } from '../../shared/store/errors.ts';
+import { documentClient, dynamoDbClient, type TableRef } from '../../shared/store/client.ts';
+import { ConditionFailedError } from '../../shared/store/conditions.ts';
 import { InvalidCursorError, queryPage } from '../../shared/store/paging.ts';
 import { globalIndexes } from '../../shared/store/table.ts';
 import { UserRepository } from '../../shared/store/users.ts';
@@ -14,12 +13,7 @@ let ref: TableRef;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo(newDataDir(), 'floe');
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  ref = { client: DynamoDBDocumentClient.from(client), table: 'floe' };
+  ref = { client: documentClient(dynamoDbClient(dynamo.endpoint)), table: 'floe' };
   const index = globalIndexes[1]!;
   for (const [partition, count] of [
     ['A', 7],
