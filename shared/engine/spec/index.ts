@@ -4,6 +4,8 @@
  * A document PaddleFlow rejects throws `SpecError`, whose message names the component and the rule; services
  * answer it with 400 InvalidPipeline.
  */
+export { toRunJsonKeys } from './aliases.ts';
 export { SpecError } from './errors.ts';
-export { parsePipelineYaml } from './parse.ts';
-export type { PipelineSpec } from './model.ts';
+export type * from './model.ts';
+export { type ParseOptions, parsePipelineYaml, parseRunJson, type RunJsonPipeline } from './parse.ts';
+export { pipelineJsonSchema } from './schema.ts';

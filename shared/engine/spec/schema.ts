@@ -1,0 +1,181 @@
+/**
+ * The shape of PaddleFlow's pipeline YAML (reference/paddleflow.md §3.1–3.3), written once. The parser reads each
+ * component with these definitions one level at a time (so an error names its component); the JSON Schema that
+ * editors use is generated from the very same definitions, with the component recursion spelled out.
+ * Keys are snake_case here; camelCase aliases are folded in before parsing (aliases.ts).
+ */
+import * as z from 'zod/mini';
+
+const PARAM_TYPES = ['string', 'float', 'int', 'list', 'path'] as const;
+
+const text = (description: string) => z.string().register(z.globalRegistry, { description });
+
+const Scalar = z.union([z.string(), z.number()]);
+/** A list value: numbers, strings and lists of them (PaddleFlow's loop arguments go one level deep). */
+export const ListValue = z.array(z.union([z.string(), z.number(), z.array(Scalar)]), {
+  error: 'a list of numbers, strings or lists',
+});
+
+export const FsMountSchema = z.strictObject({
+  name: text('The file system name (an fs of the run user).'),
+  mount_path: z.optional(text('Where the fs appears inside the step.')),
+  sub_path: z.optional(text('A directory inside the fs to mount instead of its root; no leading "/".')),
+  read_only: z.optional(z.boolean()),
+});
+
+export const CacheSchema = z.strictObject({
+  enable: z.optional(z.boolean()),
+  max_expired_time: z.optional(
+    z.union([z.string(), z.int()], { error: 'an integer number of seconds (-1 for never)' }),
+  ),
+  fs_scope: z.optional(
+    z.array(
+      z.strictObject({
+        name: text('An fs mounted by the step (main_fs or one of its extra_fs).'),
+        path: z.optional(
+          text('Comma-separated paths in that fs whose changes invalidate the cache; default "/".'),
+        ),
+      }),
+    ),
+  ),
+});
+
+export const DictParamSchema = z.strictObject({
+  type: z.enum(PARAM_TYPES),
+  default: z.optional(z.union([z.string(), z.number(), ListValue])),
+});
+
+export const ParamSchema = z.union([z.number(), z.string(), ListValue, DictParamSchema], {
+  error: 'a number, a string, a list, or a typed param {type, default}',
+});
+
+const EnvValue = z.union([z.string(), z.number()], { error: 'a string or a number' });
+
+const LoopArgumentSchema = z.union([z.string(), ListValue], {
+  error: 'a list, a JSON list string, or a {{parameter}} / {{input_artifact}} template',
+});
+
+/** PaddleFlow's distributed step (a framework and its member roles); kept as given for the executor. */
+const DistributedJobsSchema = z.looseObject({
+  framework: z.optional(z.string()),
+  members: z.optional(z.array(z.record(z.string(), z.unknown()))),
+});
+
+/** Fields every component has. */
+const commonFields = {
+  /** Accepted and ignored, as in PaddleFlow: the map key is the name. */
+  name: z.optional(z.string()),
+  type: z.optional(text('"step" or "dag" (case-insensitive); a component with entry_points is a dag.')),
+  deps: z.optional(text('Comma-separated names of sibling components this one waits for.')),
+  parameters: z.optional(z.record(z.string(), ParamSchema)),
+  condition: z.optional(text('An expression over {{parameters}}, {{input artifacts}} and system variables.')),
+  loop_argument: z.optional(LoopArgumentSchema),
+};
+
+export function stepSchema() {
+  return z.strictObject({
+    ...commonFields,
+    command: z.optional(z.string()),
+    docker_env: z.optional(text('The image; inherits the pipeline docker_env.')),
+    env: z.optional(z.record(z.string(), EnvValue)),
+    artifacts: z.optional(
+      z.strictObject({
+        input: z.optional(z.record(z.string(), z.string())),
+        output: z.optional(
+          z.union([z.array(z.string()), z.record(z.string(), z.string())], {
+            error: 'a list of artifact names',
+          }),
+        ),
+      }),
+    ),
+    cache: z.optional(CacheSchema),
+    reference: z.optional(z.strictObject({ component: text('A name in the pipeline components.') })),
+    extra_fs: z.optional(z.array(FsMountSchema)),
+    flavour: z.optional(text('Shorthand for env PF_JOB_FLAVOUR.')),
+    queue: z.optional(text('Shorthand for env PF_JOB_QUEUE_NAME.')),
+    job_type: z.optional(text('Shorthand for env PF_JOB_TYPE.')),
+    distributed_jobs: z.optional(DistributedJobsSchema),
+  });
+}
+
+/** `children` is the schema of the components in `entry_points`: shallow for parsing, recursive for editors. */
+export function dagSchema<C extends z.core.SomeType>(children: C) {
+  return z.strictObject({
+    ...commonFields,
+    artifacts: z.optional(
+      z.strictObject({
+        input: z.optional(z.record(z.string(), z.string())),
+        output: z.optional(z.record(z.string(), z.string())),
+      }),
+    ),
+    entry_points: z.record(z.string(), children),
+  });
+}
+
+export function workflowSchema<C extends z.core.SomeType>(component: C) {
+  return z.strictObject({
+    name: text('The pipeline name: ^[A-Za-z_][A-Za-z0-9_-]{0,127}$.'),
+    docker_env: z.optional(z.string()),
+    entry_points: z.record(z.string(), component),
+    components: z.optional(z.record(z.string(), component)),
+    post_process: z.optional(z.record(z.string(), component)),
+    cache: z.optional(CacheSchema),
+    parallelism: z.optional(z.int()),
+    disabled: z.optional(text('Comma-separated dotted component names to skip.')),
+    failure_options: z.optional(z.strictObject({ strategy: z.optional(z.enum(['fail_fast', 'continue'])) })),
+    fs_options: z.optional(
+      z.strictObject({ main_fs: z.optional(FsMountSchema), extra_fs: z.optional(z.array(FsMountSchema)) }),
+    ),
+  });
+}
+
+/** `/runjson` adds run-level keys that are copied into every step (controller/pipeline/run.go). */
+export function runJsonSchema<C extends z.core.SomeType>(component: C) {
+  return z.extend(workflowSchema(component), {
+    username: z.optional(z.string()),
+    description: z.optional(z.string()),
+    flavour: z.optional(z.string()),
+    queue: z.optional(z.string()),
+    job_type: z.optional(z.string()),
+    env: z.optional(z.record(z.string(), EnvValue)),
+  });
+}
+
+/** What the parser reads a nested component as: any map, parsed on its own by the walker. */
+export const ShallowComponent = z.record(z.string(), z.unknown(), { error: 'a map' });
+
+export const shallow = {
+  step: stepSchema(),
+  dag: dagSchema(ShallowComponent),
+  workflow: workflowSchema(ShallowComponent),
+  runJson: runJsonSchema(ShallowComponent),
+};
+
+export type RawStep = z.infer<typeof shallow.step>;
+export type RawDag = z.infer<typeof shallow.dag>;
+export type RawWorkflow = z.infer<typeof shallow.runJson>;
+export type RawCache = z.infer<typeof CacheSchema>;
+export type RawFsMount = z.infer<typeof FsMountSchema>;
+export type RawParam = z.infer<typeof ParamSchema>;
+
+/** The JSON Schema of the YAML format, for editors (`docs/pipeline.schema.json` is generated from this). */
+export function pipelineJsonSchema(): Record<string, unknown> {
+  const step = stepSchema();
+  const component: z.ZodMiniType = z.union([
+    z.strictObject({
+      ...dagSchema(ShallowComponent).shape,
+      get entry_points() {
+        return z.record(z.string(), component);
+      },
+    }),
+    step,
+  ]);
+  const schema = z.toJSONSchema(workflowSchema(component), { unrepresentable: 'any' });
+  return {
+    ...schema,
+    $id: 'https://floe.dev/schemas/pipeline.schema.json',
+    title: 'Floe / PaddleFlow pipeline',
+    description:
+      'A PaddleFlow pipeline YAML (reference/paddleflow.md §3). A component with entry_points is a DAG; otherwise a step.',
+  };
+}

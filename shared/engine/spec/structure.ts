@@ -1,0 +1,159 @@
+/**
+ * The structural pass: reads a document level by level with the schema (schema.ts), deciding step or DAG by
+ * the presence of `entry_points` as PaddleFlow does, and yields a tree of components with their full dotted
+ * paths. No cross-component rule is checked here; rules.ts and friends do that on the tree.
+ */
+
+import { formatGoFloat } from '../format.ts';
+import { foldAliases, isMap } from './aliases.ts';
+import { SpecError } from './errors.ts';
+import { parseWith } from './issues.ts';
+import { type RawCache, type RawFsMount, type RawParam, type RawWorkflow, shallow } from './schema.ts';
+
+/** Which map of the document a component sits in: its rules differ (templates, post-process). */
+export type Section = 'entry_points' | 'components' | 'post_process';
+
+export interface Comp {
+  kind: 'step' | 'dag';
+  name: string;
+  /** Dotted path within its section (`process.split`). */
+  path: string;
+  section: Section;
+  deps: string[];
+  parameters: Record<string, RawParam>;
+  inputArtifacts: Record<string, string>;
+  /** Step: names (values ignored); DAG: name → `{{child.artifact}}`. */
+  outputArtifacts: Record<string, string>;
+  condition?: string;
+  loopArgument?: unknown;
+  reference?: string;
+  // Steps only:
+  command?: string;
+  dockerEnv?: string;
+  env: Record<string, string>;
+  cache?: RawCache;
+  extraFs: RawFsMount[];
+  /** The keys the YAML set on this component (for the `reference` step restrictions). */
+  keys: Set<string>;
+  // DAGs only:
+  children: Record<string, Comp>;
+}
+
+export interface Tree {
+  workflow: Omit<RawWorkflow, 'entry_points' | 'components' | 'post_process'>;
+  entryPoints: Record<string, Comp>;
+  components: Record<string, Comp>;
+  postProcess: Record<string, Comp>;
+}
+
+/** Go stringifies env numbers; floats in their shortest form. */
+const envValue = (value: string | number) => (typeof value === 'number' ? formatGoFloat(value) : value);
+
+/** `deps: "a, b"` → `['a', 'b']`. */
+export const splitList = (list: string | undefined) =>
+  (list ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+const JOB_ENV_SHORTHANDS = {
+  flavour: 'PF_JOB_FLAVOUR',
+  queue: 'PF_JOB_QUEUE_NAME',
+  job_type: 'PF_JOB_TYPE',
+} as const;
+
+function readComponent(name: string, value: unknown, parentPath: string, section: Section): Comp {
+  const path = parentPath ? `${parentPath}.${name}` : name;
+  if (!isMap(value)) throw new SpecError(`component [${path}] should be a map of its settings`);
+  const isDag = 'entry_points' in value || 'entryPoints' in value;
+  const where = `${isDag ? 'dag' : 'step'} [${path}]`;
+  const folded = foldAliases(value, 'component', where);
+  const declaredType = folded.type;
+  if (typeof declaredType === 'string' && declaredType.toLowerCase() !== (isDag ? 'dag' : 'step')) {
+    throw new SpecError(
+      `${where} has type [${declaredType}], but a component is a dag exactly when it has entry_points`,
+    );
+  }
+  const common = {
+    name,
+    path,
+    section,
+    keys: new Set(Object.keys(folded)),
+    env: {} as Record<string, string>,
+    extraFs: [] as RawFsMount[],
+    children: {} as Record<string, Comp>,
+  };
+  if (isDag) {
+    const dag = parseWith(shallow.dag, folded, where);
+    const children: Record<string, Comp> = {};
+    for (const [childName, child] of Object.entries(dag.entry_points)) {
+      children[childName] = readComponent(childName, child, path, section);
+    }
+    return {
+      ...common,
+      kind: 'dag',
+      deps: splitList(dag.deps),
+      parameters: dag.parameters ?? {},
+      inputArtifacts: dag.artifacts?.input ?? {},
+      outputArtifacts: dag.artifacts?.output ?? {},
+      condition: dag.condition,
+      loopArgument: dag.loop_argument,
+      children,
+    };
+  }
+  const step = parseWith(shallow.step, folded, where);
+  const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([key, v]) => [key, envValue(v)]));
+  // The shorthands fill env only where env does not already say otherwise (PaddleFlow's ParseStep).
+  for (const [key, envName] of Object.entries(JOB_ENV_SHORTHANDS)) {
+    const shorthand = step[key as keyof typeof JOB_ENV_SHORTHANDS];
+    if (shorthand !== undefined && !(envName in env)) env[envName] = shorthand;
+  }
+  const output = step.artifacts?.output;
+  return {
+    ...common,
+    kind: 'step',
+    deps: splitList(step.deps),
+    parameters: step.parameters ?? {},
+    inputArtifacts: step.artifacts?.input ?? {},
+    outputArtifacts: Object.fromEntries(
+      (Array.isArray(output) ? output : Object.keys(output ?? {})).map((n) => [n, '']),
+    ),
+    condition: step.condition,
+    loopArgument: step.loop_argument,
+    reference: step.reference?.component,
+    command: step.command,
+    dockerEnv: step.docker_env,
+    env,
+    cache: step.cache,
+    extraFs: step.extra_fs ?? [],
+  };
+}
+
+function readSection(value: unknown, section: Section): Record<string, Comp> {
+  const components: Record<string, Comp> = {};
+  for (const [name, component] of Object.entries((value ?? {}) as Record<string, unknown>)) {
+    components[name] = readComponent(name, component, '', section);
+  }
+  return components;
+}
+
+/** Reads a whole document; `runJson` admits the run-level keys of `/runjson`. */
+export function readTree(document: Record<string, unknown>, options: { runJson: boolean }): Tree {
+  const folded = foldAliases(document, 'workflow', 'workflow');
+  const schema = options.runJson ? shallow.runJson : shallow.workflow;
+  const { entry_points, components, post_process, ...workflow } = parseWith(
+    schema,
+    folded,
+    'workflow',
+  ) as RawWorkflow;
+  const postProcess = readSection(post_process, 'post_process');
+  for (const step of Object.values(postProcess)) {
+    if (step.kind !== 'step') throw new SpecError(`post_process [${step.path}] should be a step, not a dag`);
+  }
+  return {
+    workflow,
+    entryPoints: readSection(entry_points, 'entry_points'),
+    components: readSection(components, 'components'),
+    postProcess,
+  };
+}
