@@ -158,8 +158,15 @@ export type RawCache = z.infer<typeof CacheSchema>;
 export type RawFsMount = z.infer<typeof FsMountSchema>;
 export type RawParam = z.infer<typeof ParamSchema>;
 
+let jsonSchema: Record<string, unknown> | undefined;
+
 /** The JSON Schema of the YAML format, for editors (`docs/pipeline.schema.json` is generated from this). */
 export function pipelineJsonSchema(): Record<string, unknown> {
+  jsonSchema ??= buildJsonSchema();
+  return jsonSchema;
+}
+
+function buildJsonSchema(): Record<string, unknown> {
   const step = stepSchema();
   const component: z.ZodMiniType = z.union([
     z.strictObject({
@@ -170,6 +177,10 @@ export function pipelineJsonSchema(): Record<string, unknown> {
     }),
     step,
   ]);
+  component.register(z.globalRegistry, {
+    id: 'component',
+    description: 'A step, or a dag when it has entry_points.',
+  });
   const schema = z.toJSONSchema(workflowSchema(component), { unrepresentable: 'any' });
   return {
     ...schema,
