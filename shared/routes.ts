@@ -32,6 +32,28 @@ export const resources = {
       { path: '/user/{username}', methods: ['PUT', 'DELETE'] },
     ],
   },
+  fs: {
+    entry: 'functions/fs/handler.ts',
+    routes: [
+      { path: '/fs', methods: ['GET', 'POST', 'PUT'] },
+      { path: '/fs/{fsName}', methods: ['GET', 'DELETE'] },
+    ],
+  },
+  link: {
+    entry: 'functions/link/handler.ts',
+    routes: [
+      { path: '/link', methods: ['POST'] },
+      { path: '/link/{fsName}', methods: ['GET', 'DELETE'] },
+    ],
+  },
+  pipeline: {
+    entry: 'functions/pipeline/handler.ts',
+    routes: [
+      { path: '/pipeline', methods: ['GET', 'POST'] },
+      { path: '/pipeline/{pipelineID}', methods: ['GET', 'POST', 'DELETE'] },
+      { path: '/pipeline/{pipelineID}/{pipelineVersionID}', methods: ['GET', 'DELETE'] },
+    ],
+  },
 } as const satisfies Record<string, ResourceSpec>;
 
 /** Answers every request no route claims (API Gateway's `$default`), with PaddleFlow's 404 PathNotFound. */

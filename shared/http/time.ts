@@ -27,3 +27,22 @@ export function formatRfc3339(date: Date): string {
   const abs = Math.abs(offsetMinutes);
   return `${day}T${time}${sign}${pad(abs / 60)}:${pad(abs % 60)}`;
 }
+
+const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+
+/** Reads `2022-05-01 10:00:00` as the server's local time; undefined unless it is exactly that, and a real date. */
+export function parseLocalTime(text: string): Date | undefined {
+  const match = LOCAL_TIME.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hours, minutes, seconds] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const date = new Date(year, month - 1, day, hours, minutes, seconds);
+  // Date rolls 2022-02-30 over into March and 24:00 into the next day: a round trip catches both.
+  return formatLocalTime(date) === text ? date : undefined;
+}

@@ -52,9 +52,21 @@ export interface PartitionQuery {
   /** The index to read, or undefined for the table. */
   index?: { name: string; partitionKey: string; sortKey: string };
   partitionValue: string;
+  /** Newest first, for sort keys that start with a time: DynamoDB reads the partition backwards. */
+  descending?: boolean;
+  /** Only rows whose sort key is strictly below this value (a key condition, so rows above cost nothing). */
+  below?: string;
+  /**
+   * Only rows this accepts belong to the list (a filter no key can express). Pages stay exact: reading goes on
+   * until a page and one row more are kept, and the cursor is the last kept row's key.
+   */
+  keep?: (row: Record<string, unknown>) => boolean;
 }
 
-/** One page of a whole partition, in sort-key order. */
+/** Rows asked for per call while a `keep` predicate may drop many of them. */
+const FILTERED_READ = 100;
+
+/** One page of a partition (or of its rows below `query.below`), in sort-key order or its reverse. */
 export async function queryPage<T>(
   { client, table }: TableRef,
   query: PartitionQuery,
@@ -62,6 +74,7 @@ export async function queryPage<T>(
   toItem: (row: Record<string, unknown>) => T,
 ): Promise<Page<T>> {
   const partitionKey = query.index?.partitionKey ?? tablePartitionKey;
+  const sortKey = query.index?.sortKey ?? tableSortKey;
   const keyAttributes = [
     tablePartitionKey,
     tableSortKey,
@@ -70,10 +83,17 @@ export async function queryPage<T>(
   const input: QueryCommandInput = {
     TableName: table,
     IndexName: query.index?.name,
-    KeyConditionExpression: '#pk = :pk',
-    ExpressionAttributeNames: { '#pk': partitionKey },
-    ExpressionAttributeValues: { ':pk': query.partitionValue },
-    Limit: request.limit + 1,
+    KeyConditionExpression: query.below === undefined ? '#pk = :pk' : '#pk = :pk AND #sk < :below',
+    ExpressionAttributeNames: {
+      '#pk': partitionKey,
+      ...(query.below === undefined ? {} : { '#sk': sortKey }),
+    },
+    ExpressionAttributeValues: {
+      ':pk': query.partitionValue,
+      ...(query.below === undefined ? {} : { ':below': query.below }),
+    },
+    ScanIndexForward: !query.descending,
+    Limit: query.keep ? Math.max(request.limit + 1, FILTERED_READ) : request.limit + 1,
     ExclusiveStartKey: request.cursor
       ? decodeCursor(request.cursor, keyAttributes, { [partitionKey]: query.partitionValue })
       : undefined,
@@ -82,9 +102,11 @@ export async function queryPage<T>(
   // A page of an index can come back short of Limit (1 MB per call), so read on until it is full or done.
   do {
     const result = await client.send(new QueryCommand(input));
-    rows.push(...(result.Items ?? []));
+    const items = result.Items ?? [];
+    rows.push(...(query.keep ? items.filter(query.keep) : items));
     input.ExclusiveStartKey = result.LastEvaluatedKey;
     input.Limit = request.limit + 1 - rows.length;
+    if (query.keep) input.Limit = Math.max(input.Limit, FILTERED_READ);
   } while (input.ExclusiveStartKey && rows.length <= request.limit);
 
   if (rows.length <= request.limit) return { items: rows.map(toItem), cursor: null };

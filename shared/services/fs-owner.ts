@@ -1,0 +1,17 @@
+/**
+ * Whose file system a request is about (PaddleFlow's `getRealUserName`): the caller's own, unless root names
+ * another user. A non-root caller naming someone else in a body is stopped earlier by the impersonation guard
+ * (400 AuthIllegalUser); naming someone in the `username` query is ignored, as PaddleFlow ignores it.
+ */
+import type { UserRepository } from '../store/users.ts';
+import { type Actor, isRoot } from './users.ts';
+
+/**
+ * The owner's name as stored (user names match case-insensitively), or the name as given when no such user
+ * exists: the fs it names then does not exist either, and the caller says so in its own terms.
+ */
+export async function actingOwner(users: UserRepository, actor: Actor, requested?: string): Promise<string> {
+  if (!requested || !isRoot(actor.name)) return actor.name;
+  if (requested.toLowerCase() === actor.name.toLowerCase()) return actor.name;
+  return (await users.get(requested))?.name ?? requested;
+}
