@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { authenticate, fileSystemService, markerCodec } from '../../shared/app.ts';
+import { authenticate, markerCodec } from '../../shared/app/core.ts';
+import { fileSystemService } from '../../shared/app/filesystems.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { parseMaxKeys } from '../../shared/http/paging.ts';

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { userService } from '../../shared/app.ts';
+import { userService } from '../../shared/app/core.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { ok } from '../../shared/http/response.ts';

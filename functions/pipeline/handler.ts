@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { authenticate, markerCodec, pipelineService } from '../../shared/app.ts';
+import { authenticate, markerCodec } from '../../shared/app/core.ts';
+import { pipelineService } from '../../shared/app/pipelines.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { splitFilter } from '../../shared/http/filters.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';

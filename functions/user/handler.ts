@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { authenticate, markerCodec, userService } from '../../shared/app.ts';
+import { authenticate, markerCodec, userService } from '../../shared/app/core.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';

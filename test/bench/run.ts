@@ -2,8 +2,12 @@
  * `npm run bench`: bundle sizes and the local API's latency under 20 concurrent clients. Prints figures; it
  * asserts nothing about time (targets: bundles ≤ 300 KB, p99 ≤ 50 ms locally).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { call, login, startFloe } from '../support/floe-process.ts';
 import { measureBundles } from './bundles.ts';
+import { FIXTURE, measureParser } from './spec.ts';
 import { measureConcurrent, percentile } from './stats.ts';
 
 const CLIENTS = 20;
@@ -25,6 +29,11 @@ for (const bundle of await measureBundles()) {
   const parts = bundle.largest.map((p) => `${p.path} ${kb(p.bytes)}`).join(', ');
   console.log(`  ${bundle.name.padEnd(12)} ${kb(bundle.bytes).padStart(9)}   largest: ${parts}`);
 }
+
+const parser = measureParser();
+console.log('\nPipeline spec parser (parse + validate + compile, warm)');
+console.log(`  all-features fixture          ${parser.fixtureMicros.toFixed(0)} µs per parse`);
+console.log(`  ${parser.largeSteps}-step chain               ${parser.largeMicros.toFixed(0)} µs per parse`);
 
 const floe = await startFloe();
 try {
@@ -75,6 +84,30 @@ try {
     );
   });
   report('POST /login (first per credential)', firstLogins);
+
+  // The fixture mounts fs `data` (main) and `models`: root owns both, as local directories.
+  const fsRoot = mkdtempSync(join(tmpdir(), 'floe-bench-fs-'));
+  for (const name of ['data', 'models']) {
+    const reply = await call(floe.api, 'POST', '/fs', {
+      token: root,
+      body: { name, url: `local://${fsRoot}/${name}` },
+    });
+    if (reply.status !== 201) throw new Error(`POST /fs answered ${reply.status}: ${reply.text}`);
+  }
+  const yamlRaw = (name: string) =>
+    Buffer.from(FIXTURE.replace('name: numbers', `name: ${name}`)).toString('base64');
+  const creates = await measureConcurrent(CLIENTS, 10, async (client, i) => {
+    const reply = await call(floe.api, 'POST', '/pipeline', {
+      token: root,
+      body: { yamlRaw: yamlRaw(`p${client}_${i}`) },
+    });
+    if (reply.status !== 201) throw new Error(`POST /pipeline answered ${reply.status}: ${reply.text}`);
+  });
+  report('POST /pipeline (all-features YAML)', creates);
+  const pipelines = await measureConcurrent(CLIENTS, CALLS_PER_CLIENT, async () => {
+    expectOk((await call(floe.api, 'GET', '/pipeline', { token: root })).status, 'GET /pipeline');
+  });
+  report('GET /pipeline (50 of 200)', pipelines);
 } finally {
   await floe.stop();
 }

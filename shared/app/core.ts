@@ -1,0 +1,42 @@
+/**
+ * The composition root's core, which every Lambda entry point shares: the table, the secrets, users and
+ * markers, each built once per container (Powertools' "singletons outside the handler" pattern) from the
+ * environment that CDK or the local runtime set. Services that only some resources need live in the sibling
+ * modules, so that a bundle carries only its own resource's code (module-level schema calls are not
+ * tree-shaken: the login function must not carry the YAML parser).
+ */
+import { MarkerCodec } from '../http/paging.ts';
+import { type Secrets, secretsFromEnv } from '../runtime/secrets.ts';
+import { UserService } from '../services/users.ts';
+import { type TableRef, tableFromEnv } from '../store/client.ts';
+import { UserRepository } from '../store/users.ts';
+
+let table: TableRef | undefined;
+let secrets: Secrets | undefined;
+let users: UserService | undefined;
+let markers: Promise<MarkerCodec> | undefined;
+
+export const getTable = () => (table ??= tableFromEnv());
+export const getSecrets = () => (secrets ??= secretsFromEnv());
+
+/** Token lifetime: `FLOE_TOKEN_TTL_HOURS`, unset or -1 for tokens that never expire (PaddleFlow's default). */
+function tokenTtlSeconds(): number | undefined {
+  const hours = Number(process.env.FLOE_TOKEN_TTL_HOURS ?? -1);
+  return Number.isFinite(hours) && hours > 0 ? hours * 3600 : undefined;
+}
+
+export const userService = () =>
+  (users ??= new UserService(new UserRepository(getTable()), getSecrets(), tokenTtlSeconds()));
+
+export function markerCodec(): Promise<MarkerCodec> {
+  markers ??= getSecrets()
+    .signingKey()
+    .then((key) => new MarkerCodec(key))
+    .catch((error: unknown) => {
+      markers = undefined; // a failed secret read is retried by the next request, not cached
+      throw error;
+    });
+  return markers;
+}
+
+export const authenticate = (token: string) => userService().authenticate(token);

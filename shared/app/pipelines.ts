@@ -1,0 +1,10 @@
+/** Pipelines and their versions (see core.ts). */
+import { PipelineService } from '../services/pipelines.ts';
+import { PipelineRepository } from '../store/pipelines.ts';
+import { getTable } from './core.ts';
+import { fileSystemService } from './filesystems.ts';
+
+let pipelines: PipelineService | undefined;
+
+export const pipelineService = () =>
+  (pipelines ??= new PipelineService(new PipelineRepository(getTable()), fileSystemService()));
