@@ -29,7 +29,8 @@ export interface RuleContext {
 
 type Field = 'parameter' | 'env' | 'command';
 
-const SYSTEM_LIST = '{{PF_RUN_ID}}, {{PF_STEP_NAME}}, {{PF_USER_NAME}}, {{PF_LOOP_ARGUMENT}}';
+const SYSTEM_LIST =
+  '{{PF_RUN_ID}}, {{PF_STEP_NAME}}, {{PF_USER_NAME}}, {{PF_LOOP_ARGUMENT}}, {{PF_MOUNT_PATH}}';
 
 function unknownSystemVariable(name: string): string {
   return RETIRED_SYSTEM_VARIABLES.includes(name)
@@ -261,6 +262,12 @@ class ComponentChecker {
       return;
     }
     const text = loop as string;
+    const foreign = templatesIn(text).find((ref) => ref.component !== undefined);
+    if (foreign) {
+      this.fail(
+        `${what} uses ${foreign.text}; a loop_argument may only use one of this component's own parameters or input artifacts (pass the upstream value in as one of those)`,
+      );
+    }
     const refs = ownTemplatesIn(text);
     if (refs.length > 1) this.fail(`${what} [${text}] uses ${refs.length} templates; it may use one, alone`);
     if (refs.length === 1) {
@@ -282,17 +289,29 @@ class ComponentChecker {
     checkListValue(list, what);
   }
 
-  check() {
+  /** What PaddleFlow checks of every component first (checkCompAttrs): condition, loop_argument, image. */
+  checkAttributes() {
+    this.checkCondition();
+    this.checkLoopArgument();
+    if (this.comp.dockerEnv?.endsWith('.tar')) {
+      this.fail(
+        `docker_env [${this.comp.dockerEnv}] of ${where(this.comp)} is a tar file; give an image name instead`,
+      );
+    }
+  }
+
+  /** Then names and values (ComponentParamChecker). */
+  checkValues() {
     checkUniqueNames(this.comp);
     this.checkParameters();
     this.checkInputArtifacts();
     this.checkOutputArtifacts();
     this.checkStepFields();
-    this.checkCondition();
-    this.checkLoopArgument();
   }
 }
 
-export function checkComponent(located: Located, context: RuleContext) {
-  new ComponentChecker(located, context).check();
-}
+export const checkComponentAttributes = (located: Located, context: RuleContext) =>
+  new ComponentChecker(located, context).checkAttributes();
+
+export const checkComponentValues = (located: Located, context: RuleContext) =>
+  new ComponentChecker(located, context).checkValues();

@@ -5,7 +5,7 @@
  */
 import { isMap } from './aliases.ts';
 import { compile } from './compile.ts';
-import { checkComponent } from './component-rules.ts';
+import { checkComponentAttributes, checkComponentValues } from './component-rules.ts';
 import { checkDisabled } from './disabled.ts';
 import { readYamlDocument, withoutNulls } from './document.ts';
 import { SpecError } from './errors.ts';
@@ -68,11 +68,14 @@ function validate(tree: Tree, options: ParseOptions, mainFsName: string | undefi
   const disabled = splitList(tree.workflow.disabled);
   checkDisabled(tree, disabled);
   const context = { tree, useFs: mainFsName !== undefined };
-  for (const section of [tree.entryPoints, tree.postProcess, tree.components]) {
+  const sections = [tree.entryPoints, tree.postProcess, tree.components];
+  for (const section of sections)
+    for (const located of walk(section)) checkComponentAttributes(located, context);
+  for (const section of sections) {
     for (const located of walk(section)) {
       if (section !== tree.components && disabled.includes(located.comp.path)) continue;
       checkReferenceStep(located.comp, tree.components);
-      checkComponent(located, context);
+      checkComponentValues(located, context);
     }
   }
   checkStorage(tree, mainFsName);

@@ -16,8 +16,12 @@ export const ListValue = z.array(z.union([z.string(), z.number(), z.array(Scalar
   error: 'a list of numbers, strings or lists',
 });
 
+/** PaddleFlow's structs carry a hidden `id` (filled in by the server); a YAML may repeat it, and it is ignored. */
+const hiddenId = z.optional(z.string());
+
 export const FsMountSchema = z.strictObject({
   name: text('The file system name (an fs of the run user).'),
+  id: hiddenId,
   mount_path: z.optional(text('Where the fs appears inside the step.')),
   sub_path: z.optional(text('A directory inside the fs to mount instead of its root; no leading "/".')),
   read_only: z.optional(z.boolean()),
@@ -32,6 +36,7 @@ export const CacheSchema = z.strictObject({
     z.array(
       z.strictObject({
         name: text('An fs mounted by the step (main_fs or one of its extra_fs).'),
+        id: hiddenId,
         path: z.optional(
           text('Comma-separated paths in that fs whose changes invalidate the cache; default "/".'),
         ),
@@ -91,10 +96,16 @@ export function stepSchema() {
     cache: z.optional(CacheSchema),
     reference: z.optional(z.strictObject({ component: text('A name in the pipeline components.') })),
     extra_fs: z.optional(z.array(FsMountSchema)),
+    distributed_jobs: z.optional(DistributedJobsSchema),
+  });
+}
+
+/** `/runjson` steps may also name their flavour, queue and job type; they become env (§1.7). */
+export function runJsonStepSchema() {
+  return z.extend(stepSchema(), {
     flavour: z.optional(text('Shorthand for env PF_JOB_FLAVOUR.')),
     queue: z.optional(text('Shorthand for env PF_JOB_QUEUE_NAME.')),
     job_type: z.optional(text('Shorthand for env PF_JOB_TYPE.')),
-    distributed_jobs: z.optional(DistributedJobsSchema),
   });
 }
 
@@ -146,12 +157,13 @@ export const ShallowComponent = z.record(z.string(), z.unknown(), { error: 'a ma
 
 export const shallow = {
   step: stepSchema(),
+  runJsonStep: runJsonStepSchema(),
   dag: dagSchema(ShallowComponent),
   workflow: workflowSchema(ShallowComponent),
   runJson: runJsonSchema(ShallowComponent),
 };
 
-export type RawStep = z.infer<typeof shallow.step>;
+export type RawStep = z.infer<typeof shallow.runJsonStep>;
 export type RawDag = z.infer<typeof shallow.dag>;
 export type RawWorkflow = z.infer<typeof shallow.runJson>;
 export type RawCache = z.infer<typeof CacheSchema>;

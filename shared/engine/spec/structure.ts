@@ -8,7 +8,14 @@ import { formatGoFloat } from '../format.ts';
 import { foldAliases, isMap } from './aliases.ts';
 import { SpecError } from './errors.ts';
 import { parseWith } from './issues.ts';
-import { type RawCache, type RawFsMount, type RawParam, type RawWorkflow, shallow } from './schema.ts';
+import {
+  type RawCache,
+  type RawFsMount,
+  type RawParam,
+  type RawStep,
+  type RawWorkflow,
+  shallow,
+} from './schema.ts';
 
 /** Which map of the document a component sits in: its rules differ (templates, post-process). */
 export type Section = 'entry_points' | 'components' | 'post_process';
@@ -62,7 +69,13 @@ const JOB_ENV_SHORTHANDS = {
   job_type: 'PF_JOB_TYPE',
 } as const;
 
-function readComponent(name: string, value: unknown, parentPath: string, section: Section): Comp {
+function readComponent(
+  name: string,
+  value: unknown,
+  parentPath: string,
+  section: Section,
+  runJson: boolean,
+): Comp {
   const path = parentPath ? `${parentPath}.${name}` : name;
   if (!isMap(value)) throw new SpecError(`component [${path}] should be a map of its settings`);
   const isDag = 'entry_points' in value || 'entryPoints' in value;
@@ -87,7 +100,7 @@ function readComponent(name: string, value: unknown, parentPath: string, section
     const dag = parseWith(shallow.dag, folded, where);
     const children: Record<string, Comp> = {};
     for (const [childName, child] of Object.entries(dag.entry_points)) {
-      children[childName] = readComponent(childName, child, path, section);
+      children[childName] = readComponent(childName, child, path, section, runJson);
     }
     return {
       ...common,
@@ -101,7 +114,7 @@ function readComponent(name: string, value: unknown, parentPath: string, section
       children,
     };
   }
-  const step = parseWith(shallow.step, folded, where);
+  const step: RawStep = parseWith(runJson ? shallow.runJsonStep : shallow.step, folded, where);
   const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([key, v]) => [key, envValue(v)]));
   // The shorthands fill env only where env does not already say otherwise (PaddleFlow's ParseStep).
   for (const [key, envName] of Object.entries(JOB_ENV_SHORTHANDS)) {
@@ -109,6 +122,13 @@ function readComponent(name: string, value: unknown, parentPath: string, section
     if (shorthand !== undefined && !(envName in env)) env[envName] = shorthand;
   }
   const output = step.artifacts?.output;
+  // The map form is PaddleFlow's too, but only with empty values: output paths are Floe's to choose.
+  const valued = Object.entries(Array.isArray(output) ? {} : (output ?? {})).find(([, v]) => v !== '');
+  if (valued) {
+    throw new SpecError(
+      `output artifact [${valued[0]}] of ${where} is given the value [${valued[1]}]; output paths are generated, so list names only (or map them to "")`,
+    );
+  }
   return {
     ...common,
     kind: 'step',
@@ -129,10 +149,10 @@ function readComponent(name: string, value: unknown, parentPath: string, section
   };
 }
 
-function readSection(value: unknown, section: Section): Record<string, Comp> {
+function readSection(value: unknown, section: Section, runJson: boolean): Record<string, Comp> {
   const components: Record<string, Comp> = {};
   for (const [name, component] of Object.entries((value ?? {}) as Record<string, unknown>)) {
-    components[name] = readComponent(name, component, '', section);
+    components[name] = readComponent(name, component, '', section, runJson);
   }
   return components;
 }
@@ -146,14 +166,14 @@ export function readTree(document: Record<string, unknown>, options: { runJson: 
     folded,
     'workflow',
   ) as RawWorkflow;
-  const postProcess = readSection(post_process, 'post_process');
+  const postProcess = readSection(post_process, 'post_process', options.runJson);
   for (const step of Object.values(postProcess)) {
     if (step.kind !== 'step') throw new SpecError(`post_process [${step.path}] should be a step, not a dag`);
   }
   return {
     workflow,
-    entryPoints: readSection(entry_points, 'entry_points'),
-    components: readSection(components, 'components'),
+    entryPoints: readSection(entry_points, 'entry_points', options.runJson),
+    components: readSection(components, 'components', options.runJson),
     postProcess,
   };
 }

@@ -121,17 +121,9 @@ describe('the compiled model', () => {
     });
   });
 
-  it('copies the job shorthands into env where env does not set them', () => {
-    const compiled = accept(
-      base({
-        a: { command: 'x', flavour: 'flavour1', queue: 'q1', env: { PF_JOB_QUEUE_NAME: 'mine', N: 1.5 } },
-      }),
-    );
-    expect((compiled.entryPoints.a as StepSpec).env).toEqual({
-      PF_JOB_FLAVOUR: 'flavour1',
-      PF_JOB_QUEUE_NAME: 'mine',
-      N: '1.5',
-    });
+  it('stringifies env numbers as Go does', () => {
+    const compiled = accept(base({ a: { command: 'x', env: { N: 1.5, M: 3, T: 1e-7 } } }));
+    expect((compiled.entryPoints.a as StepSpec).env).toEqual({ N: '1.5', M: '3', T: '0.0000001' });
   });
 
   it('takes the run fs as main fs when the YAML names none', () => {
@@ -241,6 +233,28 @@ describe('/runjson', () => {
       PF_JOB_QUEUE_NAME: 'q-step',
       PF_JOB_FLAVOUR: 'flavour2',
     });
+  });
+
+  it("copies a step's flavour, queue and job type into its env where env does not set them", () => {
+    const { spec } = parseRunJson({
+      name: 'demo',
+      entryPoints: {
+        a: {
+          command: 'x',
+          flavour: 'flavour1',
+          jobType: 'single',
+          queue: 'q1',
+          env: { PF_JOB_QUEUE_NAME: 'mine' },
+        },
+      },
+    });
+    expect((spec.entryPoints.a as StepSpec).env).toEqual({
+      PF_JOB_FLAVOUR: 'flavour1',
+      PF_JOB_QUEUE_NAME: 'mine',
+      PF_JOB_TYPE: 'single',
+    });
+    // In YAML these are not step keys (PaddleFlow's parser refuses them there).
+    reject(base({ a: { command: 'x', flavour: 'flavour1' } }), /^step \[a\] has no attribute \[flavour\]$/);
   });
 
   it('refuses run-level keys in YAML and bodies that are not objects', () => {

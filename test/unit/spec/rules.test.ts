@@ -284,6 +284,23 @@ const rules: Rule[] = [
       /^loop_argument of step \[a\] uses \{\{items\}\}, which is not a parameter or input artifact of it$/,
   },
   {
+    rule: "a loop_argument uses the component's own values, not an upstream's",
+    valid: base({
+      a: producer,
+      b: step({ deps: 'a', artifacts: { input: { items: '{{a.out}}' } }, loop_argument: '{{items}}' }),
+    }),
+    invalid: base({ a: producer, b: step({ deps: 'a', loop_argument: '{{a.p}}' }) }),
+    message:
+      /^loop_argument of step \[b\] uses \{\{a\.p\}\}; a loop_argument may only use one of this component's own parameters or input artifacts/,
+  },
+  {
+    rule: "a step's output artifacts are names (the map form has empty values)",
+    valid: base({ a: step({ artifacts: { output: { model: '' } } }) }),
+    invalid: base({ a: step({ artifacts: { output: { model: '/tmp/model' } } }) }),
+    message:
+      /^output artifact \[model\] of step \[a\] is given the value \[\/tmp\/model\]; output paths are generated/,
+  },
+  {
     rule: 'a loop_argument template stands alone',
     valid: base({ a: step({ parameters: { items: '[1,2]' }, loop_argument: '{{items}}' }) }),
     invalid: base({ a: step({ parameters: { items: '[1,2]' }, loop_argument: 'x{{items}}' }) }),
@@ -538,6 +555,17 @@ const rules: Rule[] = [
     message: /^sub_path \[\/models\] of fs \[m\] in extra_fs of step \[a\] must be relative/,
   },
   {
+    rule: "fs mounts and cache scopes accept PaddleFlow's hidden id, nothing else",
+    valid: base({
+      a: step({
+        extra_fs: [{ name: 'm', id: 'fs-root-m' }],
+        cache: { fs_scope: [{ name: 'm', id: 'fs-root-m' }] },
+      }),
+    }),
+    invalid: base({ a: step({ extra_fs: [{ name: 'm', mountpath: '/m' }] }) }),
+    message: /^\[extra_fs\[0\]\] of step \[a\] has no attribute \[mountpath\]$/,
+  },
+  {
     rule: 'an fs mount has a name',
     valid: base({ a: step({ extra_fs: [{ name: 'm' }] }) }),
     invalid: base({ a: step({ extra_fs: [{ mount_path: '/m' }] }) }),
@@ -559,6 +587,18 @@ describe('pipeline rules (§3.4)', () => {
 });
 
 describe('documents', () => {
+  it('checks conditions and loops of every component before values, in PaddleFlow order', () => {
+    // Two faults: an output artifact without an fs (a value rule) and a bad loop_argument (an attribute rule).
+    const doc = {
+      name: 'demo',
+      entry_points: {
+        a: { command: 'x', artifacts: { output: ['o'] } },
+        b: { command: 'y', loop_argument: 'oops' },
+      },
+    };
+    reject(doc, /^loop_argument of step \[b\] \[oops\] is neither/);
+  });
+
   it('refuses text that is not YAML, or not a map', () => {
     reject('name: [unclosed', /^pipeline yaml is not valid YAML/);
     reject('- a\n- b\n', /must be a map/);
