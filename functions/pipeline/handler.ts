@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { authenticate, markerCodec } from '../../shared/app/core.ts';
 import { pipelineService } from '../../shared/app/pipelines.ts';
+import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
-import { splitFilter } from '../../shared/http/filters.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
@@ -65,7 +65,7 @@ export const handler = resourceHandler(
       const maxKeys = parseMaxKeys(query.maxKeys);
       const markers = await markerCodec();
       const cursor = markers.open(PIPELINE_LIST, query.marker);
-      const filter = { users: splitFilter(query.userFilter), names: splitFilter(query.nameFilter) };
+      const filter = { users: splitCommaList(query.userFilter), names: splitCommaList(query.nameFilter) };
       const page = await pipelineService().list(actor, filter, { limit: maxKeys, cursor });
       return ok(
         pageEnvelope(page, {
@@ -94,7 +94,7 @@ export const handler = resourceHandler(
       const page = await service.versions(pipeline, {
         limit: maxKeys,
         cursor,
-        fsNames: splitFilter(query.fsFilter),
+        fsNames: splitCommaList(query.fsFilter),
       });
       return ok({
         pipeline: pipelineView(pipeline),

@@ -35,8 +35,6 @@ export interface FileSystemListQuery {
   limit: number;
 }
 
-export { fileSystemId };
-
 export class FileSystemService {
   constructor(
     private readonly fileSystems: FileSystemRepository,
@@ -82,9 +80,7 @@ export class FileSystemService {
         updatedAt: new Date().toISOString(),
       });
     } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      await this.existing(owner, input.name);
-      throw new PfError('InvalidState', `fs[${fs.id}] was changed by another request; try again`);
+      return this.lostRace(error, owner, input.name);
     }
   }
 
@@ -116,9 +112,7 @@ export class FileSystemService {
     try {
       await this.fileSystems.delete(fs);
     } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      await this.existing(owner, fsName);
-      throw new PfError('InvalidState', `fs[${fs.id}] was changed by another request; try again`);
+      await this.lostRace(error, owner, fsName);
     }
     await this.links.deleteAll(fs.id, fs.incarnation).catch(() => undefined);
   }
@@ -155,6 +149,16 @@ export class FileSystemService {
     validateFsName(owner, input.name);
     const storage = describeFileSystem(input.url, input.properties ?? {});
     return { ...storage, properties: await sealSecrets(this.cipher, storage.properties) };
+  }
+
+  /**
+   * A versioned write failed: rethrow anything but a lost race; for a lost race, 404 when the fs is gone now,
+   * else 400 InvalidState (it changed under the request, which may try again).
+   */
+  private async lostRace(error: unknown, owner: string, fsName: string): Promise<never> {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    const fs = await this.existing(owner, fsName);
+    throw new PfError('InvalidState', `fs[${fs.id}] was changed by another request; try again`);
   }
 
   private async existing(owner: string, fsName: string): Promise<FileSystemRecord> {

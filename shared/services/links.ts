@@ -142,14 +142,12 @@ export class LinkService {
         await this.links.save(set, decide(set.links));
         return;
       } catch (error) {
-        if (!(error instanceof ConditionFailedError) || attempt >= ATTEMPTS) {
-          if (error instanceof ConditionFailedError) {
-            throw new PfError(
-              'InvalidState',
-              `links of fs[${fs.name}] are being changed by another request; try again`,
-            );
-          }
-          throw error;
+        if (!(error instanceof ConditionFailedError)) throw error;
+        if (attempt >= ATTEMPTS) {
+          throw new PfError(
+            'InvalidState',
+            `links of fs[${fs.name}] are being changed by another request; try again`,
+          );
         }
       }
     }

@@ -7,18 +7,18 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamo, startLocalDynamo } from '../../infra/local/dynamo.ts';
+import type { LocalDynamo } from '../../infra/local/dynamo.ts';
 import { PfError } from '../../shared/errors.ts';
 import { SecretCipher } from '../../shared/runtime/cipher.ts';
 import { FileSystemService } from '../../shared/services/filesystems.ts';
 import { LinkService } from '../../shared/services/links.ts';
-import { documentClient, dynamoDbClient, type TableRef } from '../../shared/store/client.ts';
+import type { TableRef } from '../../shared/store/client.ts';
 import { ConditionFailedError } from '../../shared/store/conditions.ts';
 import { FileSystemRepository, fileSystemPosition } from '../../shared/store/filesystems.ts';
 import { LinkRepository } from '../../shared/store/links.ts';
 import { type Page, queryPage } from '../../shared/store/paging.ts';
 import { UserRepository } from '../../shared/store/users.ts';
-import { newDataDir } from '../support/floe-process.ts';
+import { startTestTable } from '../support/table.ts';
 
 let dynamo: LocalDynamo;
 let ref: TableRef;
@@ -35,8 +35,7 @@ const hdfs = { url: 'hdfs://nn.example.com:9000/w', properties: { user: 'u', gro
 const s3 = { url: 's3://b/x', properties: { accessKey: 'a', secretKey: 's', endpoint: 'e' } };
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo(newDataDir(), 'floe');
-  ref = { client: documentClient(dynamoDbClient(dynamo.endpoint)), table: 'floe' };
+  ({ dynamo, ref } = await startTestTable());
   fileSystems = new FileSystemRepository(ref);
   links = new LinkRepository(ref);
   const users = new UserRepository(ref);

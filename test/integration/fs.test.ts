@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatLocalTime } from '../../shared/http/time.ts';
-import { call, type FloeProcess, login, type Reply, startFloe } from '../support/floe-process.ts';
+import { expectError, PASSWORD, startWithUsers } from '../support/api.ts';
+import { call, type FloeProcess, login } from '../support/floe-process.ts';
 
 let floe: FloeProcess;
 let root: string;
@@ -8,24 +9,13 @@ let alice: string;
 let bob: string;
 
 beforeAll(async () => {
-  floe = await startFloe();
-  root = await login(floe.api, 'root', 'paddleflow');
-  for (const name of ['alice', 'bobby', 'pager', 'lonely']) {
-    await call(floe.api, 'POST', '/user', { token: root, body: { username: name, password: `${name}123` } });
-  }
-  alice = await login(floe.api, 'alice', 'alice123');
-  bob = await login(floe.api, 'bobby', 'bobby123');
+  let tokens: Record<string, string>;
+  ({ floe, root, tokens } = await startWithUsers(['alice', 'bobby', 'pager', 'lonely']));
+  ({ alice, bobby: bob } = tokens as { alice: string; bobby: string });
 });
 afterAll(async () => {
   await floe.stop();
 });
-
-function expectError(reply: Reply, status: number, code: string, ...inMessage: string[]) {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.json).toMatchObject({ code });
-  expect(reply.json.requestID).toBeTruthy();
-  for (const text of inMessage) expect(reply.json.message).toContain(text);
-}
 
 const createFs = (token: string, body: unknown) => call(floe.api, 'POST', '/fs', { token, body });
 const getFs = (token: string, name: string, query = '') =>
@@ -336,7 +326,7 @@ describe('deleting', () => {
 describe('listing, newest first, by time', () => {
   let created: string[];
   beforeAll(async () => {
-    const pager = await login(floe.api, 'pager', 'pager123');
+    const pager = await login(floe.api, 'pager', PASSWORD);
     created = [];
     // Created back to back, several in the same second: PaddleFlow's second-grained marker loses some.
     for (let i = 0; i < 7; i++) {
@@ -347,7 +337,7 @@ describe('listing, newest first, by time', () => {
   });
 
   it('pages through every fs exactly once, newest first, with exact truncation', async () => {
-    const pager = await login(floe.api, 'pager', 'pager123');
+    const pager = await login(floe.api, 'pager', PASSWORD);
     const seen: string[] = [];
     let marker: string | undefined;
     for (let page = 0; ; page++) {
@@ -370,7 +360,7 @@ describe('listing, newest first, by time', () => {
   });
 
   it("accepts PaddleFlow's timestamp marker: rows created strictly before it", async () => {
-    const pager = await login(floe.api, 'pager', 'pager123');
+    const pager = await login(floe.api, 'pager', PASSWORD);
     const past = await call(floe.api, 'GET', '/fs?marker=2000-01-01%2000:00:00', { token: pager });
     expect(past.json).toEqual({
       marker: '2000-01-01 00:00:00',
@@ -395,7 +385,7 @@ describe('listing, newest first, by time', () => {
   });
 
   it('answers an empty list with [], never null', async () => {
-    const lonely = await login(floe.api, 'lonely', 'lonely123');
+    const lonely = await login(floe.api, 'lonely', PASSWORD);
     const reply = await call(floe.api, 'GET', '/fs', { token: lonely });
     expect(reply.json).toMatchObject({ truncated: false, nextMarker: '', fsList: [] });
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type FloeProcess, login, type Reply, startFloe } from '../support/floe-process.ts';
+import { expectError, startWithUsers } from '../support/api.ts';
+import { call, type FloeProcess } from '../support/floe-process.ts';
 
 let floe: FloeProcess;
 let root: string;
@@ -13,13 +14,9 @@ const s3Link = (sub: string) => ({
 });
 
 beforeAll(async () => {
-  floe = await startFloe();
-  root = await login(floe.api, 'root', 'paddleflow');
-  for (const name of ['alice', 'bobby']) {
-    await call(floe.api, 'POST', '/user', { token: root, body: { username: name, password: `${name}123` } });
-  }
-  alice = await login(floe.api, 'alice', 'alice123');
-  bob = await login(floe.api, 'bobby', 'bobby123');
+  let tokens: Record<string, string>;
+  ({ floe, root, tokens } = await startWithUsers(['alice', 'bobby']));
+  ({ alice, bobby: bob } = tokens as { alice: string; bobby: string });
   for (const body of [
     { name: 'hfs', ...hdfs },
     { name: 'lfs', url: 'local://tmp/floe-lfs' },
@@ -32,13 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await floe.stop();
 });
-
-function expectError(reply: Reply, status: number, code: string, ...inMessage: string[]) {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.json).toMatchObject({ code });
-  expect(reply.json.requestID).toBeTruthy();
-  for (const text of inMessage) expect(reply.json.message).toContain(text);
-}
 
 const createLink = (token: string, body: Record<string, unknown>) =>
   call(floe.api, 'POST', '/link', { token, body });

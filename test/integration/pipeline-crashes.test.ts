@@ -5,18 +5,17 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamo, startLocalDynamo } from '../../infra/local/dynamo.ts';
-import { documentClient, dynamoDbClient, type TableRef } from '../../shared/store/client.ts';
+import type { LocalDynamo } from '../../infra/local/dynamo.ts';
+import type { TableRef } from '../../shared/store/client.ts';
 import { liveVersions, PipelineRepository, type VersionContent } from '../../shared/store/pipelines.ts';
-import { newDataDir } from '../support/floe-process.ts';
+import { startTestTable } from '../support/table.ts';
 
 let dynamo: LocalDynamo;
 let ref: TableRef;
 let store: PipelineRepository;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo(newDataDir(), 'floe');
-  ref = { client: documentClient(dynamoDbClient(dynamo.endpoint)), table: 'floe' };
+  ({ dynamo, ref } = await startTestTable());
   store = new PipelineRepository(ref);
 });
 afterAll(async () => {

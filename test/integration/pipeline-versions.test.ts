@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError, startWithUsers } from '../support/api.ts';
 import type { FloeProcess } from '../support/floe-process.ts';
-import { base64, expectError, pipelineClient, startWithUsers, yamlOf } from '../support/pipelines.ts';
+import { base64, pipelineClient, yamlOf } from '../support/pipelines.ts';
 
 const USERS = ['alice', 'bobby'];
 

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError, PASSWORD, startWithUsers } from '../support/api.ts';
 import { call, type FloeProcess, login } from '../support/floe-process.ts';
-import {
-  base64,
-  expectError,
-  PASSWORD,
-  pipelineClient,
-  startWithUsers,
-  TIME,
-  yamlOf,
-} from '../support/pipelines.ts';
+import { base64, pipelineClient, TIME, yamlOf } from '../support/pipelines.ts';
 
 const USERS = ['alice', 'bobby', 'pager'];
 

@@ -1,18 +1,17 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamo, startLocalDynamo } from '../../infra/local/dynamo.ts';
-import { documentClient, dynamoDbClient, type TableRef } from '../../shared/store/client.ts';
+import type { LocalDynamo } from '../../infra/local/dynamo.ts';
+import type { TableRef } from '../../shared/store/client.ts';
 import { nextSequence } from '../../shared/store/counters.ts';
 import { queryPage } from '../../shared/store/paging.ts';
 import { globalIndexes } from '../../shared/store/table.ts';
-import { newDataDir } from '../support/floe-process.ts';
+import { startTestTable } from '../support/table.ts';
 
 let dynamo: LocalDynamo;
 let ref: TableRef;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo(newDataDir(), 'floe');
-  ref = { client: documentClient(dynamoDbClient(dynamo.endpoint)), table: 'floe' };
+  ({ dynamo, ref } = await startTestTable());
 });
 afterAll(async () => {
   await dynamo.close();

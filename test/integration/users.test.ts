@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type FloeProcess, login, type Reply, startFloe } from '../support/floe-process.ts';
+import { expectError } from '../support/api.ts';
+import { call, type FloeProcess, login, startFloe } from '../support/floe-process.ts';
 
 let floe: FloeProcess;
 let root: string;
@@ -26,12 +27,6 @@ async function allUserNames(): Promise<string[]> {
     if (!page.json.isTruncated) return names;
     marker = page.json.nextMarker;
   }
-}
-
-function expectError(reply: Reply, status: number, code: string) {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.json).toMatchObject({ code });
-  expect(reply.json.requestID).toBeTruthy();
 }
 
 describe('user CRUD as root', () => {

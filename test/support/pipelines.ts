@@ -1,8 +1,6 @@
 /** HTTP helpers for the pipeline API tests: a running Floe with users, and the calls the tests repeat. */
 import { expect } from 'vitest';
-import { call, type FloeProcess, login, type Reply, startFloe } from './floe-process.ts';
-
-export const PASSWORD = 'secret123';
+import { call, type FloeProcess, type Reply } from './floe-process.ts';
 
 /** A small pipeline that PaddleFlow's full validator accepts too. */
 export const yamlOf = (name: string, command = 'echo hello') =>
@@ -12,29 +10,6 @@ export const base64 = (text: string) => Buffer.from(text).toString('base64');
 
 /** PaddleFlow's time format. */
 export const TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
-
-export function expectError(reply: Reply, status: number, code: string, messagePart?: string) {
-  expect(reply.status, reply.text).toBe(status);
-  expect(reply.json).toMatchObject({ code });
-  expect(reply.json.requestID).toBeTruthy();
-  if (messagePart) expect(reply.json.message).toContain(messagePart);
-}
-
-/** Starts Floe and creates `users` (password PASSWORD); returns their tokens and root's. */
-export async function startWithUsers(users: string[]) {
-  const floe = await startFloe();
-  const root = await login(floe.api, 'root', 'paddleflow');
-  const tokens: Record<string, string> = {};
-  for (const username of users) {
-    const reply = await call(floe.api, 'POST', '/user', {
-      token: root,
-      body: { username, password: PASSWORD },
-    });
-    expect(reply.status, reply.text).toBe(200);
-    tokens[username] = await login(floe.api, username, PASSWORD);
-  }
-  return { floe, root, tokens };
-}
 
 /** Calls to the Floe that `floe()` returns when a test runs (it is started in a beforeAll). */
 export function pipelineClient(floe: () => FloeProcess) {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { PfError } from '../../shared/errors.ts';
 import { MarkerCodec, pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
+import { codeOf } from '../support/pf-error.ts';
 
 const codec = new MarkerCodec(new TextEncoder().encode('a key of thirty-two bytes or so.'));
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return (error as PfError).code;
-  }
-  return undefined;
-}
 
 describe('maxKeys', () => {
   it('defaults to 50 and accepts 1..1000', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import type { PfError } from '../../shared/errors.ts';
-import { splitFilter } from '../../shared/http/filters.ts';
 import { decodeStdBase64 } from '../../shared/services/pipeline-source.ts';
 import { sequenceId, sortableNumber } from '../../shared/store/counters.ts';
 
@@ -66,10 +66,10 @@ describe('sequence ids', () => {
 
 describe('list filters', () => {
   it('split on commas, trimmed, without empty items', () => {
-    expect(splitFilter(undefined)).toEqual([]);
-    expect(splitFilter('')).toEqual([]);
-    expect(splitFilter(' , ,')).toEqual([]);
-    expect(splitFilter('a, b ,,c')).toEqual(['a', 'b', 'c']);
-    expect(splitFilter('with space')).toEqual(['with space']);
+    expect(splitCommaList(undefined)).toEqual([]);
+    expect(splitCommaList('')).toEqual([]);
+    expect(splitCommaList(' , ,')).toEqual([]);
+    expect(splitCommaList('a, b ,,c')).toEqual(['a', 'b', 'c']);
+    expect(splitCommaList('with space')).toEqual(['with space']);
   });
 });

@@ -1,23 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PfError } from '../../shared/errors.ts';
 import { MarkerCodec } from '../../shared/http/paging.ts';
 import { formatLocalTime, parseLocalTime } from '../../shared/http/time.ts';
 import { openTimeMarker, timePageEnvelope } from '../../shared/http/time-marker.ts';
+import { codeOf } from '../support/pf-error.ts';
 
 const codec = new MarkerCodec(new TextEncoder().encode('a key of thirty-two bytes or so.'));
 const originalTz = process.env.TZ;
 afterEach(() => {
   process.env.TZ = originalTz;
 });
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return (error as PfError).code;
-  }
-  return undefined;
-}
 
 describe('local times', () => {
   it('read "YYYY-MM-DD HH:MM:SS" in the server time zone', () => {

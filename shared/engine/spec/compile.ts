@@ -3,6 +3,8 @@
  * their values, reference steps replaced by their templates (parameters merged along the chain, paths re-rooted
  * under the referencing step), loop arguments classified.
  */
+
+import { splitCommaList } from '../comma-list.ts';
 import type {
   CacheSpec,
   ComponentSpec,
@@ -16,7 +18,7 @@ import type {
 } from './model.ts';
 import { checkDictValue, isDictParam } from './params.ts';
 import type { RawCache, RawFsMount, RawParam } from './schema.ts';
-import { type Comp, splitList, type Tree } from './structure.ts';
+import type { Comp, Tree } from './structure.ts';
 import { exactOwn } from './templates.ts';
 
 export const DEFAULT_PARALLELISM = 10;
@@ -63,13 +65,14 @@ function toParam(name: string, raw: RawParam, where: string): ParamSpec {
   return { value: raw as ParamSpec['value'] };
 }
 
-function toLoopArgument(raw: unknown): LoopArgument | undefined {
+/** A list, a JSON list, or `{{name}}` of an input artifact (read at run time) or else of a parameter. */
+function toLoopArgument(raw: unknown, inputArtifacts: Record<string, string>): LoopArgument | undefined {
   if (raw === undefined) return undefined;
   if (Array.isArray(raw)) return { kind: 'list', items: raw as ParamList };
   const text = raw as string;
   const name = exactOwn(text);
   if (name === null) return { kind: 'list', items: JSON.parse(text) as ParamList };
-  return { kind: 'parameter', name };
+  return { kind: name in inputArtifacts ? 'artifact' : 'parameter', name };
 }
 
 class Compiler {
@@ -102,7 +105,7 @@ class Compiler {
     const parameters = Object.fromEntries(
       Object.entries(rawParameters).map(([name, raw]) => [name, toParam(name, raw, where)]),
     );
-    const loopArgument = toLoopArgument(body.loopArgument);
+    const loopArgument = toLoopArgument(body.loopArgument, body.inputArtifacts);
     const common = {
       name: comp.name,
       path,
@@ -110,14 +113,7 @@ class Compiler {
       parameters,
       inputArtifacts: { ...comp.inputArtifacts },
       ...(body.condition ? { condition: body.condition } : {}),
-      ...(loopArgument
-        ? {
-            loopArgument:
-              loopArgument.kind === 'parameter' && body.inputArtifacts[loopArgument.name] !== undefined
-                ? ({ kind: 'artifact', name: loopArgument.name } as const)
-                : loopArgument,
-          }
-        : {}),
+      ...(loopArgument ? { loopArgument } : {}),
       ...(comp.reference !== undefined ? { reference: comp.reference } : {}),
     };
     if (body.kind === 'dag') {
@@ -169,7 +165,7 @@ export function compile(tree: Tree, mainFsName: string | undefined): PipelineSpe
     components: compiler.children(tree.components, '', true),
     cache,
     parallelism: normaliseParallelism(workflow.parallelism),
-    disabled: splitList(workflow.disabled),
+    disabled: splitCommaList(workflow.disabled),
     failureStrategy: (workflow.failure_options?.strategy ?? 'fail_fast') as FailureStrategy,
     fsOptions: {
       ...(mainFsName

@@ -3,6 +3,8 @@
  * resolved model out, or a SpecError naming the first rule broken. The rules run in PaddleFlow's order
  * (pkg/pipeline/workflow.go `validate`), so a document breaking two rules gets the error PaddleFlow gives.
  */
+
+import { splitCommaList } from '../comma-list.ts';
 import { isMap } from './aliases.ts';
 import { compile } from './compile.ts';
 import { checkComponentAttributes, checkComponentValues } from './component-rules.ts';
@@ -16,7 +18,7 @@ import { applyRunParameters } from './overrides.ts';
 import { checkPostProcess } from './post-process.ts';
 import { checkComponentTemplates, checkReferenceStep } from './references.ts';
 import { checkStorage } from './storage.ts';
-import { readTree, splitList, type Tree } from './structure.ts';
+import { readTree, type Tree } from './structure.ts';
 import { walk } from './walk.ts';
 
 export interface ParseOptions {
@@ -65,7 +67,7 @@ function validate(tree: Tree, options: ParseOptions, mainFsName: string | undefi
   checkDeps(tree.components);
   checkPostProcess(tree);
   applyRunParameters(tree, options.parameters ?? {});
-  const disabled = splitList(tree.workflow.disabled);
+  const disabled = splitCommaList(tree.workflow.disabled);
   checkDisabled(tree, disabled);
   const context = { tree, useFs: mainFsName !== undefined };
   const sections = [tree.entryPoints, tree.postProcess, tree.components];

@@ -4,6 +4,7 @@
  * paths. No cross-component rule is checked here; rules.ts and friends do that on the tree.
  */
 
+import { splitCommaList } from '../comma-list.ts';
 import { formatGoFloat } from '../format.ts';
 import { foldAliases, isMap } from './aliases.ts';
 import { SpecError } from './errors.ts';
@@ -56,13 +57,6 @@ export interface Tree {
 /** Go stringifies env numbers; floats in their shortest form. */
 const envValue = (value: string | number) => (typeof value === 'number' ? formatGoFloat(value) : value);
 
-/** `deps: "a, b"` → `['a', 'b']`. */
-export const splitList = (list: string | undefined) =>
-  (list ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-
 const JOB_ENV_SHORTHANDS = {
   flavour: 'PF_JOB_FLAVOUR',
   queue: 'PF_JOB_QUEUE_NAME',
@@ -105,7 +99,7 @@ function readComponent(
     return {
       ...common,
       kind: 'dag',
-      deps: splitList(dag.deps),
+      deps: splitCommaList(dag.deps),
       parameters: dag.parameters ?? {},
       inputArtifacts: dag.artifacts?.input ?? {},
       outputArtifacts: dag.artifacts?.output ?? {},
@@ -132,7 +126,7 @@ function readComponent(
   return {
     ...common,
     kind: 'step',
-    deps: splitList(step.deps),
+    deps: splitCommaList(step.deps),
     parameters: step.parameters ?? {},
     inputArtifacts: step.artifacts?.input ?? {},
     outputArtifacts: Object.fromEntries(

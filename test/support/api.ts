@@ -1,0 +1,29 @@
+/** What the HTTP tests share: a running Floe with users, and PaddleFlow's error body checked. */
+import { expect } from 'vitest';
+import { call, login, type Reply, startFloe } from './floe-process.ts';
+
+export const PASSWORD = 'secret123';
+
+/** PaddleFlow's error body: the status, the code, a request id, and each text given inside the message. */
+export function expectError(reply: Reply, status: number, code: string, ...inMessage: string[]) {
+  expect(reply.status, reply.text).toBe(status);
+  expect(reply.json).toMatchObject({ code });
+  expect(reply.json.requestID).toBeTruthy();
+  for (const text of inMessage) expect(reply.json.message).toContain(text);
+}
+
+/** Starts Floe and creates `users` (password PASSWORD); returns their tokens and root's. */
+export async function startWithUsers(users: string[]) {
+  const floe = await startFloe();
+  const root = await login(floe.api, 'root', 'paddleflow');
+  const tokens: Record<string, string> = {};
+  for (const username of users) {
+    const reply = await call(floe.api, 'POST', '/user', {
+      token: root,
+      body: { username, password: PASSWORD },
+    });
+    expect(reply.status, reply.text).toBe(200);
+    tokens[username] = await login(floe.api, username, PASSWORD);
+  }
+  return { floe, root, tokens };
+}
