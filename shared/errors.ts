@@ -36,6 +36,7 @@ const statusByCode = {
   AuthIllegalUser: 400,
   InvalidState: 400,
   ReadYamlFileFailed: 400,
+  RunNameDuplicated: 400,
   FileSystemNameFormatError: 400,
   InvalidFileSystemParamsURL: 400,
   InvalidFileSystemParamsProperties: 400,
@@ -50,6 +51,7 @@ const statusByCode = {
   RecordNotFound: 404,
   ResourceNotFound: 404,
   PipelineNotFound: 404,
+  RunNotFound: 404,
 
   MethodNotAllowed: 405,
 

@@ -54,6 +54,18 @@ export const resources = {
       { path: '/pipeline/{pipelineID}/{pipelineVersionID}', methods: ['GET', 'DELETE'] },
     ],
   },
+  run: {
+    entry: 'functions/run/handler.ts',
+    routes: [
+      { path: '/run', methods: ['GET', 'POST'] },
+      { path: '/runjson', methods: ['POST'] },
+      { path: '/run/{runID}', methods: ['GET', 'PUT', 'DELETE'] },
+    ],
+  },
+  log: {
+    entry: 'functions/log/handler.ts',
+    routes: [{ path: '/log/run/{runID}', methods: ['GET'] }],
+  },
 } as const satisfies Record<string, ResourceSpec>;
 
 /** Answers every request no route claims (API Gateway's `$default`), with PaddleFlow's 404 PathNotFound. */

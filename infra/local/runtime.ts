@@ -6,11 +6,13 @@
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tableFromEnv } from '../../shared/store/client.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/store/table.ts';
 import type { LocalConfig } from './config.ts';
 import { lockDataDir } from './data-lock.ts';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.ts';
 import { createGateway, loadHandlers } from './gateway.ts';
+import { type LocalRunExecution, startRunExecution } from './run-execution.ts';
 
 export interface LocalRuntime {
   url: string;
@@ -40,12 +42,22 @@ export async function startLocalRuntime(
     POWERTOOLS_SERVICE_NAME: 'floe',
   });
 
+  let execution: LocalRunExecution;
+  try {
+    execution = await startRunExecution(tableFromEnv(), config.dataDir, onError);
+  } catch (error) {
+    await dynamo.close();
+    unlock();
+    throw error;
+  }
+
   const server = createGateway(await loadHandlers(), onError);
   server.keepAliveTimeout = 5_000;
   server.listen(config.port, config.host);
   try {
     await once(server, 'listening');
   } catch (error) {
+    await execution.close();
     await dynamo.close();
     unlock();
     throw error;
@@ -59,6 +71,7 @@ export async function startLocalRuntime(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await execution.close();
       await dynamo.close();
       unlock();
     },

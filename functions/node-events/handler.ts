@@ -1,0 +1,26 @@
+/**
+ * EventBridge → mailbox: a NodeMachine execution that FAILED, TIMED_OUT or was ABORTED never reached its
+ * report state, so its run hears of the end here, as `finished` (`terminated` for a stop, `failed` otherwise).
+ * A failed post throws, so Lambda's asynchronous retries try again.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { abnormalEnd, type ExecutionStatusChangeDetail } from '../../shared/runtime/node-events.ts';
+import { SqsMailbox } from '../../shared/runtime/sqs-mailbox.ts';
+
+const logger = new Logger({ serviceName: 'floe' });
+const mailbox = new SqsMailbox();
+
+export type NodeExecutionEvent = EventBridgeEvent<string, ExecutionStatusChangeDetail>;
+
+export async function handler(event: NodeExecutionEvent): Promise<void> {
+  const post = abnormalEnd(event.detail, event.time);
+  if (!post) {
+    logger.warn('ignored a status change that names no node attempt', {
+      status: event.detail.status,
+      executionArn: event.detail.executionArn,
+    });
+    return;
+  }
+  await mailbox.post(post.runId, post.event);
+}

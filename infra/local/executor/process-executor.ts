@@ -1,0 +1,200 @@
+/**
+ * Runs one job attempt on this machine: its command in a bubblewrap sandbox that shows the job's file systems
+ * at their mount paths (see sandbox.ts), with exactly the job's environment, its output appended to one log
+ * file. The image (`docker_env`) is not used: locally the command runs on the host's tools.
+ *
+ * Before the command, each output artifact path is emptied and its parent directory created, as PaddleFlow
+ * does. A job that cannot be sandboxed fails with the reason; it never runs unsandboxed. Stopping (the abort
+ * signal) kills the job's whole process group, SIGTERM first and SIGKILL after a grace period.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, open, realpath, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { JobSpec } from '../../../shared/engine/run/model.ts';
+import { findOnPath, findSandbox, type SandboxProbe } from './find-sandbox.ts';
+import { assertStaysInside, FsPathError, hostPath, inside } from './fs-paths.ts';
+import { type HostView, planMounts, realHostView, type SandboxBind, sandboxArgs } from './sandbox.ts';
+
+export interface RunJobOptions {
+  /** fs id → the fs's root directory on this machine. */
+  hostRoots: Record<string, string>;
+  /** Where stdout and stderr go (appended; its directory is created). */
+  logFile: string;
+  /** Aborting stops the job: it then ends `terminated`. */
+  signal: AbortSignal;
+  /** How long SIGTERM has before SIGKILL; 3 s by default. */
+  killGraceMs?: number;
+  /** Host paths the job must not see (an empty tmpfs over each); they must exist. */
+  hide?: string[];
+  /** The sandbox to use; by default the one `findSandbox()` finds. */
+  sandbox?: SandboxProbe;
+  /** The host's file tree; the real one by default. */
+  host?: HostView;
+  /** Called with the process id (also the process group id) of the sandbox once it runs. */
+  onSpawn?: (pid: number) => void;
+}
+
+export interface JobResult {
+  status: 'succeeded' | 'failed' | 'terminated';
+  /** PaddleFlow's jobMessage: free text. */
+  message: string;
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const STOPPED_MESSAGE = 'job was stopped';
+
+const failed = (message: string): JobResult => ({ status: 'failed', message });
+
+/** Make each bind's host directory, refusing a subPath that a symbolic link leads out of its fs. */
+async function prepareBinds(binds: SandboxBind[], hostRoots: Record<string, string>): Promise<SandboxBind[]> {
+  const prepared: SandboxBind[] = [];
+  for (const bind of binds) {
+    const root = hostRoots[bind.fsId]!;
+    await mkdir(root, { recursive: true });
+    await assertStaysInside(root, bind.source, bind.source);
+    await mkdir(bind.source, { recursive: true });
+    const [realRoot, source] = await Promise.all([realpath(root), realpath(bind.source)]);
+    if (!inside(realRoot, source)) {
+      throw new FsPathError(`the subPath of fs ${bind.fsId} leads outside it through a symbolic link`);
+    }
+    prepared.push({ ...bind, source });
+  }
+  return prepared;
+}
+
+/** Empty each output path (relative to the main fs root) and create its parent directory. */
+async function prepareOutputs(job: JobSpec, hostRoots: Record<string, string>): Promise<void> {
+  if (job.outputPaths.length === 0) return;
+  const main = job.mounts[0];
+  const root = main === undefined ? undefined : hostRoots[main.id];
+  if (root === undefined) throw new FsPathError('the job has output artifacts but no main file system');
+  for (const fsPath of job.outputPaths) {
+    const path = hostPath(root, fsPath);
+    if (path === root || !inside(root, path)) throw new FsPathError(`output path "${fsPath}" is the fs root`);
+    // The parent must stay in the fs; the path itself may be a link (removing it removes the link).
+    await assertStaysInside(root, dirname(path), fsPath);
+    await rm(path, { recursive: true, force: true });
+    await mkdir(dirname(path), { recursive: true });
+  }
+}
+
+/** The last line bwrap itself wrote to the log, if any: why the sandbox could not be set up. */
+async function sandboxComplaint(logFile: string): Promise<string | undefined> {
+  try {
+    const file = await open(logFile, 'r');
+    try {
+      const { size } = await file.stat();
+      const length = Math.min(size, 4096);
+      const buffer = Buffer.alloc(length);
+      await file.read(buffer, 0, length, size - length);
+      const lines = buffer.toString('utf8').trimEnd().split('\n');
+      const last = lines[lines.length - 1];
+      return last?.startsWith('bwrap: ') ? last : undefined;
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+const killGroup = (pid: number, signal: NodeJS.Signals) => {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+};
+
+export async function runJob(job: JobSpec, options: RunJobOptions): Promise<JobResult> {
+  const { signal } = options;
+  if (signal.aborted) return { status: 'terminated', message: STOPPED_MESSAGE };
+
+  const sandbox = options.sandbox ?? (await findSandbox());
+  if (!sandbox.ok) return failed(sandbox.reason);
+
+  let args: string[];
+  try {
+    const binds = await prepareBinds(planMounts(job.mounts, options.hostRoots), options.hostRoots);
+    await prepareOutputs(job, options.hostRoots);
+    args = sandboxArgs({ binds, workDir: job.workDir, hide: options.hide }, options.host ?? realHostView());
+  } catch (error) {
+    return failed(`preparing the job failed: ${(error as Error).message}`);
+  }
+
+  const hostPathEnv = process.env.PATH || DEFAULT_PATH;
+  const shell = (await findOnPath('bash', hostPathEnv)) ?? (await findOnPath('sh', hostPathEnv)) ?? '/bin/sh';
+  const env: Record<string, string> = { PATH: hostPathEnv, HOME: '/tmp', ...job.env };
+
+  let log: number;
+  try {
+    await mkdir(dirname(options.logFile), { recursive: true });
+    log = openSync(options.logFile, 'a');
+  } catch (error) {
+    return failed(`opening the log file failed: ${(error as Error).message}`);
+  }
+  if (signal.aborted) {
+    closeSync(log);
+    return { status: 'terminated', message: STOPPED_MESSAGE };
+  }
+
+  interface Exit {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    error?: Error;
+    /** The job was asked to stop while it ran. */
+    stopped: boolean;
+  }
+  const exit = await new Promise<Exit>((resolve) => {
+    let settled = false;
+    let stopped = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let pid: number | undefined;
+    const onAbort = () => {
+      if (pid === undefined || settled) return;
+      stopped = true;
+      killGroup(pid, 'SIGTERM');
+      graceTimer = setTimeout(() => killGroup(pid!, 'SIGKILL'), options.killGraceMs ?? 3000);
+    };
+    const settle = (result: Omit<Exit, 'stopped'>) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      if (graceTimer !== undefined) clearTimeout(graceTimer);
+      // Whatever of the group outlived the sandbox's own process goes too, once it was asked to stop.
+      if (stopped && pid !== undefined) killGroup(pid, 'SIGKILL');
+      resolve({ ...result, stopped });
+    };
+    try {
+      const child = spawn(sandbox.bwrap, [...args, '--', shell, '-c', job.command], {
+        detached: true,
+        env,
+        stdio: ['ignore', log, log],
+      });
+      pid = child.pid;
+      child.once('error', (error) => settle({ code: null, signal: null, error }));
+      child.once('exit', (code, exitSignal) => settle({ code, signal: exitSignal }));
+    } catch (error) {
+      // Arguments Node refuses outright (a NUL byte in the command or the environment).
+      settle({ code: null, signal: null, error: error as Error });
+      return;
+    } finally {
+      // The child has its own copy of the descriptor.
+      closeSync(log);
+    }
+    if (pid !== undefined) options.onSpawn?.(pid);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+  });
+
+  if (exit.stopped) return { status: 'terminated', message: STOPPED_MESSAGE };
+  if (exit.error !== undefined) return failed(`starting the job failed: ${exit.error.message}`);
+  if (exit.code === 0) return { status: 'succeeded', message: '' };
+  if (exit.code !== null) {
+    // bwrap exits 1 when it cannot set the sandbox up, and says why on stderr (that is, in the log).
+    const complaint = exit.code === 1 ? await sandboxComplaint(options.logFile) : undefined;
+    return failed(complaint === undefined ? `exit code ${exit.code}` : `sandbox setup failed: ${complaint}`);
+  }
+  return failed(`killed by signal ${exit.signal}`);
+}

@@ -1,0 +1,89 @@
+/**
+ * The local stand-in for the SQS FIFO mailbox: one in-process queue per run, drained by one consumer at a
+ * time, each drain handing the run's consumer every event waiting (a batch is one reconcile pass and one
+ * write). A node's `finished` event is stored in the run's partition before it is queued, so a result that
+ * the process did not live to apply is applied after a restart (run-recovery.ts).
+ */
+import type { RunEvent } from '../../shared/engine/run/model.ts';
+import type { Mailbox } from '../../shared/runtime/ports.ts';
+import type { RunEngine } from '../../shared/services/run-engine.ts';
+import type { RunRepository } from '../../shared/store/runs.ts';
+
+/** How long a run's consumer waits before trying a batch again after an unexpected error. */
+const RETRY_DELAY_MS = 200;
+const MAX_RETRIES = 5;
+
+export class LocalMailbox implements Mailbox {
+  private readonly queues = new Map<string, RunEvent[]>();
+  private readonly draining = new Set<string>();
+  private idleWaiters: (() => void)[] = [];
+  private engine: RunEngine | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /** The consumer is built after the mailbox (it posts to it): connect them here. */
+  connect(engine: RunEngine): void {
+    this.engine = engine;
+  }
+
+  async post(runId: string, event: RunEvent): Promise<void> {
+    if (this.closed) return;
+    if (event.type === 'finished') await this.runs.putResult(runId, event);
+    const queue = this.queues.get(runId) ?? [];
+    queue.push(event);
+    this.queues.set(runId, queue);
+    if (!this.draining.has(runId)) void this.drain(runId);
+  }
+
+  /** Resolves once every queue is empty and no batch is being applied. */
+  idle(): Promise<void> {
+    if (this.draining.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops delivering: events still queued are dropped (stored results are re-read at the next start). */
+  close(): void {
+    this.closed = true;
+    this.queues.clear();
+  }
+
+  private async drain(runId: string): Promise<void> {
+    this.draining.add(runId);
+    try {
+      for (;;) {
+        const batch = this.queues.get(runId);
+        if (!batch || batch.length === 0 || this.closed) break;
+        this.queues.set(runId, []);
+        await this.applyWithRetries(runId, batch);
+      }
+    } finally {
+      this.queues.delete(runId);
+      this.draining.delete(runId);
+      if (this.draining.size === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+    }
+  }
+
+  private async applyWithRetries(runId: string, batch: RunEvent[]): Promise<void> {
+    if (!this.engine) throw new Error('the local mailbox has no consumer connected');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.engine.apply(runId, batch);
+        return;
+      } catch (error) {
+        if (attempt >= MAX_RETRIES || this.closed) {
+          this.onError(error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      }
+    }
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The local Dispatcher: every node attempt is one execution of the deployed NodeMachine definition in the local
+ * Step Functions interpreter, its placeholders replaced with local values and each Task answered by a local
+ * handler: the reports post to the mailbox, the container step runs as a job (`runJob`, a child process) whose
+ * outcome comes back in the shape ECS DescribeTasks gives, so the machine's own Choice decides the result in
+ * both places.
+ */
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { executionName } from '../../shared/engine/run/index.ts';
+import type { JobSpec, RunEvent } from '../../shared/engine/run/model.ts';
+import {
+  type MailboxMessage,
+  NODE_STATES,
+  type NodeMachineSubstitutions,
+  nodeMachineDefinition,
+  substituteDefinition,
+  toMachineInput,
+} from '../../shared/machines/node-machine.ts';
+import { abnormalEnd } from '../../shared/runtime/node-events.ts';
+import type { Dispatcher, Mailbox } from '../../shared/runtime/ports.ts';
+
+/** What a job ended as. `exitCode`, when the job knows it, is the step command's exit status. */
+export interface JobOutcome {
+  status: 'succeeded' | 'failed' | 'terminated';
+  message: string;
+  exitCode?: number;
+}
+
+export interface NodeMachineRunnerDeps {
+  /**
+   * Runs the job to its end. Aborting `signal` stops it; it then resolves `terminated`. Rejecting means the job
+   * could not even start: the machine's Catch reports `failed` with the error.
+   */
+  runJob(job: JobSpec, signal: AbortSignal): Promise<JobOutcome>;
+  mailbox: Mailbox;
+  /** An execution that failed outside the machine's own error handling (e.g. the mailbox kept refusing). */
+  onError(error: unknown): void;
+}
+
+export interface NodeMachineRunnerOptions {
+  /** Pause between retries of a report (the definition's intervals are for AWS). */
+  reportRetryMs?: number;
+}
+
+/** The definition's placeholders, locally: nothing reads them but the local handlers. */
+export const LOCAL_SUBSTITUTIONS: NodeMachineSubstitutions = {
+  MailboxQueueUrl: 'https://sqs.local.floe/000000000000/floe-mailbox.fifo',
+  ClusterArn: 'arn:aws:ecs:local:000000000000:cluster/floe-local',
+  TaskDefinitionArn: 'arn:aws:ecs:local:000000000000:task-definition/floe-step:1',
+};
+
+const LOCAL_MACHINE_ARN = 'arn:aws:states:local:000000000000:stateMachine:NodeMachine';
+
+/** The part of an ECS DescribeTasks task the NodeMachine reads. */
+export interface StoppedTask {
+  Containers: { ExitCode?: number; Reason?: string }[];
+  StopCode: 'EssentialContainerExited' | 'UserInitiated';
+  StoppedReason: string;
+}
+
+/** SIGTERM's conventional exit status: what a stopped container reports. */
+const TERMINATED_EXIT_CODE = 143;
+const EXIT_MESSAGE = /^exit code (-?\d+)$/;
+
+/**
+ * A job's outcome as ECS describes a stopped task. A failure with a known exit code carries the job's message
+ * as the container's `Reason` (unless it only repeats the code); one without an exit code has no `ExitCode`,
+ * as an ECS container that never ran, and its message is the `StoppedReason`.
+ */
+export function toStoppedTask(outcome: JobOutcome): StoppedTask {
+  if (outcome.status === 'succeeded') {
+    return {
+      Containers: [{ ExitCode: 0 }],
+      StopCode: 'EssentialContainerExited',
+      StoppedReason: 'Essential container in task exited',
+    };
+  }
+  if (outcome.status === 'terminated') {
+    return {
+      Containers: [{ ExitCode: TERMINATED_EXIT_CODE }],
+      StopCode: 'UserInitiated',
+      StoppedReason: outcome.message || 'Task stopped by user',
+    };
+  }
+  const parsed = EXIT_MESSAGE.exec(outcome.message);
+  const known = outcome.exitCode ?? (parsed ? Number(parsed[1]) : undefined);
+  if (known === undefined) {
+    return {
+      Containers: [{}],
+      StopCode: 'EssentialContainerExited',
+      StoppedReason: outcome.message || 'the container did not run',
+    };
+  }
+  const exitCode = known === 0 ? 1 : known;
+  const repeatsCode = outcome.message === '' || outcome.message === `exit code ${exitCode}`;
+  return {
+    Containers: [repeatsCode ? { ExitCode: exitCode } : { ExitCode: exitCode, Reason: outcome.message }],
+    StopCode: 'EssentialContainerExited',
+    StoppedReason: 'Essential container in task exited',
+  };
+}
+
+type Json = Parameters<StateMachine['run']>[0];
+
+/**
+ * Runs NodeMachine executions in this process, concurrently. The interpreter validates the definition once,
+ * here; each execution only gets its own handlers and context.
+ */
+export class NodeMachineRunner implements Dispatcher {
+  private readonly machine: StateMachine;
+  /** Every execution name started since this process began: a repeated dispatch is a no-op. */
+  private readonly started = new Set<string>();
+  private readonly running = new Map<string, AbortController>();
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+  private readonly retryIntervalOverrides: Record<string, number>;
+
+  constructor(
+    private readonly deps: NodeMachineRunnerDeps,
+    options: NodeMachineRunnerOptions = {},
+  ) {
+    const definition = substituteDefinition(nodeMachineDefinition(), LOCAL_SUBSTITUTIONS);
+    this.machine = new StateMachine(definition as StateMachineDefinition);
+    const retryMs = options.reportRetryMs ?? 100;
+    this.retryIntervalOverrides = {
+      [NODE_STATES.reportStarted]: retryMs,
+      [NODE_STATES.reportFinished]: retryMs,
+    };
+  }
+
+  /** Starts the attempt's execution and returns at once; the execution runs on its own. */
+  async dispatch(job: JobSpec): Promise<void> {
+    if (this.closed) return;
+    const name = executionName(job.runId, job.key, job.attempt);
+    if (this.started.has(name)) return;
+    this.started.add(name);
+    const controller = new AbortController();
+    this.running.set(name, controller);
+    void this.execute(name, job, controller)
+      .catch((error: unknown) => this.deps.onError(error))
+      .finally(() => {
+        this.running.delete(name);
+        if (this.running.size === 0) this.wakeIdle();
+      });
+  }
+
+  /** Stops the attempt's job; the execution then reports `terminated`. Unknown or finished: nothing. */
+  async kill(runId: string, key: string, attempt: number): Promise<void> {
+    this.running.get(executionName(runId, key, attempt))?.abort(new Error('killed'));
+  }
+
+  /** Resolves when no execution is in flight (their jobs included). */
+  idle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Shutdown: stops every job and waits for the executions to end. They report nothing: the process is going
+   * down, and a restart resumes the runs and decides what became of their nodes.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const controller of this.running.values()) controller.abort(new Error('shutting down'));
+    await this.idle();
+  }
+
+  /** Names of the executions in flight (for diagnostics and tests). */
+  get inFlight(): string[] {
+    return [...this.running.keys()];
+  }
+
+  private wakeIdle() {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private async execute(name: string, job: JobSpec, controller: AbortController): Promise<void> {
+    const { signal } = controller;
+    let jobRun: Promise<unknown> | undefined;
+    let jobEnded = false;
+    const runContainer = async (): Promise<StoppedTask> => {
+      if (signal.aborted) return toStoppedTask({ status: 'terminated', message: 'killed before it started' });
+      const running = this.deps.runJob(job, signal);
+      jobRun = running.finally(() => {
+        jobEnded = true;
+      });
+      return toStoppedTask(await running);
+    };
+    const report = (input: Json) => this.report(input);
+    const execution = this.machine.run(toMachineInput(job) as unknown as Json, {
+      context: {
+        Execution: { Name: name, Id: `${LOCAL_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}` },
+        StateMachine: { Id: LOCAL_MACHINE_ARN, Name: 'NodeMachine' },
+        // Read when a state's parameters are evaluated, i.e. as the state is entered.
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
+      },
+      overrides: {
+        taskResourceLocalHandlers: {
+          [NODE_STATES.reportStarted]: report,
+          [NODE_STATES.executeContainer]: runContainer as () => Promise<Json>,
+          [NODE_STATES.reportFinished]: report,
+        },
+        retryIntervalOverrides: this.retryIntervalOverrides,
+      },
+    });
+    try {
+      await execution.result;
+    } catch (error) {
+      if (!this.closed) await this.reportAbnormalEnd(job, error);
+    } finally {
+      // The machine may have moved on without the job (the container step's timeout): stop it, wait for it.
+      if (jobRun && !jobEnded) {
+        controller.abort(new Error('the execution ended'));
+        await jobRun.catch(() => undefined);
+      }
+    }
+  }
+
+  /** A report state: the message body is the `{runId, event}` the mailbox carries. */
+  private async report(input: Json): Promise<Json> {
+    if (this.closed) return {};
+    const { MessageBody } = input as { MessageBody: MailboxMessage | string };
+    const message = (typeof MessageBody === 'string' ? JSON.parse(MessageBody) : MessageBody) as MailboxMessage;
+    await this.deps.mailbox.post(message.runId, message.event as RunEvent);
+    return {};
+  }
+
+  /** What EventBridge's FAILED status change does in AWS: the run hears that the node failed. */
+  private async reportAbnormalEnd(job: JobSpec, error: unknown) {
+    this.deps.onError(error);
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const post = abnormalEnd(
+      {
+        status: 'FAILED',
+        input: JSON.stringify({ job: { runId: job.runId, key: job.key, attempt: job.attempt } }),
+        error: cause instanceof Error ? cause.name : 'Error',
+        cause: cause instanceof Error ? cause.message : String(cause),
+        stopDate: Date.now(),
+      },
+      new Date().toISOString(),
+    );
+    if (!post) return;
+    try {
+      await this.deps.mailbox.post(post.runId, post.event);
+    } catch (postError) {
+      this.deps.onError(postError);
+    }
+  }
+}

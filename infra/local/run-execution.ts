@@ -1,0 +1,88 @@
+/**
+ * Runs, locally: the in-process mailbox feeding each run's consumer, the NodeMachine in the local interpreter
+ * dispatching node executions, and steps as sandboxed child processes with their logs on disk. The handlers
+ * post to the same mailbox (registered for them in this process), so HTTP requests and node results reach a
+ * run the same way as in AWS.
+ */
+import { isAbsolute, relative } from 'node:path';
+import type { JobSpec } from '../../shared/engine/run/model.ts';
+import { jobLogPath } from '../../shared/runtime/local-log-store.ts';
+import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
+import { type ArtifactReader, RunEngine } from '../../shared/services/run-engine.ts';
+import type { TableRef } from '../../shared/store/client.ts';
+import { FileSystemRepository } from '../../shared/store/filesystems.ts';
+import { RunRepository } from '../../shared/store/runs.ts';
+import { runJob } from './executor/process-executor.ts';
+import { readArtifacts } from './executor/read-artifacts.ts';
+import { LocalMailbox } from './local-mailbox.ts';
+import { NodeMachineRunner } from './node-machine-runner.ts';
+import { resumeUnfinishedRuns } from './run-recovery.ts';
+
+export interface LocalRunExecution {
+  close(): Promise<void>;
+}
+
+const isInside = (parent: string, child: string) => {
+  const rel = relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+};
+
+export async function startRunExecution(
+  table: TableRef,
+  dataDir: string,
+  onError: (error: unknown) => void,
+): Promise<LocalRunExecution> {
+  const runs = new RunRepository(table);
+  const fileSystems = new FileSystemRepository(table);
+  const mailbox = new LocalMailbox(runs, onError);
+
+  /** A local fs's root is its directory on this machine (`local://<path>`, kept as the record's subPath). */
+  async function hostRoots(job: JobSpec): Promise<Record<string, string>> {
+    const roots: Record<string, string> = {};
+    for (const mount of job.mounts) {
+      const fs = await fileSystems.get(mount.id);
+      if (fs?.type !== 'local') throw new Error(`fs[${mount.name}] (${mount.id}) no longer exists here`);
+      roots[mount.id] = fs.subPath;
+    }
+    return roots;
+  }
+
+  const runner = new NodeMachineRunner({
+    mailbox,
+    onError,
+    async runJob(job, signal) {
+      const roots = await hostRoots(job);
+      // The data directory holds the table and the secrets: a step never sees it, unless it mounts a fs in it.
+      const hide = Object.values(roots).some((root) => isInside(dataDir, root)) ? [] : [dataDir];
+      return runJob(job, {
+        hostRoots: roots,
+        logFile: jobLogPath(dataDir, job.runId, job.jobId),
+        signal,
+        hide,
+      });
+    },
+  });
+
+  const artifacts: ArtifactReader = {
+    async read(run, paths, limit) {
+      const mainFs = run.context.mainFs;
+      if (!mainFs) return { contents: {}, error: 'the run has no main fs to read artifacts from' };
+      const fs = await fileSystems.get(mainFs.id);
+      if (!fs) return { contents: {}, error: `fs[${mainFs.name}] no longer exists` };
+      return readArtifacts(fs.subPath, paths, limit);
+    },
+  };
+
+  const engine = new RunEngine({ runs, dispatcher: runner, mailbox, artifacts });
+  mailbox.connect(engine);
+  registerLocalMailbox(mailbox);
+  await resumeUnfinishedRuns(runs, mailbox, new Date());
+
+  return {
+    async close() {
+      registerLocalMailbox(undefined);
+      mailbox.close();
+      await runner.close();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** Runs (see core.ts). */
+
+import { localRunFiles } from '../runtime/local-run-files.ts';
+import { mailboxFromEnv } from '../runtime/mailbox-from-env.ts';
+import { RunService } from '../services/runs.ts';
+import { RunRepository } from '../store/runs.ts';
+import { getTable } from './core.ts';
+import { fileSystemService } from './filesystems.ts';
+import { pipelineService } from './pipelines.ts';
+
+let runs: RunService | undefined;
+
+export const runRepository = () => new RunRepository(getTable());
+
+export const runService = () =>
+  (runs ??= new RunService({
+    runs: runRepository(),
+    files: fileSystemService(),
+    pipelines: pipelineService(),
+    mailbox: mailboxFromEnv(),
+    runFiles: localRunFiles,
+  }));

@@ -1,0 +1,179 @@
+/**
+ * A run as the engine sees it: the pipeline model, the run's context, and one record per component instance
+ * (node). `reconcile(state, events, now)` turns state plus events into the next state plus commands; adapters
+ * store the state, deliver the events and carry out the commands. Everything here is plain JSON, so it can be
+ * stored as it is and compared in tests.
+ */
+import type { ParamValue, PipelineSpec } from '../spec/model.ts';
+
+/** PaddleFlow's run statuses (§4.1). */
+export type RunStatus =
+  | 'initiating'
+  | 'pending'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'terminating'
+  | 'terminated'
+  | 'skipped';
+
+/** PaddleFlow's component (job and DAG) statuses (§4.1). */
+export type NodeStatus =
+  | 'init'
+  | 'pending'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'terminating'
+  | 'terminated'
+  | 'cancelled'
+  | 'skipped';
+
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'terminated', 'skipped'];
+export const FINAL_NODE_STATUSES: readonly NodeStatus[] = [
+  'succeeded',
+  'failed',
+  'terminated',
+  'cancelled',
+  'skipped',
+];
+export const isFinalRun = (status: RunStatus) => FINAL_RUN_STATUSES.includes(status);
+export const isFinalNode = (status: NodeStatus) => FINAL_NODE_STATUSES.includes(status);
+
+/** A file system as a step sees it (the run's `fsOptions.mainFS` shape, plus the fs id). */
+export interface MountView {
+  /** `fs-<owner>-<name>`. */
+  id: string;
+  name: string;
+  /** Where the fs appears inside the step: the YAML's mount_path or `/home/paddleflow/storage/mnt/<id>`. */
+  mountPath: string;
+  subPath: string;
+  readOnly: boolean;
+}
+
+/** What the engine needs to know about the run beyond its pipeline. Fixed at creation. */
+export interface RunContext {
+  runId: string;
+  /** The fs owner the run acts as (`PF_USER_NAME`). */
+  userName: string;
+  /** The main fs; absent when the pipeline has none (then steps have no working directory of their own). */
+  mainFs?: MountView;
+  /** The pipeline-level `fs_options.extra_fs`, resolved to ids; steps' own `extra_fs` are resolved here too. */
+  fsIds: Record<string, string>;
+}
+
+/**
+ * One component instance. Keys: an entry-point component is `name`, a child `parent.name`, a loop iteration
+ * `name[3]` (every iteration of a looped component carries its index, even `[0]`), so `dag1[0].train`.
+ * The post-process step is `post:name`.
+ */
+export interface NodeState {
+  key: string;
+  /** The key of the DAG instance this node belongs to; `''` for entry points and post-process. */
+  parentKey: string;
+  /** The component's name within its parent. */
+  name: string;
+  /** The spec path (`dag1.train`, `post:clean` for post-process): what `disabled` and the spec are keyed by. */
+  path: string;
+  kind: 'step' | 'dag';
+  /** The loop index (0 when not looped). */
+  seq: number;
+  status: NodeStatus;
+  /** 1 for the first attempt; a new attempt (retry) has a new job id and execution name. */
+  attempt: number;
+  /** `job-<lower(runID-step[-seq])>-<8 hex>` for steps, `dag-<runID>-<16 hex>` for DAGs. */
+  id: string;
+  /** Resolved parameters (templates substituted, §3.6). */
+  parameters: Record<string, ParamValue>;
+  /** Input artifact name → fs path(s), comma-joined for looped upstreams. */
+  inputArtifacts: Record<string, string>;
+  /** Output artifact name → fs path. */
+  outputArtifacts: Record<string, string>;
+  /** The current loop item (`PF_LOOP_ARGUMENT`), when looped. */
+  loopArgument?: ParamValue;
+  /** Steps: the resolved command and env (what was, or will be, run). */
+  command?: string;
+  env?: Record<string, string>;
+  dockerEnv?: string;
+  /** Why the node ended as it did (PaddleFlow's jobMessage / dag message). */
+  message: string;
+  /** ISO-8601 times; absent until they happen. `endTime` only for final statuses. */
+  createTime: string;
+  startTime?: string;
+  endTime?: string;
+  /** Set when the node's result was copied from a cached job (§4.5). */
+  cacheRunId?: string;
+  cacheJobId?: string;
+  /** Kept from an earlier run by retry: never dispatched again. */
+  inherited?: boolean;
+}
+
+export interface RunState {
+  runId: string;
+  status: RunStatus;
+  /** PaddleFlow's runMsg. */
+  message: string;
+  /** Set by a forced stop: post_process does not run (or is stopped). */
+  stopForce?: boolean;
+  activateTime?: string;
+  spec: PipelineSpec;
+  context: RunContext;
+  nodes: Record<string, NodeState>;
+}
+
+/** What reaches a run's mailbox. Every event is idempotent: applied twice, it changes nothing the second time. */
+export type RunEvent =
+  /** Begin the run, or — after a restart or a lost message — re-derive and re-issue every pending command. */
+  | { type: 'resume' }
+  /** The node's execution began running its job. */
+  | { type: 'started'; key: string; attempt: number; at: string }
+  /** The node's execution ended. `failed` carries PaddleFlow's job message. */
+  | {
+      type: 'finished';
+      key: string;
+      attempt: number;
+      status: 'succeeded' | 'failed' | 'terminated';
+      message?: string;
+      at: string;
+    }
+  /** Answer to a `readArtifacts` command: file contents by fs path (`null` when unreadable, with the reason). */
+  | { type: 'artifactsRead'; key: string; contents: Record<string, string | null>; error?: string }
+  /** PUT ?action=stop. */
+  | { type: 'stop'; force: boolean };
+
+/** A job as an executor runs it: everything resolved, nothing left to the executor to decide. */
+export interface JobSpec {
+  runId: string;
+  key: string;
+  attempt: number;
+  jobId: string;
+  /** `<runID>-<step>[-<seq>]` (PaddleFlow's job name, before the id's hex suffix). */
+  jobName: string;
+  stepName: string;
+  command: string;
+  dockerEnv: string;
+  /** The full environment: user env, system variables, `PF_INPUT_ARTIFACT_*`, `PF_OUTPUT_ARTIFACT_*`. */
+  env: Record<string, string>;
+  /** The working directory inside the step (the main fs mount path), or absent for `PF_MOUNT_PATH: NONE`. */
+  workDir?: string;
+  /** Every fs the step sees: the main fs first, then the pipeline's and the step's extra_fs. */
+  mounts: MountView[];
+  /** Output artifacts' fs paths (on the main fs): emptied and their parent directory created before the job. */
+  outputPaths: string[];
+}
+
+export type RunCommand =
+  /** Start the node's execution (named `<run>.<key>.<attempt>`, so doing it twice is harmless). */
+  | { type: 'dispatch'; job: JobSpec }
+  /** Stop a running node's job; its execution then reports `finished` with `terminated`. */
+  | { type: 'kill'; key: string; attempt: number }
+  /**
+   * Read these fs paths of the main fs (conditions read ≤ 1 KB, loop arguments ≤ 1 MB) and answer with an
+   * `artifactsRead` event for the node.
+   */
+  | { type: 'readArtifacts'; key: string; paths: string[]; limit: number };
+
+export interface ReconcileResult {
+  state: RunState;
+  commands: RunCommand[];
+}

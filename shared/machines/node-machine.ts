@@ -1,0 +1,230 @@
+/**
+ * The NodeMachine: one Standard Step Functions execution per node attempt, named `<run>.<key>.<attempt>`.
+ * It reports `started` to the run's mailbox, executes the job, and reports `finished` with the outcome.
+ *
+ * The same ASL JSON is deployed by CDK (with `definitionSubstitutions` for the `${…}` placeholders) and run by
+ * the local interpreter (with the placeholders replaced by local values and every Task answered by a local
+ * handler keyed by the state names below). JSONPath only: the local interpreter does not run JSONata,
+ * Variables/`Assign` or `HeartbeatSeconds`.
+ *
+ * Executors: only container steps exist today (`ExecuteContainer`, ECS RunTask `.sync`, answered locally by a
+ * child process). Each executor leaves an ECS-DescribeTasks-shaped result in `$.task` for `CheckContainer`, or
+ * fails into `ExecuteError`. A later kind (lambda, http, callback) adds a `SelectExecutor` Choice on the job's
+ * step kind in front, its own Task, and its own check that sets `$.outcome`; `ReportFinished` stays the one
+ * place that reports.
+ */
+import type { JobSpec, RunEvent } from '../engine/run/model.ts';
+
+/** State names: the local runner keys its Task handlers on them. */
+export const NODE_STATES = {
+  reportStarted: 'ReportStarted',
+  executeContainer: 'ExecuteContainer',
+  checkContainer: 'CheckContainer',
+  succeeded: 'Succeeded',
+  terminated: 'Terminated',
+  exitedWithReason: 'ExitedWithReason',
+  exited: 'Exited',
+  notRunWithReason: 'NotRunWithReason',
+  notRun: 'NotRun',
+  executeError: 'ExecuteError',
+  errorWithCause: 'ErrorWithCause',
+  errorWithoutCause: 'ErrorWithoutCause',
+  reportFinished: 'ReportFinished',
+} as const;
+
+export type NodeStateName = (typeof NODE_STATES)[keyof typeof NODE_STATES];
+
+/** The Task states, each of which needs a local handler (a Task without one would call real AWS). */
+export const NODE_TASK_STATES = [
+  NODE_STATES.reportStarted,
+  NODE_STATES.executeContainer,
+  NODE_STATES.reportFinished,
+] as const;
+
+/** The `${…}` placeholders of the definition: CDK's `definitionSubstitutions`, local values locally. */
+export interface NodeMachineSubstitutions {
+  /** The mailbox FIFO queue's URL. */
+  MailboxQueueUrl: string;
+  /** The ECS cluster container steps run on. */
+  ClusterArn: string;
+  /** The Fargate task definition with the `step` container. */
+  TaskDefinitionArn: string;
+}
+
+export const NODE_MACHINE_SUBSTITUTION_KEYS: readonly (keyof NodeMachineSubstitutions)[] = [
+  'MailboxQueueUrl',
+  'ClusterArn',
+  'TaskDefinitionArn',
+];
+
+/** The container in the task definition whose command and environment each job overrides. */
+export const STEP_CONTAINER_NAME = 'step';
+
+/** How long a container job may run before the execution reports it failed (`States.Timeout`). */
+export const CONTAINER_TIMEOUT_SECONDS = 24 * 60 * 60;
+
+/** The execution input: the job, plus its environment as the `{Name, Value}` list ECS overrides take. */
+export interface NodeMachineInput {
+  job: JobSpec;
+  envList: { Name: string; Value: string }[];
+}
+
+export function toMachineInput(job: JobSpec): NodeMachineInput {
+  return { job, envList: Object.entries(job.env).map(([Name, Value]) => ({ Name, Value })) };
+}
+
+/** The mailbox message the report states send: what `Mailbox.post(runId, event)` carries. */
+export interface MailboxMessage {
+  runId: string;
+  event: RunEvent;
+}
+
+/** Reports are cheap and idempotent (deduplicated by id): retry them through throttling and blips. */
+const REPORT_RETRY = [
+  {
+    ErrorEquals: ['States.ALL'],
+    IntervalSeconds: 1,
+    BackoffRate: 2,
+    MaxAttempts: 6,
+    JitterStrategy: 'FULL',
+  },
+];
+
+/** A report to the run's mailbox: one FIFO message in the run's group, deduplicated per execution and kind. */
+function report(kind: 'started' | 'finished', event: Record<string, unknown>) {
+  return {
+    Type: 'Task',
+    Resource: 'arn:aws:states:::sqs:sendMessage',
+    Parameters: {
+      QueueUrl: '${MailboxQueueUrl}',
+      'MessageGroupId.$': '$.job.runId',
+      'MessageDeduplicationId.$': `States.Format('{}.${kind}', $$.Execution.Name)`,
+      // Step Functions serialises a JSON MessageBody to a string.
+      MessageBody: {
+        'runId.$': '$.job.runId',
+        event: {
+          type: kind,
+          'key.$': '$.job.key',
+          'attempt.$': '$.job.attempt',
+          ...event,
+          'at.$': '$$.State.EnteredTime',
+        },
+      },
+    },
+    ResultPath: null,
+    Retry: REPORT_RETRY,
+  };
+}
+
+/** A Pass that sets `$.outcome` ({status, message}) and goes to ReportFinished. */
+function outcome(status: 'succeeded' | 'failed' | 'terminated', message: Record<string, string>) {
+  return {
+    Type: 'Pass',
+    Parameters: { status, ...message },
+    ResultPath: '$.outcome',
+    Next: NODE_STATES.reportFinished,
+  };
+}
+
+const EXIT_CODE = '$.task.Containers[0].ExitCode';
+const EXIT_REASON = '$.task.Containers[0].Reason';
+
+/**
+ * The NodeMachine's ASL. Every JSONPath that may be missing (ECS omits `ExitCode` for a container that never
+ * ran, `Reason` and `StoppedReason` when there is nothing to say, Step Functions omits `Cause` for some
+ * errors) is read only on a Choice branch that checked it is present: a path to a missing field is a
+ * `States.Runtime` error that no Catch handles.
+ */
+export function nodeMachineDefinition() {
+  const S = NODE_STATES;
+  return {
+    Comment: 'Floe NodeMachine: one execution per node attempt; reports started and finished to the run mailbox',
+    StartAt: S.reportStarted,
+    States: {
+      [S.reportStarted]: { ...report('started', {}), Next: S.executeContainer },
+      [S.executeContainer]: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::ecs:runTask.sync',
+        Parameters: {
+          Cluster: '${ClusterArn}',
+          TaskDefinition: '${TaskDefinitionArn}',
+          LaunchType: 'FARGATE',
+          Overrides: {
+            ContainerOverrides: [
+              {
+                Name: STEP_CONTAINER_NAME,
+                'Command.$': "States.Array('bash', '-c', $.job.command)",
+                'Environment.$': '$.envList',
+              },
+            ],
+          },
+        },
+        TimeoutSeconds: CONTAINER_TIMEOUT_SECONDS,
+        // The stopped task as DescribeTasks returns it; CheckContainer reads Containers, StopCode, StoppedReason.
+        ResultPath: '$.task',
+        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.executeError }],
+        Next: S.checkContainer,
+      },
+      [S.checkContainer]: {
+        Type: 'Choice',
+        Choices: [
+          {
+            And: [
+              { Variable: EXIT_CODE, IsPresent: true },
+              { Variable: EXIT_CODE, NumericEquals: 0 },
+            ],
+            Next: S.succeeded,
+          },
+          {
+            And: [
+              { Variable: '$.task.StopCode', IsPresent: true },
+              { Variable: '$.task.StopCode', StringEquals: 'UserInitiated' },
+            ],
+            Next: S.terminated,
+          },
+          {
+            And: [
+              { Variable: EXIT_CODE, IsPresent: true },
+              { Variable: EXIT_REASON, IsPresent: true },
+            ],
+            Next: S.exitedWithReason,
+          },
+          { Variable: EXIT_CODE, IsPresent: true, Next: S.exited },
+          { Variable: '$.task.StoppedReason', IsPresent: true, Next: S.notRunWithReason },
+        ],
+        Default: S.notRun,
+      },
+      [S.succeeded]: outcome('succeeded', { message: '' }),
+      [S.terminated]: outcome('terminated', { message: 'the job was stopped' }),
+      [S.exitedWithReason]: outcome('failed', {
+        'message.$': `States.Format('exit code {}: {}', ${EXIT_CODE}, ${EXIT_REASON})`,
+      }),
+      [S.exited]: outcome('failed', { 'message.$': `States.Format('exit code {}', ${EXIT_CODE})` }),
+      [S.notRunWithReason]: outcome('failed', { 'message.$': '$.task.StoppedReason' }),
+      [S.notRun]: outcome('failed', { message: 'the container did not run' }),
+      [S.executeError]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.error.Cause', IsPresent: true, Next: S.errorWithCause }],
+        Default: S.errorWithoutCause,
+      },
+      [S.errorWithCause]: outcome('failed', {
+        'message.$': "States.Format('{}: {}', $.error.Error, $.error.Cause)",
+      }),
+      [S.errorWithoutCause]: outcome('failed', { 'message.$': '$.error.Error' }),
+      [S.reportFinished]: {
+        ...report('finished', { 'status.$': '$.outcome.status', 'message.$': '$.outcome.message' }),
+        End: true,
+      },
+    },
+  };
+}
+
+export type NodeMachineDefinition = ReturnType<typeof nodeMachineDefinition>;
+
+/** The definition with its `${…}` placeholders replaced, as Step Functions does with `definitionSubstitutions`. */
+export function substituteDefinition(definition: unknown, values: NodeMachineSubstitutions): unknown {
+  const text = JSON.stringify(definition).replace(/\$\{(\w+)\}/g, (whole, key: string) =>
+    key in values ? JSON.stringify(values[key as keyof NodeMachineSubstitutions]).slice(1, -1) : whole,
+  );
+  return JSON.parse(text);
+}

@@ -1,0 +1,66 @@
+/**
+ * The Dispatcher in AWS: each node attempt is one execution of the NodeMachine (`FLOE_NODE_MACHINE_ARN`),
+ * named `executionName(run, key, attempt)`. Execution names are unique per state machine for 90 days, so a
+ * repeated dispatch is refused (`ExecutionAlreadyExists`) and is a no-op. A kill stops the execution; Step
+ * Functions stops its ECS task, and the ABORTED status change reaches the mailbox through EventBridge as
+ * `finished` / `terminated` (functions/node-events).
+ */
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { executionName } from '../engine/run/index.ts';
+import type { JobSpec } from '../engine/run/model.ts';
+import { toMachineInput } from '../machines/node-machine.ts';
+import type { Dispatcher } from './ports.ts';
+
+let client: SFNClient | undefined;
+/** One client per container, made on first use. */
+export const sfnClient = () => (client ??= new SFNClient({}));
+
+const STATE_MACHINE_ARN = /^(arn:[^:]+:states:[^:]*:[^:]*):stateMachine:([^:]+)$/;
+
+/** `arn:…:stateMachine:X` and a name → `arn:…:execution:X:<name>`. */
+export function executionArn(stateMachineArn: string, name: string): string {
+  const match = STATE_MACHINE_ARN.exec(stateMachineArn);
+  if (!match) throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  return `${match[1]}:execution:${match[2]}:${name}`;
+}
+
+const isError = (error: unknown, name: string) => error instanceof Error && error.name === name;
+
+export class AwsDispatcher implements Dispatcher {
+  /** `stateMachineArn` defaults to `FLOE_NODE_MACHINE_ARN`, read at the first call. */
+  constructor(private readonly stateMachineArn?: string) {}
+
+  private machineArn(): string {
+    const arn = this.stateMachineArn ?? process.env.FLOE_NODE_MACHINE_ARN;
+    if (!arn) throw new Error('FLOE_NODE_MACHINE_ARN is not set');
+    return arn;
+  }
+
+  async dispatch(job: JobSpec): Promise<void> {
+    try {
+      await sfnClient().send(
+        new StartExecutionCommand({
+          stateMachineArn: this.machineArn(),
+          name: executionName(job.runId, job.key, job.attempt),
+          input: JSON.stringify(toMachineInput(job)),
+        }),
+      );
+    } catch (error) {
+      if (!isError(error, 'ExecutionAlreadyExists')) throw error;
+    }
+  }
+
+  async kill(runId: string, key: string, attempt: number): Promise<void> {
+    try {
+      await sfnClient().send(
+        new StopExecutionCommand({
+          executionArn: executionArn(this.machineArn(), executionName(runId, key, attempt)),
+          error: 'Floe.Killed',
+          cause: 'the node was stopped',
+        }),
+      );
+    } catch (error) {
+      if (!isError(error, 'ExecutionDoesNotExist')) throw error;
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * A run's consumer: what the mailbox delivers a run's events to, one batch at a time per run. It loads the run,
+ * applies the pure `reconcile`, writes the result with version checks, then carries out the commands. It is
+ * level-triggered: commands follow from stored state, so a crash between writing and acting is repaired by the
+ * next pass (a `resume` re-issues every pending command).
+ *
+ * The loaded run is kept between passes: the head's version, bumped by every pass, tells whether the copy is
+ * still what is stored, so a pass reads one item instead of the whole graph.
+ */
+import { isFinalRun, type RunCommand, type RunEvent, type RunState, reconcile } from '../engine/run/index.ts';
+import type { Dispatcher, Mailbox } from '../runtime/ports.ts';
+import { ConditionFailedError } from '../store/conditions.ts';
+import type { LoadedRun, RunRecord, RunRepository } from '../store/runs.ts';
+
+/** Reads artifact files for conditions and loop arguments (the engine has no I/O). */
+export interface ArtifactReader {
+  read(
+    run: RunRecord,
+    paths: string[],
+    limit: number,
+  ): Promise<{ contents: Record<string, string | null>; error?: string }>;
+}
+
+export interface RunEngineDeps {
+  runs: RunRepository;
+  dispatcher: Dispatcher;
+  mailbox: Mailbox;
+  artifacts: ArtifactReader;
+  now?: () => Date;
+}
+
+/** Concurrent writers of one run are rare (a stop request landing mid-pass): a few tries settle them. */
+const MAX_TRIES = 8;
+
+export class RunEngine {
+  private readonly cache = new Map<string, LoadedRun>();
+
+  constructor(private readonly deps: RunEngineDeps) {}
+
+  /** Applies a batch of events to a run and carries out what follows. Unknown (deleted) runs are ignored. */
+  async apply(runId: string, events: RunEvent[]): Promise<void> {
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
+      const loaded = await this.current(runId);
+      if (!loaded) return;
+      const fresh = this.cache.get(runId) !== loaded;
+      const batch = [...(fresh ? loaded.results : []), ...events];
+      const headChanges: Record<string, unknown> = {};
+      if (loaded.record.stopRequest) {
+        batch.push({ type: 'stop', force: loaded.record.stopRequest.force });
+        headChanges.stopRequest = null;
+      }
+      const now = (this.deps.now?.() ?? new Date()).toISOString();
+      const { state, commands } = reconcile(loaded.state, batch, now);
+      let saved: LoadedRun = loaded;
+      if (changed(loaded.state, state) || Object.keys(headChanges).length > 0) {
+        try {
+          saved = await this.deps.runs.save(loaded, state, now, headChanges);
+        } catch (error) {
+          this.cache.delete(runId);
+          if (error instanceof ConditionFailedError) continue;
+          throw error;
+        }
+      }
+      if (isFinalRun(state.status)) this.cache.delete(runId);
+      else this.cache.set(runId, saved);
+      await this.carryOut(saved.record, commands);
+      return;
+    }
+    throw new Error(`run ${runId}: gave up after ${MAX_TRIES} conflicting writes`);
+  }
+
+  /** Forgets cached runs (tests and shutdown). */
+  forget(): void {
+    this.cache.clear();
+  }
+
+  private async current(runId: string): Promise<LoadedRun | undefined> {
+    const cached = this.cache.get(runId);
+    if (cached) {
+      const head = await this.deps.runs.get(runId);
+      if (!head) {
+        this.cache.delete(runId);
+        return undefined;
+      }
+      if (head.version === cached.record.version) return cached;
+      if (onlyRequestChanged(cached.record, head)) {
+        // A request (stop) wrote the head: the nodes are still ours, only the head is new.
+        const refreshed = { ...cached, record: head };
+        this.cache.set(runId, refreshed);
+        return refreshed;
+      }
+    }
+    return this.deps.runs.load(runId);
+  }
+
+  private async carryOut(run: RunRecord, commands: RunCommand[]): Promise<void> {
+    const { dispatcher, mailbox, artifacts } = this.deps;
+    await Promise.all(
+      commands.map(async (command) => {
+        switch (command.type) {
+          case 'dispatch':
+            return dispatcher.dispatch(command.job);
+          case 'kill':
+            return dispatcher.kill(run.id, command.key, command.attempt);
+          case 'readArtifacts': {
+            const { contents, error } = await artifacts
+              .read(run, command.paths, command.limit)
+              .catch((e: unknown) => ({ contents: {}, error: (e as Error).message }));
+            return mailbox.post(run.id, {
+              type: 'artifactsRead',
+              key: command.key,
+              contents,
+              ...(error === undefined ? {} : { error }),
+            });
+          }
+        }
+      }),
+    );
+  }
+}
+
+/** Whether reconcile changed anything that is stored. */
+function changed(before: RunState, after: RunState): boolean {
+  if (before === after) return false;
+  if (
+    before.status !== after.status ||
+    before.message !== after.message ||
+    before.activateTime !== after.activateTime ||
+    before.stopForce !== after.stopForce
+  ) {
+    return true;
+  }
+  const keys = Object.keys(after.nodes);
+  if (keys.length !== Object.keys(before.nodes).length) return true;
+  return keys.some((key) => before.nodes[key] !== after.nodes[key]);
+}
+
+/** A head written by a request since our last pass: same state fields, one version further. */
+function onlyRequestChanged(cached: RunRecord, head: RunRecord): boolean {
+  return (
+    head.version === cached.version + 1 &&
+    head.status === cached.status &&
+    head.message === cached.message &&
+    head.activateTime === cached.activateTime
+  );
+}

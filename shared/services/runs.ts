@@ -1,0 +1,330 @@
+/**
+ * Runs (reference/paddleflow.md §1.7, §4.7): create, list, show, stop, retry, delete. The service decides
+ * what a request may do and records it; the run's consumer (run-engine.ts) moves the run, woken through the
+ * mailbox. Nothing here dispatches a job.
+ */
+import {
+  createRunState,
+  isFinalRun,
+  type NodeState,
+  type RunContext,
+  retryRunState,
+} from '../engine/run/index.ts';
+import { type PipelineSpec, parsePipelineYaml, parseRunJson, SpecError } from '../engine/spec/index.ts';
+import { PfError } from '../errors.ts';
+import type { Mailbox } from '../runtime/ports.ts';
+import { ConditionFailedError } from '../store/conditions.ts';
+import type { FileSystemRecord } from '../store/filesystems.ts';
+import type { Page, PageRequest } from '../store/paging.ts';
+import type { RunFilter, RunRecord, RunRepository, RunRequestFields } from '../store/runs.ts';
+import type { FileSystemService } from './filesystems.ts';
+import { md5Hex, type RunSourceDeps, type RunSourceRequest, readRunSource } from './run-source.ts';
+import { type Actor, isRoot } from './users.ts';
+
+/** PaddleFlow's RegPatternRunName. */
+const RUN_NAME = /^[A-Za-z0-9_][A-Za-z0-9-_]{1,49}[A-Za-z0-9_]$/;
+const RUN_ID = /^run-\d{6,15}$/;
+/** Where PaddleFlow mounts a file system whose mount_path the YAML leaves out. */
+export const DEFAULT_MOUNT_ROOT = '/home/paddleflow/storage/mnt';
+
+export interface CreateRunRequest extends RunSourceRequest {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown> | null;
+  dockerEnv: string;
+  disabled: string;
+  failureStrategy: string;
+  scheduleId: string;
+  scheduledAt: string;
+}
+
+/** What the service needs of the file systems on the steps' machine. */
+export interface RunFiles {
+  /** Removes `.pipeline/<runId>` under the fs root (not its sub_path), as PaddleFlow does on delete. */
+  removeRunArtifacts(fs: FileSystemRecord, runId: string): Promise<void>;
+}
+
+export interface RunServiceDeps extends RunSourceDeps {
+  runs: RunRepository;
+  files: RunSourceDeps['files'] & Pick<FileSystemService, 'resolveForUse'>;
+  mailbox: Mailbox;
+  runFiles: RunFiles;
+  now?: () => Date;
+}
+
+const FINAL = ['succeeded', 'failed', 'terminated', 'skipped'];
+
+export class RunService {
+  constructor(private readonly deps: RunServiceDeps) {}
+
+  private now() {
+    return (this.deps.now?.() ?? new Date()).toISOString();
+  }
+
+  async create(actor: Actor, request: CreateRunRequest): Promise<string> {
+    const { yaml, source } = await readRunSource(actor, request, this.deps);
+    if (request.name !== '' && !RUN_NAME.test(request.name)) {
+      throw new PfError(
+        'InvalidNamePattern',
+        `name[${request.name}] of run is invalid: it must match ${RUN_NAME.source}`,
+      );
+    }
+    const spec = parseOrRefuse(() =>
+      parsePipelineYaml(yaml, {
+        ...(request.fsName ? { fsName: request.fsName } : {}),
+        ...(request.parameters ? { parameters: request.parameters } : {}),
+        overrides: {
+          name: request.name,
+          dockerEnv: request.dockerEnv,
+          disabled: request.disabled,
+          failureStrategy: request.failureStrategy,
+        },
+      }),
+    );
+    if (request.fsName && spec.fsOptions.mainFs && spec.fsOptions.mainFs.name !== request.fsName) {
+      throw new PfError('InvalidArguments', '[main_fs.name] should be same as fs_name in request');
+    }
+    return this.start(actor, spec, { ...request, runYaml: yaml, source }, request.username);
+  }
+
+  /** `POST /runjson`: the pipeline as JSON; the fs comes from its `fsOptions.mainFS`. */
+  async createFromJson(actor: Actor, body: Record<string, unknown>): Promise<string> {
+    const parsed = parseOrRefuse(() => parseRunJson(body, {}));
+    const runYaml = JSON.stringify(body);
+    return this.start(
+      actor,
+      parsed.spec,
+      {
+        name: '',
+        description: parsed.description ?? '',
+        parameters: null,
+        dockerEnv: '',
+        disabled: '',
+        failureStrategy: '',
+        scheduleId: '',
+        scheduledAt: '',
+        runYaml,
+        source: md5Hex(runYaml),
+      },
+      parsed.username ?? '',
+    );
+  }
+
+  /** Root sees everyone's runs (or those of `userFilter`); anyone else only their own. */
+  list(actor: Actor, filter: RunFilter, page: PageRequest): Promise<Page<RunRecord>> {
+    const owners = isRoot(actor.name) ? filter.owners : [actor.name];
+    return this.deps.runs.list({ ...filter, owners }, page);
+  }
+
+  async get(actor: Actor, id: string): Promise<RunRecord> {
+    const run = RUN_ID.test(id) ? await this.deps.runs.get(id) : undefined;
+    if (!run) throw new PfError('RunNotFound', `resouceType[run] with ID[${id}] not found`);
+    if (!isRoot(actor.name) && actor.name.toLowerCase() !== run.owner.toLowerCase()) {
+      throw new PfError('AccessDenied', `user[${actor.name}] has no access to resource[run] with ID[${id}]`);
+    }
+    return run;
+  }
+
+  /** The run with every node it has (one Query of its partition). */
+  async detail(actor: Actor, id: string): Promise<{ run: RunRecord; nodes: NodeState[] }> {
+    await this.get(actor, id);
+    const loaded = await this.deps.runs.load(id);
+    if (!loaded) throw new PfError('RunNotFound', `resouceType[run] with ID[${id}] not found`);
+    return { run: loaded.record, nodes: Object.values(loaded.state.nodes) };
+  }
+
+  /** Asks the run's consumer to stop it (§4.7); the request is recorded on the run, so it survives a restart. */
+  async stop(actor: Actor, id: string, force: boolean): Promise<void> {
+    let run = await this.get(actor, id);
+    for (;;) {
+      if (isFinalRun(run.status)) {
+        throw new PfError(
+          'ActionNotAllowed',
+          `run[${id}] is already ${run.status}: only active runs can be stopped`,
+        );
+      }
+      if (run.status === 'terminating' && !force) {
+        throw new PfError(
+          'ActionNotAllowed',
+          `run[${id}] is already terminating; stop it with stopForce to force it`,
+        );
+      }
+      try {
+        await this.deps.runs.requestStop(run, force || run.stopRequest?.force === true, this.now());
+        break;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+        run = await this.get(actor, id); // the consumer moved the run meanwhile: judge again
+      }
+    }
+    await this.deps.mailbox.post(id, { type: 'stop', force });
+  }
+
+  /** A new run of the same pipeline that keeps the succeeded and skipped components (§4.7). */
+  async retry(actor: Actor, id: string): Promise<string> {
+    const previous = await this.get(actor, id);
+    if (previous.status !== 'failed' && previous.status !== 'terminated') {
+      throw new PfError(
+        'ActionNotAllowed',
+        `run[${id}] is ${previous.status}: only failed or terminated runs can be retried`,
+      );
+    }
+    const loaded = await this.deps.runs.load(id);
+    if (!loaded) throw new PfError('RunNotFound', `resouceType[run] with ID[${id}] not found`);
+    const { id: newId, seq } = await this.deps.runs.allocateId();
+    const context: RunContext = { ...previous.context, runId: newId };
+    const now = this.now();
+    const state = retryRunState(loaded.state, context, now);
+    const record: RunRecord = {
+      ...pickRequest(previous),
+      id: newId,
+      seq,
+      status: state.status,
+      message: state.message,
+      spec: state.spec,
+      context,
+      createdAt: now,
+      updatedAt: now,
+      runCachedIds: [],
+      version: 1,
+    };
+    await this.deps.runs.create(record, Object.values(state.nodes));
+    await this.deps.mailbox.post(newId, { type: 'resume' });
+    return newId;
+  }
+
+  /** Deletes a final run, its records and its artifacts (`.pipeline/<runID>` on the main fs). */
+  async delete(actor: Actor, id: string, checkCache: boolean): Promise<void> {
+    const run = await this.get(actor, id);
+    if (!isFinalRun(run.status)) {
+      throw new PfError(
+        'ActionNotAllowed',
+        `run[${id}] is ${run.status}: only runs in final status: [${FINAL.join(' ')}] can be deleted`,
+      );
+    }
+    if (checkCache && run.runCachedIds.length > 0) {
+      const existing: string[] = [];
+      for (const other of run.runCachedIds) if (await this.deps.runs.get(other)) existing.push(other);
+      if (existing.length > 0) {
+        throw new PfError(
+          'ActionNotAllowed',
+          `run[${id}] is cached by other Runs[${existing.join(',')}]; delete them first, or delete with checkCache false`,
+        );
+      }
+    }
+    if (run.context.mainFs) {
+      const fs = await this.deps.files.resolveForUse(actor, run.fsName, run.owner).catch(() => undefined);
+      if (fs) await this.deps.runFiles.removeRunArtifacts(fs, id);
+    }
+    try {
+      await this.deps.runs.delete(run);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return this.delete(actor, id, checkCache);
+      throw error;
+    }
+  }
+
+  private async start(
+    actor: Actor,
+    spec: PipelineSpec,
+    request: Omit<RunRequestFields, 'owner' | 'fsName'>,
+    username: string,
+  ): Promise<string> {
+    const owner = username || actor.name;
+    const { context, fsName } = await this.resolveFileSystems(actor, spec, owner);
+    const { id, seq } = await this.deps.runs.allocateId();
+    context.runId = id;
+    const now = this.now();
+    const state = createRunState(spec, context, now);
+    await this.deps.runs.create(
+      {
+        ...request,
+        name: spec.name,
+        owner,
+        fsName,
+        id,
+        seq,
+        status: state.status,
+        message: state.message,
+        spec,
+        context,
+        createdAt: now,
+        updatedAt: now,
+        runCachedIds: [],
+        version: 1,
+      },
+      [],
+    );
+    await this.deps.mailbox.post(id, { type: 'resume' });
+    return id;
+  }
+
+  /** Every fs the run names must exist, be the owner's (or root's to use) and be one steps can mount. */
+  private async resolveFileSystems(actor: Actor, spec: PipelineSpec, owner: string) {
+    const names = new Set<string>();
+    const mainFs = spec.fsOptions.mainFs;
+    if (mainFs) names.add(mainFs.name);
+    for (const mount of spec.fsOptions.extraFs) names.add(mount.name);
+    for (const step of stepsOf(spec)) for (const mount of step.extraFs) names.add(mount.name);
+    const fsIds: Record<string, string> = {};
+    for (const name of names) {
+      const fs = await this.deps.files.resolveForUse(actor, name, owner);
+      if (fs.type !== 'local') {
+        throw new PfError(
+          'InvalidArguments',
+          `fs[${name}] is a ${fs.type} file system; steps here can only mount local:// file systems`,
+        );
+      }
+      fsIds[name] = fs.id;
+    }
+    const context: RunContext = { runId: '', userName: owner, fsIds };
+    if (mainFs) {
+      const id = fsIds[mainFs.name]!;
+      context.mainFs = {
+        id,
+        name: mainFs.name,
+        mountPath: mainFs.mountPath || `${DEFAULT_MOUNT_ROOT}/${id}`,
+        subPath: mainFs.subPath ?? '',
+        readOnly: false,
+      };
+    }
+    return { context, fsName: mainFs?.name ?? '' };
+  }
+}
+
+function parseOrRefuse<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof SpecError) throw new PfError('InvalidPipeline', error.message);
+    throw error;
+  }
+}
+
+function* stepsOf(spec: PipelineSpec) {
+  const stack = [...Object.values(spec.entryPoints), ...Object.values(spec.postProcess)];
+  while (stack.length > 0) {
+    const component = stack.pop()!;
+    if (component.kind === 'step') yield component;
+    else stack.push(...Object.values(component.entryPoints));
+  }
+}
+
+function pickRequest(run: RunRecord): RunRequestFields {
+  const { name, source, owner, fsName, description, parameters, runYaml, dockerEnv, disabled } = run;
+  const { failureStrategy, scheduleId, scheduledAt } = run;
+  return {
+    name,
+    source,
+    owner,
+    fsName,
+    description,
+    parameters,
+    runYaml,
+    dockerEnv,
+    disabled,
+    failureStrategy,
+    scheduleId,
+    scheduledAt,
+  };
+}

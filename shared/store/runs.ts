@@ -1,0 +1,406 @@
+/**
+ * Runs (reference/paddleflow.md §1.7, §4) in the run's own partition, so one Query returns the whole graph:
+ * - head, `pk = RUN#<id>`, `sk = RUN`: the request, the pipeline model, the run's status and its `version`.
+ *   Indexed for listing: gsi1 `RUNS` (everyone's) and gsi2 `RUNS#<lower owner>`, both by the id's number.
+ * - nodes, `sk = NODE#<key>`: one per component instance, each with its own `version`.
+ * - results, `sk = RESULT#<key>#<attempt>`: a node execution's `finished` event, written by the local mailbox
+ *   before it is delivered, so that a result reaches the run even when the process stops before applying it.
+ *
+ * Only the run's consumer writes the head's state and the nodes (one consumer per run at a time: the mailbox
+ * serialises them); requests (stop) write the head's request fields. Every write names the version it read.
+ */
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  isFinalRun,
+  type NodeState,
+  type RunContext,
+  type RunEvent,
+  type RunState,
+  type RunStatus,
+} from '../engine/run/model.ts';
+import type { PipelineSpec } from '../engine/spec/model.ts';
+import type { TableRef } from './client.ts';
+import { ConditionFailedError, conditional, deleteAtVersion } from './conditions.ts';
+import { nextSequence, sequenceId, sortableNumber } from './counters.ts';
+import { type Page, type PageRequest, queryPage } from './paging.ts';
+import { globalIndexes, partitionKey, sortKey } from './table.ts';
+
+/** What the request said, kept as PaddleFlow shows it back. */
+export interface RunRequestFields {
+  name: string;
+  source: string;
+  /** The fs user the run acts as (PaddleFlow's run `username`). */
+  owner: string;
+  fsName: string;
+  description: string;
+  /** The request's parameters, or null when it gave none. */
+  parameters: Record<string, unknown> | null;
+  runYaml: string;
+  dockerEnv: string;
+  disabled: string;
+  failureStrategy: string;
+  scheduleId: string;
+  /** ISO instant, or empty. */
+  scheduledAt: string;
+}
+
+export interface RunRecord extends RunRequestFields {
+  id: string;
+  seq: number;
+  status: RunStatus;
+  message: string;
+  spec: PipelineSpec;
+  context: RunContext;
+  stopForce?: boolean;
+  /** A stop asked for and not yet applied by the consumer (survives a restart). */
+  stopRequest?: { force: boolean } | null;
+  activateTime?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Runs that reused this run's cache. */
+  runCachedIds: string[];
+  version: number;
+}
+
+export interface RunFilter {
+  owners: string[];
+  fsNames: string[];
+  runIds: string[];
+  names: string[];
+  statuses: string[];
+}
+
+/** A stored run as the engine sees it, with the versions its writes must name. */
+export interface LoadedRun {
+  record: RunRecord;
+  state: RunState;
+  nodeVersions: Record<string, number>;
+  /** `finished` events stored by the local mailbox and not yet cleared. */
+  results: RunEvent[];
+}
+
+const SEQUENCE = 'run';
+const allIndex = globalIndexes[0]!;
+const ownerIndex = globalIndexes[1]!;
+/** Sparse: only runs that are not final are in it, so a restart finds the runs to resume without a Scan. */
+const activeIndex = globalIndexes[2]!;
+const ALL_PARTITION = 'RUNS';
+const ACTIVE_PARTITION = 'RUNS#ACTIVE';
+const ownerPartition = (owner: string) => `RUNS#${owner.toLowerCase()}`;
+
+export const runPartition = (id: string) => `RUN#${id}`;
+const headKey = (id: string) => ({ [partitionKey]: runPartition(id), [sortKey]: 'RUN' });
+const nodeKey = (id: string, key: string) => ({ [partitionKey]: runPartition(id), [sortKey]: `NODE#${key}` });
+const resultKey = (id: string, key: string, attempt: number) => ({
+  [partitionKey]: runPartition(id),
+  [sortKey]: `RESULT#${key}#${attempt}`,
+});
+
+const KEY_FIELDS = new Set([
+  partitionKey,
+  sortKey,
+  ...globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+]);
+const withoutKeys = (row: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(row).filter(([name]) => !KEY_FIELDS.has(name)));
+
+const toRecord = (row: Record<string, unknown>) => withoutKeys(row) as unknown as RunRecord;
+
+function toNode(row: Record<string, unknown>): { node: NodeState; version: number } {
+  const { version, ...node } = withoutKeys(row);
+  return { node: node as unknown as NodeState, version: version as number };
+}
+
+/** The engine's view of a head: the run fields reconcile reads and writes. */
+function stateOf(record: RunRecord, nodes: Record<string, NodeState>): RunState {
+  return {
+    runId: record.id,
+    status: record.status,
+    message: record.message,
+    ...(record.stopForce === undefined ? {} : { stopForce: record.stopForce }),
+    ...(record.activateTime === undefined ? {} : { activateTime: record.activateTime }),
+    spec: record.spec,
+    context: record.context,
+    nodes,
+  };
+}
+
+export class RunRepository {
+  constructor(private readonly ref: TableRef) {}
+
+  /** Takes the next run id: `run-000001`… */
+  async allocateId(): Promise<{ id: string; seq: number }> {
+    const seq = await nextSequence(this.ref, SEQUENCE);
+    return { id: sequenceId('run', seq), seq };
+  }
+
+  /** Stores a new run with the nodes its state already has (a retry's kept ones). */
+  async create(record: RunRecord, nodes: NodeState[]): Promise<void> {
+    // Nodes first: until the head lands, nothing lists or reads the run.
+    for (const node of nodes) await this.putNode(record.id, node, undefined);
+    await conditional(`no run ${record.id}`, () =>
+      this.ref.client.send(
+        new PutCommand({
+          TableName: this.ref.table,
+          Item: {
+            ...headKey(record.id),
+            [allIndex.partitionKey]: ALL_PARTITION,
+            [allIndex.sortKey]: sortableNumber(record.seq),
+            [ownerIndex.partitionKey]: ownerPartition(record.owner),
+            [ownerIndex.sortKey]: sortableNumber(record.seq),
+            ...(isFinalRun(record.status)
+              ? {}
+              : {
+                  [activeIndex.partitionKey]: ACTIVE_PARTITION,
+                  [activeIndex.sortKey]: sortableNumber(record.seq),
+                }),
+            ...record,
+          },
+          ConditionExpression: `attribute_not_exists(${partitionKey})`,
+        }),
+      ),
+    );
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    const { Item } = await this.ref.client.send(
+      new GetCommand({ TableName: this.ref.table, Key: headKey(id), ConsistentRead: true }),
+    );
+    return Item ? toRecord(Item) : undefined;
+  }
+
+  /** The head, every node and every stored result, in one strongly consistent Query (paged by DynamoDB). */
+  async load(id: string): Promise<LoadedRun | undefined> {
+    let record: RunRecord | undefined;
+    const nodes: Record<string, NodeState> = {};
+    const nodeVersions: Record<string, number> = {};
+    const results: RunEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ref.client.send(
+        new QueryCommand({
+          TableName: this.ref.table,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': partitionKey },
+          ExpressionAttributeValues: { ':pk': runPartition(id) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const row of page.Items ?? []) {
+        const sk = row[sortKey] as string;
+        if (sk === 'RUN') record = toRecord(row);
+        else if (sk.startsWith('NODE#')) {
+          const { node, version } = toNode(row);
+          nodes[node.key] = node;
+          nodeVersions[node.key] = version;
+        } else if (sk.startsWith('RESULT#')) results.push(row.event as RunEvent);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    if (!record) return undefined;
+    return { record, state: stateOf(record, nodes), nodeVersions, results };
+  }
+
+  /**
+   * Writes what the engine changed: the changed nodes (each conditional on the version read), then the head
+   * (conditional on its version, which every pass bumps, so a cached copy of the run is current exactly when
+   * its head version is). A ConditionFailedError means another writer got there first: reload and reconcile
+   * again. A crash between the writes leaves nodes ahead of the head, which the next pass reads as they are:
+   * the engine decides from nodes, so nothing is lost. Returns the run as now stored.
+   */
+  async save(
+    loaded: LoadedRun,
+    next: RunState,
+    now: string,
+    headChanges: Record<string, unknown> = {},
+  ): Promise<LoadedRun> {
+    const previous = loaded.state;
+    const nodeVersions = { ...loaded.nodeVersions };
+    const writes: Promise<void>[] = [];
+    for (const [key, node] of Object.entries(next.nodes)) {
+      if (previous.nodes[key] === node) continue;
+      const version = loaded.nodeVersions[key];
+      writes.push(this.putNode(next.runId, node, version));
+      nodeVersions[key] = (version ?? 0) + 1;
+    }
+    const results = await Promise.allSettled(writes);
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+
+    const changes: Record<string, unknown> = { ...headChanges, updatedAt: now };
+    if (next.status !== previous.status) changes.status = next.status;
+    if (next.message !== previous.message) changes.message = next.message;
+    if (next.activateTime !== undefined && next.activateTime !== previous.activateTime) {
+      changes.activateTime = next.activateTime;
+    }
+    if (next.stopForce !== undefined && next.stopForce !== previous.stopForce)
+      changes.stopForce = next.stopForce;
+    const removes = isFinalRun(next.status) ? [activeIndex.partitionKey, activeIndex.sortKey] : [];
+    const version = await this.updateHead(loaded.record, changes, removes);
+    const record = { ...loaded.record, ...changes, version } as RunRecord;
+    return { record, state: { ...next }, nodeVersions, results: loaded.results };
+  }
+
+  /** Records a stop request on the head, if it is still at the version read. */
+  async requestStop(record: RunRecord, force: boolean, now: string): Promise<void> {
+    await this.updateHead(record, { stopRequest: { force }, updatedAt: now });
+  }
+
+  /** Sets head fields if the head is still at the version read; returns the new version. */
+  async updateHead(
+    record: RunRecord,
+    changes: Record<string, unknown>,
+    removes: string[] = [],
+  ): Promise<number> {
+    const fields = Object.keys(changes);
+    const names = Object.fromEntries([
+      ...fields.map((field, i) => [`#f${i}`, field]),
+      ...removes.map((field, i) => [`#r${i}`, field]),
+    ]);
+    const values = Object.fromEntries(fields.map((field, i) => [`:f${i}`, changes[field]]));
+    const assignments = fields.map((_, i) => `#f${i} = :f${i}`);
+    const removal = removes.length > 0 ? ` REMOVE ${removes.map((_, i) => `#r${i}`).join(', ')}` : '';
+    await conditional(`run ${record.id} at version ${record.version}`, () =>
+      this.ref.client.send(
+        new UpdateCommand({
+          TableName: this.ref.table,
+          Key: headKey(record.id),
+          UpdateExpression: `SET ${[...assignments, '#version = :next'].join(', ')}${removal}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { ...names, '#version': 'version' },
+          ExpressionAttributeValues: { ...values, ':next': record.version + 1, ':expected': record.version },
+        }),
+      ),
+    );
+    return record.version + 1;
+  }
+
+  /** Appends to `runCachedIDs` whatever the head's version. */
+  async addCachedBy(id: string, runId: string): Promise<void> {
+    await this.ref.client.send(
+      new UpdateCommand({
+        TableName: this.ref.table,
+        Key: headKey(id),
+        UpdateExpression: 'SET #ids = list_append(if_not_exists(#ids, :empty), :id)',
+        ConditionExpression: `attribute_exists(${partitionKey})`,
+        ExpressionAttributeNames: { '#ids': 'runCachedIds' },
+        ExpressionAttributeValues: { ':id': [runId], ':empty': [] },
+      }),
+    );
+  }
+
+  /** The ids of every run that is not final (what a restart resumes). */
+  async listActive(): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page<RunRecord> = await queryPage(
+        this.ref,
+        { index: activeIndex, partitionValue: ACTIVE_PARTITION },
+        { limit: 1000, cursor },
+        toRecord,
+      );
+      ids.push(...page.items.map((run) => run.id));
+      cursor = page.cursor;
+    } while (cursor);
+    return ids;
+  }
+
+  /** Stores a node execution's result event (idempotent: the same attempt's result is one item). */
+  async putResult(runId: string, event: Extract<RunEvent, { type: 'finished' }>): Promise<void> {
+    await this.ref.client.send(
+      new PutCommand({
+        TableName: this.ref.table,
+        Item: { ...resultKey(runId, event.key, event.attempt), event },
+      }),
+    );
+  }
+
+  /** Runs in id order, filtered exactly: pages never come back empty with a promise of more. */
+  list(filter: RunFilter, page: PageRequest): Promise<Page<RunRecord>> {
+    const sets = {
+      owners: new Set(filter.owners.map((owner) => owner.toLowerCase())),
+      fsNames: new Set(filter.fsNames),
+      runIds: new Set(filter.runIds),
+      names: new Set(filter.names),
+      statuses: new Set(filter.statuses),
+    };
+    const matches = (set: Set<string>, value: string) => set.size === 0 || set.has(value);
+    const keep = (row: Record<string, unknown>) =>
+      matches(sets.owners, (row.owner as string).toLowerCase()) &&
+      matches(sets.fsNames, row.fsName as string) &&
+      matches(sets.runIds, row.id as string) &&
+      matches(sets.names, row.name as string) &&
+      matches(sets.statuses, row.status as string);
+    const oneOwner = sets.owners.size === 1 ? [...sets.owners][0]! : undefined;
+    const filtered =
+      sets.owners.size > 1 || sets.fsNames.size + sets.runIds.size + sets.names.size + sets.statuses.size > 0;
+    const index =
+      oneOwner === undefined
+        ? { index: allIndex, partitionValue: ALL_PARTITION }
+        : { index: ownerIndex, partitionValue: ownerPartition(oneOwner) };
+    return queryPage(this.ref, filtered ? { ...index, keep } : index, page, toRecord);
+  }
+
+  /** Deletes a final run's head (if unchanged since read), then the rest of its partition. */
+  async delete(record: RunRecord): Promise<void> {
+    await deleteAtVersion(this.ref, { key: headKey(record.id), version: record.version }, `run ${record.id}`);
+    // Best effort: a crash here leaves items no id leads to (run ids are never reused).
+    await this.purge(record.id);
+  }
+
+  private async purge(id: string): Promise<void> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ref.client.send(
+        new QueryCommand({
+          TableName: this.ref.table,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
+          ExpressionAttributeValues: { ':pk': runPartition(id) },
+          ProjectionExpression: '#pk, #sk',
+          ExclusiveStartKey: start,
+        }),
+      );
+      const keys = page.Items ?? [];
+      for (let i = 0; i < keys.length; i += 25) {
+        await this.ref.client.send(
+          new BatchWriteCommand({
+            RequestItems: {
+              [this.ref.table]: keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
+            },
+          }),
+        );
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+
+  private async putNode(runId: string, node: NodeState, version: number | undefined): Promise<void> {
+    const next = (version ?? 0) + 1;
+    await conditional(`node ${node.key} of ${runId} at version ${version ?? 'none'}`, () =>
+      this.ref.client.send(
+        new PutCommand({
+          TableName: this.ref.table,
+          Item: { ...nodeKey(runId, node.key), ...node, version: next },
+          ...(version === undefined
+            ? { ConditionExpression: `attribute_not_exists(${partitionKey})` }
+            : {
+                ConditionExpression: '#version = :expected',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':expected': version },
+              }),
+        }),
+      ),
+    );
+  }
+}
+
+export { ConditionFailedError };
