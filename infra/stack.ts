@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { FloeApi } from './constructs/api.ts';
+import { FloeEngine } from './constructs/engine.ts';
 import { FloeHandlers } from './constructs/handlers.ts';
 import { FloeSecrets } from './constructs/secrets.ts';
 import { FloeTable } from './constructs/table.ts';
@@ -10,11 +11,15 @@ export interface FloeStackProps extends StackProps {
   readonly tokenTtlHours?: number;
 }
 
-/** Floe's API in AWS: the table, the secrets, one function per resource and the HTTP API in front. */
+/**
+ * Floe in AWS: the table, the secrets, one function per resource and the HTTP API in front, and the engine
+ * that runs pipelines (mailbox, NodeMachine, container steps).
+ */
 export class FloeStack extends Stack {
   readonly data: FloeTable;
   readonly secrets: FloeSecrets;
   readonly handlers: FloeHandlers;
+  readonly engine: FloeEngine;
   readonly api: FloeApi;
 
   constructor(scope: Construct, id: string, props: FloeStackProps = {}) {
@@ -25,6 +30,11 @@ export class FloeStack extends Stack {
       table: this.data,
       secrets: this.secrets,
       ...(props.tokenTtlHours === undefined ? {} : { tokenTtlHours: props.tokenTtlHours }),
+    });
+    this.engine = new FloeEngine(this, 'Engine', {
+      table: this.data,
+      secrets: this.secrets,
+      handlers: this.handlers,
     });
     this.api = new FloeApi(this, 'Api', { handlers: this.handlers });
 

@@ -19,6 +19,8 @@ const constructId = (name: string) => name.charAt(0).toUpperCase() + name.slice(
 /** One function per resource of the route table, plus the fallback that answers unclaimed paths. */
 export class FloeHandlers extends Construct {
   readonly resources: Record<ResourceName, FloeFunction>;
+  /** What every function with the table and the secrets gets (the token lifetime is the resources' own). */
+  readonly environment: Readonly<Record<string, string>>;
   /** PaddleFlow's 404 for `$default`: needs no table and no secret, and gets none. */
   readonly fallback: FloeFunction;
 
@@ -26,11 +28,12 @@ export class FloeHandlers extends Construct {
     super(scope, id);
     const { table, secrets } = props;
     // The secrets port needs both ARNs to pick its AWS implementation, even where one is never read.
-    const environment: Record<string, string> = {
+    this.environment = {
       FLOE_TABLE_NAME: table.tableName,
       FLOE_SIGNING_KEY_SECRET_ARN: secrets.signingKey.secretArn,
       FLOE_ROOT_PASSWORD_SECRET_ARN: secrets.rootPassword.secretArn,
     };
+    const environment: Record<string, string> = { ...this.environment };
     if (props.tokenTtlHours !== undefined) environment.FLOE_TOKEN_TTL_HOURS = String(props.tokenTtlHours);
 
     const functions: Partial<Record<ResourceName, FloeFunction>> = {};

@@ -7,7 +7,7 @@
  */
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { executionName } from '../../shared/engine/run/index.ts';
-import type { JobSpec, RunEvent } from '../../shared/engine/run/model.ts';
+import type { JobSpec } from '../../shared/engine/run/model.ts';
 import {
   type MailboxMessage,
   NODE_STATES,
@@ -52,11 +52,12 @@ export const LOCAL_SUBSTITUTIONS: NodeMachineSubstitutions = {
 const LOCAL_MACHINE_ARN = 'arn:aws:states:local:000000000000:stateMachine:NodeMachine';
 
 /** The part of an ECS DescribeTasks task the NodeMachine reads. */
-export interface StoppedTask {
+// A type, not an interface: the interpreter's handlers return JSON values (index-signature objects).
+export type StoppedTask = {
   Containers: { ExitCode?: number; Reason?: string }[];
   StopCode: 'EssentialContainerExited' | 'UserInitiated';
   StoppedReason: string;
-}
+};
 
 /** SIGTERM's conventional exit status: what a stopped container reports. */
 const TERMINATED_EXIT_CODE = 143;
@@ -178,20 +179,29 @@ export class NodeMachineRunner implements Dispatcher {
 
   private async execute(name: string, job: JobSpec, controller: AbortController): Promise<void> {
     const { signal } = controller;
-    let jobRun: Promise<unknown> | undefined;
+    let jobRun: Promise<void> | undefined;
     let jobEnded = false;
     const runContainer = async (): Promise<StoppedTask> => {
-      if (signal.aborted) return toStoppedTask({ status: 'terminated', message: 'killed before it started' });
+      if (signal.aborted)
+        return toStoppedTask({ status: 'terminated', message: 'stopped before it started' });
       const running = this.deps.runJob(job, signal);
-      jobRun = running.finally(() => {
-        jobEnded = true;
-      });
+      jobRun = running.then(
+        () => {
+          jobEnded = true;
+        },
+        () => {
+          jobEnded = true;
+        },
+      );
       return toStoppedTask(await running);
     };
     const report = (input: Json) => this.report(input);
     const execution = this.machine.run(toMachineInput(job) as unknown as Json, {
       context: {
-        Execution: { Name: name, Id: `${LOCAL_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}` },
+        Execution: {
+          Name: name,
+          Id: `${LOCAL_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`,
+        },
         StateMachine: { Id: LOCAL_MACHINE_ARN, Name: 'NodeMachine' },
         // Read when a state's parameters are evaluated, i.e. as the state is entered.
         State: {
@@ -203,7 +213,7 @@ export class NodeMachineRunner implements Dispatcher {
       overrides: {
         taskResourceLocalHandlers: {
           [NODE_STATES.reportStarted]: report,
-          [NODE_STATES.executeContainer]: runContainer as () => Promise<Json>,
+          [NODE_STATES.executeContainer]: runContainer,
           [NODE_STATES.reportFinished]: report,
         },
         retryIntervalOverrides: this.retryIntervalOverrides,
@@ -217,7 +227,7 @@ export class NodeMachineRunner implements Dispatcher {
       // The machine may have moved on without the job (the container step's timeout): stop it, wait for it.
       if (jobRun && !jobEnded) {
         controller.abort(new Error('the execution ended'));
-        await jobRun.catch(() => undefined);
+        await jobRun;
       }
     }
   }
@@ -226,8 +236,10 @@ export class NodeMachineRunner implements Dispatcher {
   private async report(input: Json): Promise<Json> {
     if (this.closed) return {};
     const { MessageBody } = input as { MessageBody: MailboxMessage | string };
-    const message = (typeof MessageBody === 'string' ? JSON.parse(MessageBody) : MessageBody) as MailboxMessage;
-    await this.deps.mailbox.post(message.runId, message.event as RunEvent);
+    const message = (
+      typeof MessageBody === 'string' ? JSON.parse(MessageBody) : MessageBody
+    ) as MailboxMessage;
+    await this.deps.mailbox.post(message.runId, message.event);
     return {};
   }
 

@@ -4,7 +4,6 @@
  * post to the same mailbox (registered for them in this process), so HTTP requests and node results reach a
  * run the same way as in AWS.
  */
-import { isAbsolute, relative } from 'node:path';
 import type { JobSpec } from '../../shared/engine/run/model.ts';
 import { jobLogPath } from '../../shared/runtime/local-log-store.ts';
 import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
@@ -21,11 +20,6 @@ import { resumeUnfinishedRuns } from './run-recovery.ts';
 export interface LocalRunExecution {
   close(): Promise<void>;
 }
-
-const isInside = (parent: string, child: string) => {
-  const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-};
 
 export async function startRunExecution(
   table: TableRef,
@@ -52,14 +46,9 @@ export async function startRunExecution(
     onError,
     async runJob(job, signal) {
       const roots = await hostRoots(job);
-      // The data directory holds the table and the secrets: a step never sees it, unless it mounts a fs in it.
-      const hide = Object.values(roots).some((root) => isInside(dataDir, root)) ? [] : [dataDir];
-      return runJob(job, {
-        hostRoots: roots,
-        logFile: jobLogPath(dataDir, job.runId, job.jobId),
-        signal,
-        hide,
-      });
+      // The data directory holds the table and the secrets: a step never sees it (a fs inside it still mounts).
+      const logFile = jobLogPath(dataDir, job.runId, job.jobId);
+      return runJob(job, { hostRoots: roots, logFile, signal, hide: [dataDir] });
     },
   });
 

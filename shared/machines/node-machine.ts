@@ -57,6 +57,9 @@ export const NODE_MACHINE_SUBSTITUTION_KEYS: readonly (keyof NodeMachineSubstitu
   'TaskDefinitionArn',
 ];
 
+/** `${key}`: where a substitution goes in the definition. */
+export const placeholder = (key: keyof NodeMachineSubstitutions) => `\${${key}}`;
+
 /** The container in the task definition whose command and environment each job overrides. */
 export const STEP_CONTAINER_NAME = 'step';
 
@@ -96,7 +99,7 @@ function report(kind: 'started' | 'finished', event: Record<string, unknown>) {
     Type: 'Task',
     Resource: 'arn:aws:states:::sqs:sendMessage',
     Parameters: {
-      QueueUrl: '${MailboxQueueUrl}',
+      QueueUrl: placeholder('MailboxQueueUrl'),
       'MessageGroupId.$': '$.job.runId',
       'MessageDeduplicationId.$': `States.Format('{}.${kind}', $$.Execution.Name)`,
       // Step Functions serialises a JSON MessageBody to a string.
@@ -138,7 +141,8 @@ const EXIT_REASON = '$.task.Containers[0].Reason';
 export function nodeMachineDefinition() {
   const S = NODE_STATES;
   return {
-    Comment: 'Floe NodeMachine: one execution per node attempt; reports started and finished to the run mailbox',
+    Comment:
+      'Floe NodeMachine: one execution per node attempt; reports started and finished to the run mailbox',
     StartAt: S.reportStarted,
     States: {
       [S.reportStarted]: { ...report('started', {}), Next: S.executeContainer },
@@ -146,8 +150,8 @@ export function nodeMachineDefinition() {
         Type: 'Task',
         Resource: 'arn:aws:states:::ecs:runTask.sync',
         Parameters: {
-          Cluster: '${ClusterArn}',
-          TaskDefinition: '${TaskDefinitionArn}',
+          Cluster: placeholder('ClusterArn'),
+          TaskDefinition: placeholder('TaskDefinitionArn'),
           LaunchType: 'FARGATE',
           Overrides: {
             ContainerOverrides: [

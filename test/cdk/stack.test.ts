@@ -1,13 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks, buildApp } from '../../infra/build.ts';
+import { MAILBOX_MAX_RECEIVES, STEP_IMAGE, VISIBILITY_FACTOR } from '../../infra/constructs/engine.ts';
 import { ROOT_PASSWORD_READERS } from '../../infra/constructs/handlers.ts';
 import type { FloeStack } from '../../infra/stack.ts';
+import type { JobSpec } from '../../shared/engine/run/model.ts';
+import {
+  NODE_MACHINE_SUBSTITUTION_KEYS,
+  NODE_STATES,
+  nodeMachineDefinition,
+  toMachineInput,
+} from '../../shared/machines/node-machine.ts';
 import { gatewayPath, type RouteSpec, resourceNames, resources } from '../../shared/routes.ts';
 import { globalIndexes, partitionKey, sortKey } from '../../shared/store/table.ts';
 
@@ -30,7 +39,11 @@ let cfn: Record<string, CfnResource>;
 let assemblyDir: string;
 
 const logicalId = (construct: IConstruct) =>
-  stack.resolve(stack.getLogicalId(construct.node.defaultChild as CfnElement)) as string;
+  stack.resolve(
+    stack.getLogicalId(
+      (CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement,
+    ),
+  ) as string;
 const ofType = (type: string) => Object.entries(cfn).filter(([, resource]) => resource.Type === type);
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 /** Every logical id a CloudFormation value refers to (Ref, Fn::GetAtt), however deeply nested. */
@@ -106,12 +119,14 @@ describe('table', () => {
 });
 
 describe('functions', () => {
-  it('are one per resource plus the fallback, and nothing else', () => {
+  it('are one per resource, the fallback, the mailbox consumer and node events, and nothing else', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(resourceNames.length + 1);
+    expect(functions).toHaveLength(resourceNames.length + 3);
     const expected = [
       ...resourceNames.map((name) => logicalId(stack.handlers.resources[name].function)),
       logicalId(stack.handlers.fallback.function),
+      logicalId(stack.engine.mailboxConsumer.function),
+      logicalId(stack.engine.nodeEvents.function),
     ];
     expect(functions.map(([id]) => id).sort()).toEqual([...new Set(expected)].sort());
     // No CDK helper functions: retention is set on explicit log groups.
@@ -258,7 +273,7 @@ describe('permissions', () => {
     expect(actions.filter((action) => /^(dynamodb|secretsmanager):/.test(action))).toEqual([]);
   });
 
-  it('let every resource read the signing key and only login read the root password', () => {
+  it('let every resource and the mailbox consumer read the signing key, and only login the root password', () => {
     const rolesReading = (secret: secretsmanager.Secret) => {
       const id = logicalId(secret);
       return new Set(
@@ -271,7 +286,9 @@ describe('permissions', () => {
     const roleOf = (name: (typeof resourceNames)[number]) => logicalId(stack.handlers.resources[name].role);
     expect(ROOT_PASSWORD_READERS).toEqual(['login']);
     expect(rolesReading(stack.secrets.rootPassword)).toEqual(new Set([roleOf('login')]));
-    expect(rolesReading(stack.secrets.signingKey)).toEqual(new Set(resourceNames.map(roleOf)));
+    expect(rolesReading(stack.secrets.signingKey)).toEqual(
+      new Set([...resourceNames.map(roleOf), logicalId(stack.engine.mailboxConsumer.role)]),
+    );
   });
 
   it('attach no managed policies', () => {
@@ -288,6 +305,409 @@ describe('secrets', () => {
     expect(generated.PasswordLength).toBeGreaterThanOrEqual(6);
     expect(generated.ExcludeLowercase ?? false).toBe(false);
     expect(generated.ExcludeNumbers ?? false).toBe(false);
+  });
+});
+
+describe('engine', () => {
+  const engine = () => stack.engine;
+  const props = (construct: IConstruct) => cfn[logicalId(construct)]!.Properties;
+  const env = (construct: IConstruct) => (props(construct).Environment as { Variables: Json }).Variables;
+  /** The statements attached to one role. */
+  const statementsOf = (role: IConstruct) =>
+    statements()
+      .filter((entry) => entry.roles.includes(logicalId(role)))
+      .map((entry) => entry.statement);
+  const withAction = (role: IConstruct, action: string) =>
+    statementsOf(role).filter((statement) => asList(statement.Action).includes(action));
+  const mailboxArn = () => ({ 'Fn::GetAtt': [logicalId(engine().mailbox), 'Arn'] });
+
+  describe('mailbox', () => {
+    it('is a high-throughput, encrypted SQS FIFO queue, deduplicated by content, with a FIFO dead-letter queue', () => {
+      const mailbox = props(engine().mailbox);
+      expect(mailbox).toMatchObject({
+        FifoQueue: true,
+        ContentBasedDeduplication: true,
+        DeduplicationScope: 'messageGroup',
+        FifoThroughputLimit: 'perMessageGroupId',
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(engine().mailboxDeadLetters), 'Arn'] },
+          maxReceiveCount: MAILBOX_MAX_RECEIVES,
+        },
+      });
+      expect(props(engine().mailboxDeadLetters)).toMatchObject({
+        FifoQueue: true,
+        SqsManagedSseEnabled: true,
+      });
+      template.resourceCountIs('AWS::SQS::Queue', 2);
+    });
+
+    it('keeps messages invisible for at least six times the consumer timeout', () => {
+      const timeout = props(engine().mailboxConsumer.function).Timeout as number;
+      expect(VISIBILITY_FACTOR).toBe(6);
+      expect(props(engine().mailbox).VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    });
+
+    it('refuses requests without TLS, on both queues', () => {
+      for (const queue of [engine().mailbox, engine().mailboxDeadLetters]) {
+        const id = logicalId(queue);
+        const policies = ofType('AWS::SQS::QueuePolicy').filter(([, policy]) =>
+          referencedIds(policy.Properties.Queues).includes(id),
+        );
+        expect(policies, id).toHaveLength(1);
+        expect((policies[0]![1].Properties.PolicyDocument as { Statement: Json[] }).Statement).toContainEqual(
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        );
+      }
+    });
+  });
+
+  describe('mailbox consumer', () => {
+    it('reads the mailbox in batches of 10 and reports partial batch failures', () => {
+      const consumer = logicalId(engine().mailboxConsumer.function);
+      const mappings = ofType('AWS::Lambda::EventSourceMapping');
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0]![1].Properties).toEqual({
+        FunctionName: { Ref: consumer },
+        EventSourceArn: mailboxArn(),
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('gets the table, the secrets, the NodeMachine and the mailbox', () => {
+      expect(env(engine().mailboxConsumer.function)).toMatchObject({
+        FLOE_TABLE_NAME: { Ref: logicalId(stack.data.table) },
+        FLOE_SIGNING_KEY_SECRET_ARN: { Ref: logicalId(stack.secrets.signingKey) },
+        FLOE_ROOT_PASSWORD_SECRET_ARN: { Ref: logicalId(stack.secrets.rootPassword) },
+        FLOE_NODE_MACHINE_ARN: { Ref: logicalId(engine().nodeMachine) },
+        FLOE_MAILBOX_URL: { Ref: logicalId(engine().mailbox) },
+      });
+      const actions = actionsOfRole(logicalId(engine().mailboxConsumer.role));
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'dynamodb:UpdateItem',
+          'secretsmanager:GetSecretValue',
+          'sqs:ReceiveMessage',
+          'sqs:DeleteMessage',
+          'sqs:SendMessage',
+        ]),
+      );
+    });
+
+    it('may start NodeMachine executions and stop them, and no other state machine', () => {
+      const role = engine().mailboxConsumer.role;
+      expect(withAction(role, 'states:StartExecution').map((statement) => statement.Resource)).toEqual([
+        { Ref: logicalId(engine().nodeMachine) },
+      ]);
+      const stop = withAction(role, 'states:StopExecution');
+      expect(stop).toHaveLength(1);
+      expect(JSON.stringify(stop[0]!.Resource)).toContain(':execution:Floe-NodeMachine:*');
+      const stateActions = actionsOfRole(logicalId(role)).filter((action) => action.startsWith('states:'));
+      expect(stateActions.sort()).toEqual(['states:StartExecution', 'states:StopExecution']);
+    });
+  });
+
+  describe('NodeMachine', () => {
+    it('is a Standard state machine deployed from nodeMachineDefinition(), with its substitutions', () => {
+      const machine = props(engine().nodeMachine);
+      expect(machine.StateMachineType).toBe('STANDARD');
+      expect(typeof machine.DefinitionString).toBe('string');
+      expect(JSON.parse(machine.DefinitionString as string)).toEqual(nodeMachineDefinition());
+      expect(machine.DefinitionSubstitutions).toEqual({
+        MailboxQueueUrl: { Ref: logicalId(engine().mailbox) },
+        ClusterArn: { 'Fn::GetAtt': [logicalId(engine().cluster), 'Arn'] },
+        TaskDefinitionArn: { Ref: logicalId(engine().taskDefinition) },
+      });
+      expect(Object.keys(machine.DefinitionSubstitutions as Json).sort()).toEqual(
+        [...NODE_MACHINE_SUBSTITUTION_KEYS].sort(),
+      );
+    });
+
+    it('logs everything to its own log group and traces with X-Ray', () => {
+      const machine = props(engine().nodeMachine);
+      expect(machine.LoggingConfiguration).toEqual({
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [
+          {
+            CloudWatchLogsLogGroup: {
+              LogGroupArn: { 'Fn::GetAtt': [logicalId(engine().nodeMachineLogs), 'Arn'] },
+            },
+          },
+        ],
+      });
+      expect(machine.TracingConfiguration).toEqual({ Enabled: true });
+      expect(props(engine().nodeMachineLogs).RetentionInDays).toBeGreaterThan(0);
+    });
+
+    it('may report to the mailbox and run the step task, and nothing more', () => {
+      const role = engine().nodeMachineRole;
+      const cluster = logicalId(engine().cluster);
+      const byAction = (action: string) => withAction(role, action);
+      expect(byAction('sqs:SendMessage').map((statement) => statement.Resource)).toEqual([mailboxArn()]);
+      expect(byAction('ecs:RunTask')).toEqual([
+        expect.objectContaining({
+          Resource: { Ref: logicalId(engine().taskDefinition) },
+          Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } },
+        }),
+      ]);
+      for (const action of ['ecs:StopTask', 'ecs:DescribeTasks']) {
+        const [statement] = byAction(action);
+        expect(JSON.stringify(statement?.Resource), action).toContain(':task/Floe-steps/*');
+      }
+      const [rule] = byAction('events:PutRule');
+      expect(JSON.stringify(rule?.Resource)).toContain(':rule/StepFunctionsGetEventsForECSTaskRule');
+      const [passRole] = byAction('iam:PassRole');
+      expect(passRole).toMatchObject({
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      });
+      expect(referencedIds(passRole!.Resource).sort()).toEqual(
+        [
+          logicalId(engine().taskDefinition.taskRole),
+          logicalId(engine().taskDefinition.executionRole!),
+        ].sort(),
+      );
+      // A wildcard resource only for the actions that have no resource-level permissions.
+      for (const statement of statementsOf(role).filter((entry) => entry.Resource === '*')) {
+        for (const action of asList(statement.Action)) {
+          expect(action).toMatch(
+            /^(xray:|logs:(Create|Get|Update|Delete|List)LogDeliver|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/,
+          );
+        }
+      }
+      expect(actionsOfRole(logicalId(role)).filter((action) => action.startsWith('states:'))).toEqual([]);
+    });
+  });
+
+  describe('container steps', () => {
+    it('run on a cluster with Container Insights and a Fargate task with one logged `step` container', () => {
+      expect(props(engine().cluster)).toMatchObject({
+        ClusterName: 'Floe-steps',
+        ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+      });
+      const task = props(engine().taskDefinition);
+      expect(task.RequiresCompatibilities).toEqual(['FARGATE']);
+      expect(task.NetworkMode).toBe('awsvpc');
+      const containers = task.ContainerDefinitions as Json[];
+      expect(containers).toHaveLength(1);
+      expect(containers[0]).toMatchObject({
+        Name: 'step',
+        Image: STEP_IMAGE,
+        Essential: true,
+        LogConfiguration: {
+          LogDriver: 'awslogs',
+          Options: { 'awslogs-group': { Ref: logicalId(engine().stepLogs) } },
+        },
+      });
+      expect(containers[0]!.Environment).toBeUndefined();
+      template.resourceCountIs('AWS::EC2::VPC', 0);
+    });
+  });
+
+  describe('abnormal ends', () => {
+    it('reach the node-events function from an EventBridge rule on the NodeMachine only', () => {
+      const rule = props(engine().nodeEventsRule);
+      expect(rule.EventPattern).toEqual({
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [{ Ref: logicalId(engine().nodeMachine) }],
+        },
+      });
+      expect(rule.Targets).toEqual([
+        expect.objectContaining({ Arn: { 'Fn::GetAtt': [logicalId(engine().nodeEvents.function), 'Arn'] } }),
+      ]);
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [logicalId(engine().nodeEvents.function), 'Arn'] },
+        SourceArn: { 'Fn::GetAtt': [logicalId(engine().nodeEventsRule), 'Arn'] },
+      });
+    });
+
+    it('are posted to the mailbox by a function that may do only that', () => {
+      const variables = env(engine().nodeEvents.function);
+      expect(variables.FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(engine().mailbox) });
+      expect(Object.keys(variables).filter((key) => key.startsWith('FLOE_'))).toEqual(['FLOE_MAILBOX_URL']);
+      const actions = actionsOfRole(logicalId(engine().nodeEvents.role));
+      expect(actions.filter((action) => !action.startsWith('logs:')).sort()).toEqual([
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ]);
+    });
+  });
+
+  it('lets the run resource post to the mailbox, when the route table has it', () => {
+    const run = (
+      stack.handlers.resources as Partial<Record<string, (typeof stack.handlers.resources)['login']>>
+    ).run;
+    if (!run) return;
+    expect(env(run.function).FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(engine().mailbox) });
+    expect(withAction(run.role, 'sqs:SendMessage').map((statement) => statement.Resource)).toEqual([
+      mailboxArn(),
+    ]);
+  });
+
+  describe('the deployed definition, run in the local interpreter', () => {
+    const ACCOUNT = 'arn:aws:ecs:eu-west-1:111122223333';
+    /** Placeholder values for the template's references, as CloudFormation would resolve them. */
+    const resolveValue = (value: unknown): string => {
+      if (typeof value === 'string') return value;
+      const object = value as Json;
+      if (typeof object.Ref === 'string') {
+        const resource = cfn[object.Ref]!;
+        if (resource.Type === 'AWS::SQS::Queue') {
+          return `https://sqs.eu-west-1.amazonaws.com/111122223333/${object.Ref}.fifo`;
+        }
+        if (resource.Type === 'AWS::ECS::TaskDefinition') return `${ACCOUNT}:task-definition/${object.Ref}:1`;
+        return `ref-${object.Ref}`;
+      }
+      const getAtt = object['Fn::GetAtt'] as [string, string] | undefined;
+      if (getAtt && cfn[getAtt[0]]!.Type === 'AWS::ECS::Cluster') {
+        return `${ACCOUNT}:cluster/${cfn[getAtt[0]]!.Properties.ClusterName as string}`;
+      }
+      const join = object['Fn::Join'] as [string, unknown[]] | undefined;
+      if (join) return join[1].map(resolveValue).join(join[0]);
+      throw new Error(`no placeholder for ${JSON.stringify(value)}`);
+    };
+
+    let machine: StateMachine;
+    let values: Record<string, string>;
+    beforeAll(() => {
+      const properties = props(engine().nodeMachine);
+      const text = resolveValue(properties.DefinitionString);
+      values = Object.fromEntries(
+        Object.entries(properties.DefinitionSubstitutions as Json).map(([key, value]) => [
+          key,
+          resolveValue(value),
+        ]),
+      );
+      const substituted = text.replace(/\$\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+      expect(substituted).not.toMatch(/\$\{/);
+      machine = new StateMachine(JSON.parse(substituted) as StateMachineDefinition);
+    });
+
+    const job: JobSpec = {
+      runId: 'run-000123',
+      key: 'train',
+      attempt: 1,
+      jobId: 'job-run-000123-train-00000000',
+      jobName: 'run-000123-train',
+      stepName: 'train',
+      command: 'python train.py --epochs "$EPOCHS"',
+      dockerEnv: 'python:3.12',
+      env: { EPOCHS: '3', PF_RUN_ID: 'run-000123' },
+      mounts: [],
+      outputPaths: [],
+    };
+    const NAME = 'run-000123.train.1';
+    const ENTERED = '2026-11-22T11:00:00.000Z';
+
+    /** One execution; the Task handlers check each request and record the messages sent. */
+    async function run(execute: () => unknown) {
+      const messages: Json[] = [];
+      const send = (kind: string) => (input: unknown) => {
+        expect(input).toEqual({
+          QueueUrl: values.MailboxQueueUrl,
+          MessageGroupId: 'run-000123',
+          MessageDeduplicationId: `${NAME}.${kind}`,
+          MessageBody: expect.any(Object),
+        });
+        messages.push((input as { MessageBody: Json }).MessageBody);
+        return { MessageId: String(messages.length), MD5OfMessageBody: 'x' };
+      };
+      const ecsRequests: unknown[] = [];
+      await machine.run(toMachineInput(job) as never, {
+        context: { Execution: { Name: NAME }, State: { EnteredTime: ENTERED } },
+        overrides: {
+          taskResourceLocalHandlers: {
+            [NODE_STATES.reportStarted]: send('started'),
+            [NODE_STATES.executeContainer]: (input) => {
+              ecsRequests.push(input);
+              return execute() as never;
+            },
+            [NODE_STATES.reportFinished]: send('finished'),
+          },
+        },
+      }).result;
+      expect(ecsRequests).toEqual([
+        {
+          Cluster: values.ClusterArn,
+          TaskDefinition: values.TaskDefinitionArn,
+          LaunchType: 'FARGATE',
+          Overrides: {
+            ContainerOverrides: [
+              {
+                Name: 'step',
+                Command: ['bash', '-c', 'python train.py --epochs "$EPOCHS"'],
+                Environment: [
+                  { Name: 'EPOCHS', Value: '3' },
+                  { Name: 'PF_RUN_ID', Value: 'run-000123' },
+                ],
+              },
+            ],
+          },
+        },
+      ]);
+      expect(messages[0]).toEqual({
+        runId: 'run-000123',
+        event: { type: 'started', key: 'train', attempt: 1, at: ENTERED },
+      });
+      expect(messages).toHaveLength(2);
+      return messages[1] as { runId: string; event: Json };
+    }
+
+    it('has a local handler for every Task state', () => {
+      const definition = JSON.parse(resolveValue(props(engine().nodeMachine).DefinitionString)) as {
+        States: Record<string, { Type: string }>;
+      };
+      const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
+      expect(tasks.map(([name]) => name).sort()).toEqual(
+        [NODE_STATES.reportStarted, NODE_STATES.executeContainer, NODE_STATES.reportFinished].sort(),
+      );
+    });
+
+    const stopped = {
+      StopCode: 'EssentialContainerExited',
+      StoppedReason: 'Essential container in task exited',
+    };
+
+    it('reports success', async () => {
+      expect(await run(() => ({ Containers: [{ ExitCode: 0 }], ...stopped }))).toEqual({
+        runId: 'run-000123',
+        event: { type: 'finished', key: 'train', attempt: 1, status: 'succeeded', message: '', at: ENTERED },
+      });
+    });
+
+    it('reports a failure with the exit code', async () => {
+      expect((await run(() => ({ Containers: [{ ExitCode: 2 }], ...stopped }))).event).toMatchObject({
+        status: 'failed',
+        message: 'exit code 2',
+      });
+    });
+
+    it('reports a task stopped by a user as terminated', async () => {
+      const result = await run(() => ({
+        Containers: [{ ExitCode: 143 }],
+        StopCode: 'UserInitiated',
+        StoppedReason: 'Task stopped by user',
+      }));
+      expect(result.event).toMatchObject({ status: 'terminated' });
+    });
+
+    it('reports a container step that throws as failed, with the error (the Catch)', async () => {
+      const result = await run(() => {
+        throw new Error('RunTask failed: no capacity');
+      });
+      expect(result.event).toMatchObject({ status: 'failed', message: 'Error: RunTask failed: no capacity' });
+    });
   });
 });
 

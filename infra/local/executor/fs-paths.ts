@@ -32,23 +32,19 @@ export function hostPath(root: string, fsPath: string): string {
 export async function assertStaysInside(root: string, path: string, fsPath: string): Promise<string> {
   const realRoot = await realpath(root);
   let existing = path;
-  for (;;) {
+  let real: string | undefined;
+  while (real === undefined) {
     try {
-      const real = await realpath(existing);
-      if (!inside(realRoot, real)) {
-        throw new FsPathError(`path "${fsPath}" leads outside the file system through a symbolic link`);
-      }
-      return realRoot;
+      real = await realpath(existing);
     } catch (error) {
-      if (
-        (error as NodeJS.ErrnoException).code !== 'ENOENT' &&
-        (error as NodeJS.ErrnoException).code !== 'ENOTDIR'
-      ) {
-        throw error;
-      }
+      const code = (error as NodeJS.ErrnoException).code;
       const parent = dirname(existing);
-      if (parent === existing) throw error;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === existing) throw error;
       existing = parent;
     }
   }
+  if (!inside(realRoot, real)) {
+    throw new FsPathError(`path "${fsPath}" leads outside the file system through a symbolic link`);
+  }
+  return realRoot;
 }

@@ -35,6 +35,7 @@ async function readOne(root: string, fsPath: string, limit: number): Promise<str
   });
   try {
     const stat = await file.stat();
+    if (stat.isDirectory()) throw new FsPathError('it is a directory');
     if (!stat.isFile()) throw new FsPathError('it is not a regular file');
     if (stat.size > limit)
       throw new FsPathError(`its size ${stat.size} bytes is over the limit of ${limit} bytes`);

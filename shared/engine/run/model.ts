@@ -106,6 +106,13 @@ export interface NodeState {
   cacheJobId?: string;
   /** Kept from an earlier run by retry: never dispatched again. */
   inherited?: boolean;
+  /** Looped components: how many iterations the loop argument gave (set on every iteration). */
+  loopCount?: number;
+  /**
+   * A `readArtifacts` the node waits on (status `init`): the contents of its loop argument's artifact (then
+   * its component's iterations are created) or of the artifacts its condition names.
+   */
+  waitingFor?: { purpose: 'loop' | 'condition'; paths: string[]; limit: number };
 }
 
 export interface RunState {

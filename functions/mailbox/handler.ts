@@ -1,0 +1,32 @@
+/**
+ * The runs' consumer in AWS: SQS FIFO delivers each run's events in order (the run is the message group), and
+ * this applies each run's events of the batch as one reconcile pass. When a run's pass fails, its messages are
+ * reported as failures, so SQS delivers them again (and, FIFO, holds back the run's later ones).
+ */
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { runEngine } from '../../shared/app/engine.ts';
+import type { RunEvent } from '../../shared/engine/run/model.ts';
+import type { MailboxMessage } from '../../shared/machines/node-machine.ts';
+
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  const byRun = new Map<string, { ids: string[]; events: RunEvent[] }>();
+  for (const record of event.Records) {
+    const message = JSON.parse(record.body) as MailboxMessage;
+    const group = byRun.get(message.runId) ?? { ids: [], events: [] };
+    group.ids.push(record.messageId);
+    group.events.push(message.event);
+    byRun.set(message.runId, group);
+  }
+  const failures: string[] = [];
+  await Promise.all(
+    [...byRun].map(async ([runId, { ids, events }]) => {
+      try {
+        await runEngine().apply(runId, events);
+      } catch (error) {
+        console.error(`run ${runId}: applying ${events.length} events failed`, error);
+        failures.push(...ids);
+      }
+    }),
+  );
+  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
+}

@@ -1,0 +1,254 @@
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import {
+  type NodeMachineSubstitutions,
+  nodeMachineDefinition,
+  STEP_CONTAINER_NAME,
+} from '../../shared/machines/node-machine.ts';
+import { ABNORMAL_STATUSES, EXECUTION_STATUS_CHANGE } from '../../shared/runtime/node-events.ts';
+import { FloeFunction } from './function.ts';
+import type { FloeHandlers } from './handlers.ts';
+import type { FloeSecrets } from './secrets.ts';
+import type { FloeTable } from './table.ts';
+
+/** The mailbox consumer's entry (SQS batches, partial batch failures). */
+export const MAILBOX_ENTRY = 'functions/mailbox/handler.ts';
+export const NODE_EVENTS_ENTRY = 'functions/node-events/handler.ts';
+
+/** Deliveries of one mailbox message before it moves to the dead-letter queue. */
+export const MAILBOX_MAX_RECEIVES = 5;
+/** AWS's advice for an SQS event source: visibility timeout ≥ 6 × the function's timeout. */
+export const VISIBILITY_FACTOR = 6;
+/** The placeholder step image (a later issue builds task definitions per image). It has bash. */
+export const STEP_IMAGE = 'public.ecr.aws/docker/library/bash:5';
+/** The rule Step Functions manages in the caller's account to follow ECS tasks for `.sync`. */
+const ECS_SYNC_RULE = 'StepFunctionsGetEventsForECSTaskRule';
+
+const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
+const MESSAGE_RETENTION = Duration.days(14);
+
+/** cdk-nag's id for a wildcard resource in this account and region (`resource` as in the ARN). */
+const nagWildcardId = (service: string, resource: string) =>
+  `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}]`;
+
+export interface FloeEngineProps {
+  readonly table: FloeTable;
+  readonly secrets: FloeSecrets;
+  readonly handlers: FloeHandlers;
+}
+
+/**
+ * Run execution: the per-run mailbox (an SQS FIFO queue, one message group per run) and its consumer; the
+ * NodeMachine (one Standard execution per node attempt, from the ASL in shared/machines); the ECS cluster
+ * and task definition container steps run on; and the EventBridge rule that tells a run about node
+ * executions that ended without reporting.
+ */
+export class FloeEngine extends Construct {
+  readonly mailbox: sqs.Queue;
+  readonly mailboxDeadLetters: sqs.Queue;
+  readonly mailboxConsumer: FloeFunction;
+  /** L1: the L2 cluster makes a VPC of its own; Fargate tasks get their network from RunTask. */
+  readonly cluster: ecs.CfnCluster;
+  readonly clusterName: string;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly stepLogs: logs.LogGroup;
+  readonly nodeMachine: sfn.StateMachine;
+  readonly nodeMachineName: string;
+  readonly nodeMachineRole: iam.Role;
+  readonly nodeMachineLogs: logs.LogGroup;
+  readonly nodeEvents: FloeFunction;
+  readonly nodeEventsRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: FloeEngineProps) {
+    super(scope, id);
+    const { table, secrets, handlers } = props;
+    const stack = Stack.of(this);
+    // Named, so that the ARNs of executions and tasks (and the permissions on them) read plainly.
+    this.clusterName = `${stack.stackName}-steps`;
+    this.nodeMachineName = `${stack.stackName}-NodeMachine`;
+
+    // The consumer first: the queue's visibility timeout follows from its timeout.
+    this.mailboxConsumer = new FloeFunction(this, 'MailboxConsumer', {
+      entry: MAILBOX_ENTRY,
+      description: 'Floe run mailbox consumer',
+      environment: handlers.environment,
+    });
+    const consumerTimeout = this.mailboxConsumer.function.timeout ?? Duration.seconds(3);
+
+    this.mailboxDeadLetters = new sqs.Queue(this, 'MailboxDeadLetters', {
+      fifo: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: MESSAGE_RETENTION,
+    });
+    this.mailbox = new sqs.Queue(this, 'Mailbox', {
+      fifo: true,
+      // Senders pass ids anyway: the mailbox adapter the body's SHA-256 (the same hash), the NodeMachine
+      // `<execution>.<kind>`.
+      contentBasedDeduplication: true,
+      // High-throughput FIFO: order and deduplication per run, throughput limits per run, not per queue.
+      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: MESSAGE_RETENTION,
+      visibilityTimeout: Duration.seconds(consumerTimeout.toSeconds() * VISIBILITY_FACTOR),
+      deadLetterQueue: { queue: this.mailboxDeadLetters, maxReceiveCount: MAILBOX_MAX_RECEIVES },
+    });
+
+    // Container steps: a placeholder cluster and task definition (per-image definitions, networking, EFS
+    // and flavours come later). No environment in the definition: each job's comes as an override.
+    this.cluster = new ecs.CfnCluster(this, 'Cluster', {
+      clusterName: this.clusterName,
+      clusterSettings: [{ name: 'containerInsights', value: 'enabled' }],
+    });
+    this.stepLogs = new logs.LogGroup(this, 'StepLogs', { retention: LOG_RETENTION });
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'StepTask', {
+      cpu: 256,
+      memoryLimitMiB: 512,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    this.taskDefinition.addContainer(STEP_CONTAINER_NAME, {
+      image: ecs.ContainerImage.fromRegistry(STEP_IMAGE),
+      essential: true,
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'step', logGroup: this.stepLogs }),
+    });
+
+    // The NodeMachine, from the very definition the local interpreter runs.
+    this.nodeMachineLogs = new logs.LogGroup(this, 'NodeMachineLogs', { retention: LOG_RETENTION });
+    this.nodeMachineRole = new iam.Role(this, 'NodeMachineRole', {
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
+      description: 'Runs Floe node executions: reports to the mailbox, runs container steps',
+    });
+    const substitutions: NodeMachineSubstitutions = {
+      MailboxQueueUrl: this.mailbox.queueUrl,
+      ClusterArn: this.cluster.attrArn,
+      TaskDefinitionArn: this.taskDefinition.taskDefinitionArn,
+    };
+    this.nodeMachine = new sfn.StateMachine(this, 'NodeMachine', {
+      stateMachineName: this.nodeMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(JSON.stringify(nodeMachineDefinition())),
+      definitionSubstitutions: { ...substitutions },
+      role: this.nodeMachineRole,
+      tracingEnabled: true,
+      logs: { destination: this.nodeMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    this.mailbox.grantSendMessages(this.nodeMachineRole);
+    this.grantRunStepTask(this.nodeMachineRole);
+    Validations.of(this.nodeMachineRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only the X-Ray trace writes and the CloudWatch Logs log-delivery actions that Step Functions logging ' +
+        'needs, none of which supports resource-level permissions.',
+    });
+
+    // The consumer: the table and secrets as the resource handlers, the mailbox, and node executions.
+    table.grantItemReadWrite(this.mailboxConsumer.role);
+    secrets.signingKey.grantRead(this.mailboxConsumer.role);
+    this.mailboxConsumer.function.addEnvironment('FLOE_NODE_MACHINE_ARN', this.nodeMachine.stateMachineArn);
+    this.mailboxConsumer.function.addEnvironment('FLOE_MAILBOX_URL', this.mailbox.queueUrl);
+    this.mailboxConsumer.function.addEventSource(
+      new SqsEventSource(this.mailbox, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    // It answers `readArtifacts` commands by posting `artifactsRead` to the mailbox.
+    this.mailbox.grantSendMessages(this.mailboxConsumer.role);
+    this.nodeMachine.grantStartExecution(this.mailboxConsumer.role);
+    const executions = `execution:${this.nodeMachineName}:*`;
+    this.mailboxConsumer.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StopExecution'],
+        resources: [this.arn('states', executions)],
+      }),
+    );
+    Validations.of(this.mailboxConsumer.role).acknowledge({
+      id: nagWildcardId('states', executions),
+      reason:
+        'StopExecution is limited to executions of the NodeMachine, which are named per node attempt at run ' +
+        'time, so the execution name cannot be narrower.',
+    });
+
+    // Node executions that ended without reporting → the mailbox.
+    this.nodeEvents = new FloeFunction(this, 'NodeEvents', {
+      entry: NODE_EVENTS_ENTRY,
+      description: 'Floe: node executions that failed, timed out or were stopped, to the run mailbox',
+      environment: { FLOE_MAILBOX_URL: this.mailbox.queueUrl },
+    });
+    this.mailbox.grantSendMessages(this.nodeEvents.role);
+    this.nodeEventsRule = new events.Rule(this, 'NodeEventsRule', {
+      description: 'Floe: NodeMachine executions that ended without reporting',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: [EXECUTION_STATUS_CHANGE],
+        detail: {
+          status: [...ABNORMAL_STATUSES],
+          stateMachineArn: [this.nodeMachine.stateMachineArn],
+        },
+      },
+      targets: [new targets.LambdaFunction(this.nodeEvents.function)],
+    });
+
+    // The run resource posts operator actions (stop, retry…) to the mailbox, once the route table has it.
+    const run = (handlers.resources as Partial<Record<string, FloeFunction>>).run;
+    if (run) {
+      run.function.addEnvironment('FLOE_MAILBOX_URL', this.mailbox.queueUrl);
+      this.mailbox.grantSendMessages(run.role);
+    }
+  }
+
+  /** An ARN in this stack's account and region, e.g. `('ecs', 'task/x/*')`. */
+  private arn(service: string, resource: string): string {
+    return Stack.of(this).formatArn({ service, resource, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  }
+
+  /**
+   * What `ecs:runTask.sync` needs: run the step task definition on the cluster (passing its two roles),
+   * describe and stop the cluster's tasks, and the managed rule through which Step Functions follows them.
+   */
+  private grantRunStepTask(role: iam.Role) {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:RunTask'],
+        resources: [this.taskDefinition.taskDefinitionArn],
+        conditions: { ArnEquals: { 'ecs:cluster': this.cluster.attrArn } },
+      }),
+    );
+    const tasks = `task/${this.clusterName}/*`;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
+        resources: [this.arn('ecs', tasks)],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: nagWildcardId('ecs', tasks),
+      reason:
+        'Describing and stopping tasks is limited to the step cluster; task ids are assigned by ECS when a ' +
+        'node runs, so they cannot be named in advance.',
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [this.arn('events', `rule/${ECS_SYNC_RULE}`)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.taskDefinition.taskRole.roleArn, this.taskDefinition.obtainExecutionRole().roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * What each event changes. Every event is idempotent: one about a final node, another attempt, an unknown
+ * key or an answer nobody waits for changes nothing.
+ */
+import type { Draft } from './draft.ts';
+import { begin, expandGroup } from './expand.ts';
+import { jobSpecOf } from './job.ts';
+import { isFinalNode, isFinalRun, type RunEvent } from './model.ts';
+import { stopRun } from './stop.ts';
+import { specOf } from './tree.ts';
+
+/**
+ * Start the run, or re-issue every command the state implies (level-triggered recovery after a crash or a
+ * lost message): dispatch pending steps, kill terminating ones, read what nodes wait for.
+ */
+function resume(draft: Draft) {
+  if (draft.status === 'pending') draft.setRun({ status: 'running', activateTime: draft.now });
+  if (isFinalRun(draft.status)) return;
+  for (const node of draft.all()) {
+    if (node.kind === 'step' && node.status === 'pending')
+      draft.emit({ type: 'dispatch', job: jobSpecOf(draft, node) });
+    if (node.kind === 'step' && node.status === 'terminating')
+      draft.emit({ type: 'kill', key: node.key, attempt: node.attempt });
+    if (node.waitingFor) {
+      const { paths, limit } = node.waitingFor;
+      draft.emit({ type: 'readArtifacts', key: node.key, paths, limit });
+    }
+  }
+}
+
+function artifactsRead(draft: Draft, event: Extract<RunEvent, { type: 'artifactsRead' }>) {
+  const node = draft.node(event.key);
+  const waiting = node?.waitingFor;
+  if (!node || !waiting) return;
+  // An answer must cover what the node waits for (or say why it cannot): a stale answer to another read
+  // is ignored, and the node's own answer may come yet.
+  if (event.error === undefined && !waiting.paths.every((path) => path in event.contents)) return;
+  const comp = specOf(draft.spec, node);
+  if (!comp) return;
+  const answer = { contents: event.contents, ...(event.error === undefined ? {} : { error: event.error }) };
+  if (waiting.purpose === 'loop') expandGroup(draft, node.parentKey, comp, answer);
+  else begin(draft, node, comp, answer);
+}
+
+export function applyEvent(draft: Draft, event: RunEvent) {
+  switch (event.type) {
+    case 'resume':
+      resume(draft);
+      return;
+    case 'stop':
+      stopRun(draft, event.force);
+      return;
+    case 'artifactsRead':
+      artifactsRead(draft, event);
+      return;
+    case 'started': {
+      const node = draft.node(event.key);
+      if (node?.kind !== 'step' || node.attempt !== event.attempt) return;
+      if (node.status === 'pending') draft.patch(node, { status: 'running', startTime: event.at });
+      else if (node.status === 'terminating' && !node.startTime) draft.patch(node, { startTime: event.at });
+      return;
+    }
+    case 'finished': {
+      const node = draft.node(event.key);
+      if (node?.kind !== 'step' || node.attempt !== event.attempt) return;
+      if (isFinalNode(node.status) || node.status === 'init') return;
+      const message = event.message ?? (event.status === 'succeeded' ? '' : node.message);
+      draft.patch(node, {
+        status: event.status,
+        message,
+        startTime: node.startTime ?? event.at,
+        endTime: event.at,
+      });
+    }
+  }
+}

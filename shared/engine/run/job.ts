@@ -1,0 +1,76 @@
+/**
+ * A step's job, resolved to the last character (§3.5, §3.6; PaddleFlow's `updateJob`): the command with
+ * system variables, parameters and artifacts' container paths; the env with the user's values resolved plus
+ * the system variables and one variable per artifact; the mounts and working directory.
+ */
+import type { PipelineSpec, StepSpec } from '../spec/model.ts';
+import type { Draft } from './draft.ts';
+import { jobName } from './ids.ts';
+import type { JobSpec, NodeState, RunContext } from './model.ts';
+import { containerPaths, mountsOf, outputFsPath, workDirOf } from './paths.ts';
+import { ownLookup, substitute, systemVariables } from './resolve.ts';
+import { stepSpecOf } from './tree.ts';
+
+/** What dispatching a node stores on it: the outputs' fs paths, the command, the env and the image. */
+export function prepareJob(draft: Draft, node: NodeState, step: StepSpec) {
+  const { spec, context } = draft;
+  const outputArtifacts = Object.fromEntries(
+    step.outputArtifacts.map((name) => [name, outputFsPath(spec, context, node, name)]),
+  );
+  const withOutputs = { ...node, outputArtifacts };
+  // env sees system variables and parameters only (PaddleFlow rejects artifacts there).
+  const envLookup = ownLookup(draft, withOutputs, () => undefined);
+  const userEnv = Object.fromEntries(
+    Object.entries(step.env).map(([name, value]) => [
+      name,
+      substitute(value, envLookup, `env [${name}] of [${node.key}]`),
+    ]),
+  );
+  const artifactPath = (name: string) => {
+    const paths = node.inputArtifacts[name] ?? outputArtifacts[name];
+    return paths === undefined ? undefined : containerPaths(context, paths);
+  };
+  const command = substitute(
+    step.command,
+    ownLookup(draft, withOutputs, artifactPath),
+    `the command of [${node.key}]`,
+  );
+  const env: Record<string, string> = {
+    ...userEnv,
+    ...systemVariables(draft, node.name, node.loopArgument),
+  };
+  for (const [name, paths] of Object.entries(node.inputArtifacts))
+    env[`PF_INPUT_ARTIFACT_${name.toUpperCase()}`] = containerPaths(context, paths);
+  for (const [name, path] of Object.entries(outputArtifacts))
+    env[`PF_OUTPUT_ARTIFACT_${name.toUpperCase()}`] = containerPaths(context, path);
+  // PaddleFlow's job builder: `null` means a command without a working directory.
+  env.PF_WORK_DIR = workDirOf(mountsOf(spec, context, step), userEnv) ?? 'null';
+  return { outputArtifacts, command, env, dockerEnv: step.dockerEnv };
+}
+
+/** The job of a dispatched node, rebuilt from what it stores (so a resume re-issues the very same job). */
+export function jobSpecOf(
+  state: { spec: PipelineSpec; context: RunContext; runId: string },
+  node: NodeState,
+): JobSpec {
+  const step = stepSpecOf(state.spec, node);
+  const env = node.env ?? {};
+  const mounts = mountsOf(state.spec, state.context, step);
+  const workDir = workDirOf(mounts, env);
+  return {
+    runId: state.runId,
+    key: node.key,
+    attempt: node.attempt,
+    jobId: node.id,
+    jobName: jobName(state.runId, node.name, node.seq),
+    stepName: node.name,
+    command: node.command ?? '',
+    dockerEnv: node.dockerEnv ?? step.dockerEnv,
+    env,
+    ...(workDir === undefined ? {} : { workDir }),
+    mounts,
+    outputPaths: step.outputArtifacts
+      .map((name) => node.outputArtifacts[name])
+      .filter((path): path is string => path !== undefined),
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * Everything that follows from the state without a new event, repeated until nothing changes: fail_fast,
+ * creating ready components (or cancelling those that never will be), ending DAGs whose children ended,
+ * dispatching steps into free parallelism slots, then the post-process step and the run's end. Each round
+ * starts again from fail_fast, so nothing is dispatched in the same pass that a failure appeared.
+ */
+import type { ComponentSpec } from '../spec/model.ts';
+import type { Draft } from './draft.ts';
+import { begin, endGroup, expandGroup, missingIndices, readingLoop } from './expand.ts';
+import { finishRun } from './finish.ts';
+import { jobSpecOf, prepareJob } from './job.ts';
+import { isFinalNode, isFinalRun, type NodeState } from './model.ts';
+import { finish, newPostNode } from './nodes.ts';
+import { ResolveError } from './resolve.ts';
+import { rollup } from './status.ts';
+import { failFastTriggered, instanceStopping, stopEntryPoints } from './stop.ts';
+import { ACTIVE_STEP, childSpecs, compareKeys, depth, isSuccessful, postKey, stepSpecOf } from './tree.ts';
+
+const MAX_ROUNDS = 1_000_000;
+
+type DepState = 'satisfied' | 'blocked' | 'waiting';
+
+/** §4.3: a dep is satisfied when all its iterations exist and each succeeded or was skipped. */
+function depState(draft: Draft, instanceKey: string, dep: ComponentSpec | undefined): DepState {
+  if (!dep) return 'satisfied';
+  const group = draft.group(instanceKey, dep.name);
+  if (group.length === 0 || readingLoop(group) || missingIndices(group, dep).length > 0) return 'waiting';
+  if (group.every((node) => isSuccessful(node.status))) return 'satisfied';
+  return group.every((node) => isFinalNode(node.status)) ? 'blocked' : 'waiting';
+}
+
+/** The DAG instances that may still create children: the root and every running or terminating DAG. */
+function liveInstances(draft: Draft): string[] {
+  const dags = draft
+    .all()
+    .filter((node) => node.kind === 'dag' && (node.status === 'running' || node.status === 'terminating'));
+  return ['', ...dags.map((node) => node.key)];
+}
+
+function expandReady(draft: Draft, failFast: boolean): boolean {
+  let changed = false;
+  for (const instanceKey of liveInstances(draft)) {
+    const stopping = instanceStopping(draft, instanceKey, failFast);
+    const children = childSpecs(draft.spec, instanceKey);
+    for (const name of Object.keys(children).sort()) {
+      const comp = children[name]!;
+      const group = draft.group(instanceKey, name);
+      if (readingLoop(group) || (group.length > 0 && missingIndices(group, comp).length === 0)) continue;
+      if (stopping) {
+        endGroup(draft, instanceKey, comp, 'cancelled', 'receive stop signal, not scheduled');
+        changed = true;
+        continue;
+      }
+      const deps = comp.deps.map((dep) => depState(draft, instanceKey, children[dep]));
+      if (deps.includes('blocked')) {
+        // continue (§4.6): the failed child's downstream is cancelled; other branches go on.
+        endGroup(
+          draft,
+          instanceKey,
+          comp,
+          'cancelled',
+          'an upstream component did not succeed, not scheduled',
+        );
+        changed = true;
+      } else if (deps.every((dep) => dep === 'satisfied')) {
+        expandGroup(draft, instanceKey, comp);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+/** DAGs whose children are all final take their status from them (deepest first). */
+function endDags(draft: Draft): boolean {
+  let changed = false;
+  const dags = draft
+    .all()
+    .filter((node) => node.kind === 'dag' && (node.status === 'running' || node.status === 'terminating'))
+    .sort((a, b) => depth(b.key) - depth(a.key) || compareKeys(a.key, b.key));
+  for (const dag of dags) {
+    const result = rollup(draft, dag.key, dag.status === 'terminating', draft.node(dag.key));
+    if (!result) continue;
+    const ended = finish(draft, draft.node(dag.key)!, result.status, result.message);
+    if (result.outputArtifacts) draft.patch(ended, { outputArtifacts: result.outputArtifacts });
+    changed = true;
+  }
+  return changed;
+}
+
+const byAge = (a: NodeState, b: NodeState) =>
+  a.createTime < b.createTime ? -1 : a.createTime > b.createTime ? 1 : compareKeys(a.key, b.key);
+
+/**
+ * The run-wide parallelism semaphore (§4.3): steps with a job (pending, running, terminating) hold a slot;
+ * waiting steps take free slots oldest first. A step is gated (disabled, condition) before it waits, so one
+ * that is skipped or fails its condition never takes a slot.
+ */
+function dispatchReady(draft: Draft): boolean {
+  const nodes = draft.all();
+  let free =
+    draft.spec.parallelism - nodes.filter((n) => n.kind === 'step' && ACTIVE_STEP.includes(n.status)).length;
+  const waiting = nodes.filter((n) => n.kind === 'step' && n.status === 'init' && !n.waitingFor).sort(byAge);
+  let changed = false;
+  for (const node of waiting) {
+    if (free <= 0) break;
+    changed = true;
+    let job: ReturnType<typeof prepareJob>;
+    try {
+      job = prepareJob(draft, node, stepSpecOf(draft.spec, node));
+    } catch (error) {
+      if (!(error instanceof ResolveError)) throw error;
+      finish(draft, node, 'failed', error.message);
+      continue;
+    }
+    // The cache check (§4.5) belongs here: a hit ends the node with the cached job's status and outputs
+    // instead of dispatching it, and takes no slot.
+    const pending = draft.patch(node, { ...job, status: 'pending' });
+    draft.emit({ type: 'dispatch', job: jobSpecOf(draft, pending) });
+    free--;
+  }
+  return changed;
+}
+
+/** Creates the post-process step once the entry points are final: cancelled after a forced stop. */
+function startPostProcess(draft: Draft): boolean {
+  if (!rollup(draft, '', draft.status === 'terminating')) return false;
+  let changed = false;
+  for (const step of Object.values(draft.spec.postProcess)) {
+    const key = postKey(step.name);
+    if (draft.node(key)) continue;
+    if (draft.stopForce) {
+      const message = 'receive termination signal with stopForce, postProcess not run';
+      draft.put(newPostNode(draft, step, { status: 'cancelled', message, endTime: draft.now }));
+    } else {
+      begin(draft, draft.put(newPostNode(draft, step)), step);
+    }
+    changed = true;
+  }
+  return changed;
+}
+
+export function settle(draft: Draft) {
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (draft.status === 'pending' || isFinalRun(draft.status)) return;
+    const failFast = failFastTriggered(draft);
+    if (failFast && stopEntryPoints(draft, 'stop by failureOptions, some other component has been failed'))
+      continue;
+    if (expandReady(draft, failFast) || endDags(draft) || dispatchReady(draft) || startPostProcess(draft))
+      continue;
+    finishRun(draft);
+    return;
+  }
+  throw new Error(`run [${draft.runId}] did not settle`);
+}

@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidArn,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { JobSpec, RunEvent } from '../../shared/engine/run/model.ts';
+import { AwsDispatcher, executionArn } from '../../shared/runtime/aws-dispatcher.ts';
+import { SqsMailbox } from '../../shared/runtime/sqs-mailbox.ts';
+
+const sfn = mockClient(SFNClient);
+const sqs = mockClient(SQSClient);
+afterEach(() => {
+  sfn.reset();
+  sqs.reset();
+  vi.unstubAllEnvs();
+});
+
+const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Floe-NodeMachine';
+const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/111122223333/Floe-Mailbox.fifo';
+const metadata = { $metadata: {} };
+
+const job: JobSpec = {
+  runId: 'run-000003',
+  key: 'dag1[1].train',
+  attempt: 2,
+  jobId: 'job-run-000003-train-1-0a1b2c3d',
+  jobName: 'run-000003-train-1',
+  stepName: 'train',
+  command: 'python train.py',
+  dockerEnv: 'python:3.12',
+  env: { PF_RUN_ID: 'run-000003', EPOCHS: '3' },
+  mounts: [],
+  outputPaths: [],
+};
+
+describe('executionArn', () => {
+  it("turns the machine's ARN into one of its executions'", () => {
+    expect(executionArn(MACHINE, 'run-000003.dag1_1.train.2')).toBe(
+      'arn:aws:states:eu-west-1:111122223333:execution:Floe-NodeMachine:run-000003.dag1_1.train.2',
+    );
+    expect(executionArn('arn:aws-cn:states:cn-north-1:111122223333:stateMachine:M', 'x')).toBe(
+      'arn:aws-cn:states:cn-north-1:111122223333:execution:M:x',
+    );
+    expect(() => executionArn('arn:aws:lambda:eu-west-1:111122223333:function:f', 'x')).toThrow(
+      /state machine/,
+    );
+  });
+});
+
+describe('AwsDispatcher (Step Functions)', () => {
+  it('starts the execution named for the attempt, with the machine input', async () => {
+    vi.stubEnv('FLOE_NODE_MACHINE_ARN', MACHINE);
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
+    await new AwsDispatcher().dispatch(job);
+    const calls = sfn.commandCalls(StartExecutionCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.args[0].input).toEqual({
+      stateMachineArn: MACHINE,
+      name: 'run-000003.dag1_1.train.2',
+      input: JSON.stringify({
+        job,
+        envList: [
+          { Name: 'PF_RUN_ID', Value: 'run-000003' },
+          { Name: 'EPOCHS', Value: '3' },
+        ],
+      }),
+    });
+  });
+
+  it('treats an execution that already exists as dispatched', async () => {
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', ...metadata }));
+    await expect(new AwsDispatcher(MACHINE).dispatch(job)).resolves.toBeUndefined();
+  });
+
+  it('lets other start errors through', async () => {
+    sfn.on(StartExecutionCommand).rejects(new InvalidArn({ message: 'bad arn', ...metadata }));
+    await expect(new AwsDispatcher(MACHINE).dispatch(job)).rejects.toThrow('bad arn');
+    sfn.on(StartExecutionCommand).rejects(new Error('socket hang up'));
+    await expect(new AwsDispatcher(MACHINE).dispatch(job)).rejects.toThrow('socket hang up');
+  });
+
+  it('kills by stopping the execution of that attempt', async () => {
+    sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
+    await new AwsDispatcher(MACHINE).kill('run-000003', 'dag1[1].train', 2);
+    expect(sfn.commandCalls(StopExecutionCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        executionArn:
+          'arn:aws:states:eu-west-1:111122223333:execution:Floe-NodeMachine:run-000003.dag1_1.train.2',
+        error: 'Floe.Killed',
+        cause: 'the node was stopped',
+      },
+    ]);
+  });
+
+  it('treats killing an execution that does not exist as done, and lets other errors through', async () => {
+    sfn.on(StopExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'none', ...metadata }));
+    await expect(new AwsDispatcher(MACHINE).kill('run-000003', 'a', 1)).resolves.toBeUndefined();
+    sfn.on(StopExecutionCommand).rejects(new InvalidArn({ message: 'bad arn', ...metadata }));
+    await expect(new AwsDispatcher(MACHINE).kill('run-000003', 'a', 1)).rejects.toThrow('bad arn');
+  });
+
+  it('needs the machine ARN', async () => {
+    vi.stubEnv('FLOE_NODE_MACHINE_ARN', '');
+    await expect(new AwsDispatcher().dispatch(job)).rejects.toThrow(/FLOE_NODE_MACHINE_ARN/);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+});
+
+describe('SqsMailbox (SQS FIFO)', () => {
+  const event: RunEvent = {
+    type: 'finished',
+    key: 'a',
+    attempt: 1,
+    status: 'failed',
+    message: 'exit code 1',
+    at: '2026-11-22T10:00:00.000Z',
+  };
+
+  it("sends the event in the run's message group, deduplicated by the body's SHA-256", async () => {
+    vi.stubEnv('FLOE_MAILBOX_URL', QUEUE);
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+    await new SqsMailbox().post('run-000003', event);
+    const body = JSON.stringify({ runId: 'run-000003', event });
+    expect(sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        QueueUrl: QUEUE,
+        MessageGroupId: 'run-000003',
+        MessageDeduplicationId: createHash('sha256').update(body).digest('hex'),
+        MessageBody: body,
+      },
+    ]);
+  });
+
+  it('gives the same id to the same event and different ids to different ones', async () => {
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'm' });
+    const mailbox = new SqsMailbox(QUEUE);
+    await mailbox.post('run-000003', { type: 'resume' });
+    await mailbox.post('run-000003', { type: 'resume' });
+    await mailbox.post('run-000004', { type: 'resume' });
+    await mailbox.post('run-000003', { type: 'stop', force: false });
+    const ids = sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input.MessageDeduplicationId);
+    expect(ids[0]).toBe(ids[1]);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('lets send errors through', async () => {
+    sqs.on(SendMessageCommand).rejects(new QueueDoesNotExist({ message: 'no queue', ...metadata }));
+    await expect(new SqsMailbox(QUEUE).post('run-000003', { type: 'resume' })).rejects.toThrow('no queue');
+  });
+
+  it('needs the queue URL', async () => {
+    vi.stubEnv('FLOE_MAILBOX_URL', '');
+    await expect(new SqsMailbox().post('run-000003', { type: 'resume' })).rejects.toThrow(/FLOE_MAILBOX_URL/);
+    expect(sqs.calls()).toHaveLength(0);
+  });
+});

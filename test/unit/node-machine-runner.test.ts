@@ -1,0 +1,316 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  type JobOutcome,
+  NodeMachineRunner,
+  type NodeMachineRunnerDeps,
+  toStoppedTask,
+} from '../../infra/local/node-machine-runner.ts';
+import type { JobSpec, RunEvent } from '../../shared/engine/run/model.ts';
+import { nodeMachineDefinition } from '../../shared/machines/node-machine.ts';
+import type { Mailbox } from '../../shared/runtime/ports.ts';
+
+const job = (key: string, attempt = 1, runId = 'run-000007'): JobSpec => ({
+  runId,
+  key,
+  attempt,
+  jobId: `job-${runId}-${key}-${attempt}`,
+  jobName: `${runId}-${key}`,
+  stepName: key,
+  command: `echo ${key}`,
+  dockerEnv: 'python:3.12',
+  env: { PF_STEP_NAME: key },
+  mounts: [],
+  outputPaths: [],
+});
+
+interface Post {
+  runId: string;
+  event: RunEvent;
+}
+
+class RecordingMailbox implements Mailbox {
+  readonly posts: Post[] = [];
+  /** Makes a post fail (before it is recorded) while this returns true. */
+  refuse: (post: Post) => boolean = () => false;
+  /** Holds a post until the returned promise resolves. */
+  hold: (post: Post) => Promise<void> | undefined = () => undefined;
+
+  async post(runId: string, event: RunEvent): Promise<void> {
+    const post = { runId, event };
+    await this.hold(post);
+    if (this.refuse(post)) throw new Error('mailbox refused');
+    this.posts.push(post);
+  }
+
+  events(key?: string) {
+    return this.posts
+      .map((post) => post.event)
+      .filter((event) => !key || ('key' in event && event.key === key));
+  }
+}
+
+function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+/** A runJob that ends when told to, or `terminated` when its signal aborts. */
+function controllableJobs() {
+  const started = new Map<string, { signal: AbortSignal; end: (outcome: JobOutcome) => void }>();
+  const waiters = new Map<string, () => void>();
+  const runJob: NodeMachineRunnerDeps['runJob'] = (spec, signal) =>
+    new Promise<JobOutcome>((resolve) => {
+      signal.addEventListener('abort', () => resolve({ status: 'terminated', message: 'job was stopped' }));
+      started.set(spec.key, { signal, end: resolve });
+      waiters.get(spec.key)?.();
+    });
+  const whenStarted = (key: string) =>
+    started.has(key) ? Promise.resolve() : new Promise<void>((resolve) => waiters.set(key, resolve));
+  return { runJob, started, whenStarted };
+}
+
+let runners: NodeMachineRunner[] = [];
+afterEach(async () => {
+  await Promise.all(runners.map((runner) => runner.close()));
+  runners = [];
+  vi.restoreAllMocks();
+});
+
+function makeRunner(deps: Partial<NodeMachineRunnerDeps> & Pick<NodeMachineRunnerDeps, 'runJob'>) {
+  const mailbox = (deps.mailbox as RecordingMailbox | undefined) ?? new RecordingMailbox();
+  const errors: unknown[] = [];
+  const runner = new NodeMachineRunner(
+    { mailbox, onError: (error) => errors.push(error), ...deps },
+    { reportRetryMs: 1 },
+  );
+  runners.push(runner);
+  return { runner, mailbox, errors };
+}
+
+const succeed = async (): Promise<JobOutcome> => ({ status: 'succeeded', message: '' });
+
+describe('NodeMachineRunner', () => {
+  it('answers every Task state of the definition locally (none may call AWS)', async () => {
+    const run = vi.spyOn(StateMachine.prototype, 'run');
+    const { runner } = makeRunner({ runJob: succeed });
+    await runner.dispatch(job('a'));
+    await runner.idle();
+    const handlers = run.mock.calls[0]![1]!.overrides!.taskResourceLocalHandlers!;
+    const tasks = Object.entries(nodeMachineDefinition().States as Record<string, { Type: string }>)
+      .filter(([, state]) => state.Type === 'Task')
+      .map(([name]) => name);
+    expect(tasks.length).toBeGreaterThan(0);
+    expect(Object.keys(handlers).sort()).toEqual(tasks.sort());
+  });
+
+  it('validates the definition once: every execution runs on the same machine', async () => {
+    const run = vi.spyOn(StateMachine.prototype, 'run');
+    const { runner } = makeRunner({ runJob: succeed });
+    for (let i = 0; i < 5; i++) await runner.dispatch(job(`s${i}`));
+    await runner.idle();
+    expect(run).toHaveBeenCalledTimes(5);
+    expect(new Set(run.mock.contexts).size).toBe(1);
+  });
+
+  it('reports started, runs the job, and reports finished, in that order', async () => {
+    const jobs = controllableJobs();
+    const { runner, mailbox } = makeRunner({ runJob: jobs.runJob });
+    const spec = job('train');
+    await runner.dispatch(spec); // returns at once: the execution runs on its own
+    await jobs.whenStarted('train');
+    expect(mailbox.events()).toEqual([
+      { type: 'started', key: 'train', attempt: 1, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+    ]);
+    expect(runner.inFlight).toEqual(['run-000007.train.1']);
+    jobs.started.get('train')!.end({ status: 'succeeded', message: '' });
+    await runner.idle();
+    expect(mailbox.posts.map((post) => post.runId)).toEqual(['run-000007', 'run-000007']);
+    expect(mailbox.events()[1]).toEqual({
+      type: 'finished',
+      key: 'train',
+      attempt: 1,
+      status: 'succeeded',
+      message: '',
+      at: expect.any(String),
+    });
+    expect(runner.inFlight).toEqual([]);
+  });
+
+  it("reports a failed job with the machine's exit-code message, or the job's own message", async () => {
+    const outcomes: Record<string, JobOutcome> = {
+      code: { status: 'failed', message: 'exit code 2' },
+      explained: { status: 'failed', message: 'sandbox setup failed: no bwrap' },
+      both: { status: 'failed', message: 'out of memory', exitCode: 137 },
+    };
+    const { runner, mailbox } = makeRunner({ runJob: async (spec) => outcomes[spec.key]! });
+    for (const key of Object.keys(outcomes)) await runner.dispatch(job(key));
+    await runner.idle();
+    const finished = (key: string) => mailbox.events(key).find((event) => event.type === 'finished');
+    expect(finished('code')).toMatchObject({ status: 'failed', message: 'exit code 2' });
+    expect(finished('explained')).toMatchObject({
+      status: 'failed',
+      message: 'sandbox setup failed: no bwrap',
+    });
+    expect(finished('both')).toMatchObject({ status: 'failed', message: 'exit code 137: out of memory' });
+  });
+
+  it('reports failed with the error when the job cannot even start (the Catch)', async () => {
+    const { runner, mailbox } = makeRunner({
+      runJob: async () => {
+        throw new Error('fs[data] no longer exists here');
+      },
+    });
+    await runner.dispatch(job('a'));
+    await runner.idle();
+    expect(mailbox.events()[1]).toMatchObject({
+      type: 'finished',
+      status: 'failed',
+      message: 'Error: fs[data] no longer exists here',
+    });
+  });
+
+  it('starts an attempt once: a repeated dispatch is a no-op, a new attempt runs', async () => {
+    const runJob = vi.fn(succeed);
+    const { runner, mailbox } = makeRunner({ runJob });
+    await runner.dispatch(job('a'));
+    await runner.dispatch(job('a'));
+    await runner.idle();
+    await runner.dispatch(job('a'));
+    await runner.idle();
+    expect(runJob).toHaveBeenCalledTimes(1);
+    await runner.dispatch(job('a', 2));
+    await runner.idle();
+    expect(runJob).toHaveBeenCalledTimes(2);
+    expect(
+      mailbox.events().map((event) => `${event.type}:${'attempt' in event ? event.attempt : ''}`),
+    ).toEqual(['started:1', 'finished:1', 'started:2', 'finished:2']);
+  });
+
+  it('kills a running job: its signal aborts and the machine reports terminated', async () => {
+    const jobs = controllableJobs();
+    const { runner, mailbox } = makeRunner({ runJob: jobs.runJob });
+    await runner.dispatch(job('a'));
+    await jobs.whenStarted('a');
+    await runner.kill('run-000007', 'a', 2); // another attempt: nothing
+    await runner.kill('run-000008', 'a', 1); // another run: nothing
+    expect(jobs.started.get('a')!.signal.aborted).toBe(false);
+    await runner.kill('run-000007', 'a', 1);
+    expect(jobs.started.get('a')!.signal.aborted).toBe(true);
+    await runner.idle();
+    expect(mailbox.events()[1]).toMatchObject({ type: 'finished', key: 'a', status: 'terminated' });
+    await runner.kill('run-000007', 'a', 1); // finished: nothing
+    expect(mailbox.events()).toHaveLength(2);
+  });
+
+  it('kills an execution whose job has not started yet: the job never runs', async () => {
+    const runJob = vi.fn(succeed);
+    const mailbox = new RecordingMailbox();
+    const release = deferred();
+    mailbox.hold = (post) => (post.event.type === 'started' ? release.promise : undefined);
+    const { runner } = makeRunner({ runJob, mailbox });
+    await runner.dispatch(job('a'));
+    await runner.kill('run-000007', 'a', 1);
+    release.resolve();
+    await runner.idle();
+    expect(runJob).not.toHaveBeenCalled();
+    expect(mailbox.events()[1]).toMatchObject({ type: 'finished', status: 'terminated' });
+  });
+
+  it('runs executions concurrently: one waiting job does not hold back another', async () => {
+    const jobs = controllableJobs();
+    const { runner, mailbox } = makeRunner({ runJob: jobs.runJob });
+    await runner.dispatch(job('slow'));
+    await runner.dispatch(job('fast'));
+    await Promise.all([jobs.whenStarted('slow'), jobs.whenStarted('fast')]);
+    jobs.started.get('fast')!.end({ status: 'succeeded', message: '' });
+    await vi.waitFor(() => expect(mailbox.events('fast')).toHaveLength(2));
+    expect(mailbox.events('slow')).toHaveLength(1);
+    let idle = false;
+    void runner.idle().then(() => {
+      idle = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(idle).toBe(false);
+    jobs.started.get('slow')!.end({ status: 'succeeded', message: '' });
+    await runner.idle();
+    expect(mailbox.events('slow')).toHaveLength(2);
+  });
+
+  it('retries a report the mailbox refused, without reporting twice', async () => {
+    const mailbox = new RecordingMailbox();
+    let refusals = 2;
+    mailbox.refuse = (post) => post.event.type === 'started' && refusals-- > 0;
+    const { runner, errors } = makeRunner({ runJob: succeed, mailbox });
+    await runner.dispatch(job('a'));
+    await runner.idle();
+    expect(mailbox.events().map((event) => event.type)).toEqual(['started', 'finished']);
+    expect(errors).toEqual([]);
+  });
+
+  it('reports an execution that failed outside the machine, as EventBridge does in AWS', async () => {
+    const mailbox = new RecordingMailbox();
+    mailbox.refuse = (post) => post.event.type === 'started';
+    const runJob = vi.fn(succeed);
+    const { runner, errors } = makeRunner({ runJob, mailbox });
+    await runner.dispatch(job('a'));
+    await runner.idle();
+    expect(runJob).not.toHaveBeenCalled();
+    expect(errors).toHaveLength(1);
+    expect(mailbox.events()).toEqual([
+      {
+        type: 'finished',
+        key: 'a',
+        attempt: 1,
+        status: 'failed',
+        message: expect.stringMatching(/^the node execution failed: .*mailbox refused/),
+        at: expect.any(String),
+      },
+    ]);
+  });
+
+  it('closes by stopping every job, reporting nothing, and refusing new dispatches', async () => {
+    const jobs = controllableJobs();
+    const { runner, mailbox } = makeRunner({ runJob: jobs.runJob });
+    await runner.dispatch(job('a'));
+    await runner.dispatch(job('b'));
+    await Promise.all([jobs.whenStarted('a'), jobs.whenStarted('b')]);
+    await runner.close();
+    expect(jobs.started.get('a')!.signal.aborted).toBe(true);
+    expect(jobs.started.get('b')!.signal.aborted).toBe(true);
+    expect(runner.inFlight).toEqual([]);
+    expect(mailbox.events().map((event) => event.type)).toEqual(['started', 'started']);
+    await runner.dispatch(job('c'));
+    expect(runner.inFlight).toEqual([]);
+  });
+});
+
+describe('toStoppedTask (a job outcome as ECS describes the stopped task)', () => {
+  it('maps success, stop and failure to the fields the machine reads', () => {
+    expect(toStoppedTask({ status: 'succeeded', message: '' })).toEqual({
+      Containers: [{ ExitCode: 0 }],
+      StopCode: 'EssentialContainerExited',
+      StoppedReason: 'Essential container in task exited',
+    });
+    expect(toStoppedTask({ status: 'terminated', message: 'job was stopped' })).toMatchObject({
+      StopCode: 'UserInitiated',
+      StoppedReason: 'job was stopped',
+    });
+    expect(toStoppedTask({ status: 'failed', message: 'exit code 4' }).Containers).toEqual([{ ExitCode: 4 }]);
+    expect(toStoppedTask({ status: 'failed', message: 'oom', exitCode: 137 }).Containers).toEqual([
+      { ExitCode: 137, Reason: 'oom' },
+    ]);
+    // A failure never reads as success, whatever code it claims.
+    expect(toStoppedTask({ status: 'failed', message: '', exitCode: 0 }).Containers).toEqual([
+      { ExitCode: 1 },
+    ]);
+    expect(toStoppedTask({ status: 'failed', message: 'killed by signal SIGSEGV' })).toEqual({
+      Containers: [{}],
+      StopCode: 'EssentialContainerExited',
+      StoppedReason: 'killed by signal SIGSEGV',
+    });
+  });
+});
