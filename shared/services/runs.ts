@@ -82,7 +82,10 @@ export class RunService {
       }),
     );
     if (!RUN_NAME.test(spec.name)) {
-      throw new PfError('InvalidNamePattern', `name[${spec.name}] of run is invalid: it must match ${RUN_NAME.source}`);
+      throw new PfError(
+        'InvalidNamePattern',
+        `name[${spec.name}] of run is invalid: it must match ${RUN_NAME.source}`,
+      );
     }
     if (request.fsName && spec.fsOptions.mainFs && spec.fsOptions.mainFs.name !== request.fsName) {
       throw new PfError('InvalidArguments', '[main_fs.name] should be same as fs_name in request');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, login, startFloe } from '../support/floe-process.ts';
 import { measureBundles } from './bundles.ts';
+import { chain, measureReconcile, measureRuns, wideDag } from './runs.ts';
 import { FIXTURE, measureParser } from './spec.ts';
 import { measureConcurrent, percentile } from './stats.ts';
 
@@ -34,6 +35,29 @@ const parser = measureParser();
 console.log('\nPipeline spec parser (parse + validate + compile, warm)');
 console.log(`  all-features fixture          ${parser.fixtureMicros.toFixed(0)} µs per parse`);
 console.log(`  ${parser.largeSteps}-step chain               ${parser.largeMicros.toFixed(0)} µs per parse`);
+
+console.log(
+  '\nRuns on the local runtime (targets: ≥ 250 nodes/s wide, ≤ 20 ms p50 dependency-to-start, < 300 MB)',
+);
+for (const [name, yaml] of [
+  ['1,000-node wide DAG', wideDag(1000)],
+  ['200-step chain', chain(200)],
+] as const) {
+  const pure = measureReconcile(yaml);
+  console.log(`  ${name.padEnd(22)} reconcile alone ${pure.msPerNode.toFixed(3)} ms per node`);
+}
+const runFigures = await measureRuns([
+  { name: '1,000-node wide DAG', yaml: wideDag(1000) },
+  { name: '200-step chain', yaml: chain(200) },
+]);
+for (const [name, f] of Object.entries(runFigures)) {
+  console.log(
+    `  ${name.padEnd(22)} ${f.nodes} nodes in ${f.seconds.toFixed(2)} s = ${f.nodesPerSecond.toFixed(0)} nodes/s;` +
+      ` consumer ${f.consumerMsPerNode.toFixed(2)} ms/node;` +
+      ` ${f.depToStart.measured}-to-start p50 ${ms(f.depToStart.p50)} p99 ${ms(f.depToStart.p99)};` +
+      ` peak RSS ${f.peakRssMb.toFixed(0)} MB`,
+  );
+}
 
 const floe = await startFloe();
 try {

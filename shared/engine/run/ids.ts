@@ -25,12 +25,19 @@ export const dagId = (runId: string, key: string, attempt: number) =>
 export const EXECUTION_NAME_LIMIT = 80;
 const HASH_LENGTH = 8;
 
+/** Keys as the engine builds them: component names (a letter, then letters, digits, `-`), `[n]`, `post:`. */
+const CANONICAL_KEY = /^(post:)?[A-Za-z][A-Za-z0-9-]*(\[\d+\])?(\.[A-Za-z][A-Za-z0-9-]*(\[\d+\])?)*$/;
+
 /**
  * Keys use `[n]` for loop iterations and `post:` for the post-process step; execution names allow only
  * `[A-Za-z0-9-_.]`. Component names cannot contain `_` (§3.4), so `_` is free to encode what is replaced:
- * `a[2].b` becomes `a_2.b`, `post:x` becomes `post_x`, and two different keys never meet.
+ * `a[2].b` becomes `a_2.b`, `post:x` becomes `post_x`, and two keys built by the engine never meet. Any
+ * other key (not built by the engine) gets a hash of itself appended, so it cannot meet one either.
  */
-const sanitise = (text: string) => text.replace(/\[(\d+)\]/g, '_$1').replace(/[^A-Za-z0-9\-_.]/g, '_');
+function sanitise(key: string) {
+  const readable = key.replace(/\[(\d+)\]/g, '_$1').replace(/[^A-Za-z0-9\-_.]/g, '_');
+  return CANONICAL_KEY.test(key) ? readable : `${readable}-${hexOf(key, HASH_LENGTH)}`;
+}
 
 /**
  * `<run>.<key>.<attempt>`, at most 80 characters. A longer one keeps its start and its attempt and puts a hash
@@ -38,7 +45,7 @@ const sanitise = (text: string) => text.replace(/\[(\d+)\]/g, '_$1').replace(/[^
  */
 export function executionName(runId: string, key: string, attempt: number): string {
   const suffix = `.${attempt}`;
-  const body = `${sanitise(runId)}.${sanitise(key)}`;
+  const body = `${runId.replace(/[^A-Za-z0-9\-_.]/g, '_')}.${sanitise(key)}`;
   if (body.length + suffix.length <= EXECUTION_NAME_LIMIT) return `${body}${suffix}`;
   const hash = hexOf(`${runId}\n${key}`, HASH_LENGTH);
   const room = EXECUTION_NAME_LIMIT - suffix.length - HASH_LENGTH - 1;

@@ -39,10 +39,7 @@ export function substituteTyped(text: string, lookup: Lookup, where: string): Pa
 
 const loopText = (item: ParamValue | undefined) => (item === undefined ? '' : formatGoValue(item));
 
-/**
- * The system variables of a node. `PF_MOUNT_PATH` is in PaddleFlow's list of names but has no value of its
- * own there; it resolves to the main fs mount path.
- */
+/** The system variables of a node, as templates see them and as every job's env carries them (§3.5). */
 export function systemVariables(draft: Draft, name: string, loopItem: ParamValue | undefined) {
   return {
     PF_RUN_ID: draft.runId,
@@ -52,6 +49,7 @@ export function systemVariables(draft: Draft, name: string, loopItem: ParamValue
   } as Record<string, string>;
 }
 
+/** `{{PF_MOUNT_PATH}}` is in PaddleFlow's list of names but has no value of its own: the main fs mount path. */
 const mountPathOf = (draft: Draft) => draft.context.mainFs?.mountPath ?? '';
 
 export interface Scope {

@@ -92,32 +92,41 @@ const byAge = (a: NodeState, b: NodeState) =>
   a.createTime < b.createTime ? -1 : a.createTime > b.createTime ? 1 : compareKeys(a.key, b.key);
 
 /**
+ * Starts a step that has a free slot: resolves its job (outputs' paths, command, env), makes it `pending` and
+ * dispatches it. Returns false when the step did not take the slot (it failed to resolve).
+ *
+ * This is where the cache check (§4.5) slots in: with the job resolved, a hit ends the node with the cached
+ * job's status, outputs and `cacheRunId`/`cacheJobId` instead of dispatching it (and gives the slot back).
+ */
+function startStep(draft: Draft, node: NodeState): boolean {
+  let job: ReturnType<typeof prepareJob>;
+  try {
+    job = prepareJob(draft, node, stepSpecOf(draft.spec, node));
+  } catch (error) {
+    if (!(error instanceof ResolveError)) throw error;
+    finish(draft, node, 'failed', error.message);
+    return false;
+  }
+  const pending = draft.patch(node, { ...job, status: 'pending' });
+  draft.emit({ type: 'dispatch', job: jobSpecOf(draft, pending) });
+  return true;
+}
+
+/**
  * The run-wide parallelism semaphore (§4.3): steps with a job (pending, running, terminating) hold a slot;
  * waiting steps take free slots oldest first. A step is gated (disabled, condition) before it waits, so one
  * that is skipped or fails its condition never takes a slot.
  */
 function dispatchReady(draft: Draft): boolean {
   const nodes = draft.all();
-  let free =
-    draft.spec.parallelism - nodes.filter((n) => n.kind === 'step' && ACTIVE_STEP.includes(n.status)).length;
+  const busy = nodes.filter((n) => n.kind === 'step' && ACTIVE_STEP.includes(n.status)).length;
+  let free = draft.spec.parallelism - busy;
   const waiting = nodes.filter((n) => n.kind === 'step' && n.status === 'init' && !n.waitingFor).sort(byAge);
   let changed = false;
   for (const node of waiting) {
     if (free <= 0) break;
     changed = true;
-    let job: ReturnType<typeof prepareJob>;
-    try {
-      job = prepareJob(draft, node, stepSpecOf(draft.spec, node));
-    } catch (error) {
-      if (!(error instanceof ResolveError)) throw error;
-      finish(draft, node, 'failed', error.message);
-      continue;
-    }
-    // The cache check (§4.5) belongs here: a hit ends the node with the cached job's status and outputs
-    // instead of dispatching it, and takes no slot.
-    const pending = draft.patch(node, { ...job, status: 'pending' });
-    draft.emit({ type: 'dispatch', job: jobSpecOf(draft, pending) });
-    free--;
+    if (startStep(draft, node)) free--;
   }
   return changed;
 }

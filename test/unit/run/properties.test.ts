@@ -23,7 +23,9 @@ const genArb = (depth: number): fc.Arbitrary<Gen> =>
   fc.record({
     kind: depth > 0 ? fc.constantFrom<'step' | 'dag'>('step', 'step', 'dag') : fc.constant<'step'>('step'),
     depsMask: fc.nat(),
-    loop: fc.option(fc.constantFrom<'list' | 'param' | 'artifact'>('list', 'param', 'artifact', 'artifact'), { freq: 2 }),
+    loop: fc.option(fc.constantFrom<'list' | 'param' | 'artifact'>('list', 'param', 'artifact', 'artifact'), {
+      freq: 2,
+    }),
     loopLength: fc.integer({ min: 1, max: 12 }),
     condition: fc.option(fc.boolean(), { freq: 2 }),
     children: depth > 0 ? fc.array(genArb(depth - 1), { minLength: 1, maxLength: 3 }) : fc.constant([]),
@@ -108,10 +110,15 @@ function run(scenario: Scenario) {
 
 const entry = (node: NodeState) => !node.key.startsWith('post:');
 const active = (state: RunState) =>
-  Object.values(state.nodes).filter((n) => n.kind === 'step' && ['pending', 'running', 'terminating'].includes(n.status));
+  Object.values(state.nodes).filter(
+    (n) => n.kind === 'step' && ['pending', 'running', 'terminating'].includes(n.status),
+  );
 const dispatched = (step: Step) => step.commands.flatMap((c) => (c.type === 'dispatch' ? [c.job.key] : []));
 
-function componentOf(spec: PipelineSpec, node: NodeState): { comp: ComponentSpec; siblings: Record<string, ComponentSpec> } {
+function componentOf(
+  spec: PipelineSpec,
+  node: NodeState,
+): { comp: ComponentSpec; siblings: Record<string, ComponentSpec> } {
   let siblings = spec.entryPoints;
   const names = node.path.split('.');
   for (const name of names.slice(0, -1)) {
@@ -150,7 +157,11 @@ describe('reconcile over random pipelines', () => {
             expect(seen.has(`${key}#${node.attempt}`), `${key} dispatched twice`).toBe(false);
             seen.add(`${key}#${node.attempt}`);
             if (!entry(node)) {
-              expect(Object.values(step.after.nodes).filter(entry).every((n) => isFinalNode(n.status))).toBe(true);
+              expect(
+                Object.values(step.after.nodes)
+                  .filter(entry)
+                  .every((n) => isFinalNode(n.status)),
+              ).toBe(true);
               continue;
             }
             const { comp, siblings } = componentOf(spec, node);
@@ -160,7 +171,8 @@ describe('reconcile over random pipelines', () => {
               );
               const expected = Math.max(1, ...group.map((n) => n.loopCount ?? 1));
               expect(group.length, `${key}: all iterations of ${dep} exist`).toBe(expected);
-              for (const n of group) expect(['succeeded', 'skipped'], `${key} after ${n.key}`).toContain(n.status);
+              for (const n of group)
+                expect(['succeeded', 'skipped'], `${key} after ${n.key}`).toContain(n.status);
             }
             if (node.parentKey) expect(step.after.nodes[node.parentKey]!.status).toBe('running');
           }
@@ -179,7 +191,8 @@ describe('reconcile over random pipelines', () => {
           for (const step of trace) {
             const failed = Object.values(step.before.nodes).some((n) => entry(n) && n.status === 'failed');
             if (!failed) continue;
-            for (const key of dispatched(step)) expect(key.startsWith('post:'), `${key} after a failure`).toBe(true);
+            for (const key of dispatched(step))
+              expect(key.startsWith('post:'), `${key} after a failure`).toBe(true);
           }
           if (Object.values(state.nodes).some((n) => entry(n) && n.status === 'failed'))
             expect(state.status).toBe('failed');
@@ -198,8 +211,11 @@ describe('reconcile over random pipelines', () => {
           const index = trace.findIndex((step) => step.event.type === 'stop');
           if (index < 0) return; // the run ended before the stop
           const atStop = trace[index]!.before;
-          const entryDone = Object.values(atStop.nodes).filter(entry).length > 0 &&
-            Object.values(atStop.nodes).filter(entry).every((n) => isFinalNode(n.status));
+          const entryDone =
+            Object.values(atStop.nodes).filter(entry).length > 0 &&
+            Object.values(atStop.nodes)
+              .filter(entry)
+              .every((n) => isFinalNode(n.status));
           for (const step of trace.slice(index)) {
             for (const key of dispatched(step)) {
               // Only the post-process step may still start, and only after a stop without force.

@@ -1,6 +1,10 @@
 /** Scheduling inside a DAG (§4.3): readiness, DAG components, loops, conditions, disabled, parallelism. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dispatchedKeys, MOUNT, pipeline, Run } from './support.ts';
+import { parsePipelineYaml } from '../../../shared/engine/spec/index.ts';
+import { prng, simulate } from './simulator.ts';
+import { context, dispatchedKeys, MOUNT, pipeline, Run } from './support.ts';
 
 const step = (extra: Record<string, unknown> = {}) => ({ command: 'echo hi', ...extra });
 
@@ -123,7 +127,9 @@ describe('DAG components', () => {
 
 describe('loops', () => {
   it('runs one node per item of a literal list, with the item as PF_LOOP_ARGUMENT', () => {
-    const run = new Run(pipeline({ a: step({ loop_argument: ['x', 2.5, [1, 2]], command: 'echo {{PF_LOOP_ARGUMENT}}' }) }));
+    const run = new Run(
+      pipeline({ a: step({ loop_argument: ['x', 2.5, [1, 2]], command: 'echo {{PF_LOOP_ARGUMENT}}' }) }),
+    );
     const jobs = run.start().flatMap((c) => (c.type === 'dispatch' ? [c.job] : []));
     expect(jobs.map((j) => [j.key, j.jobName, j.command, j.env.PF_LOOP_ARGUMENT])).toEqual([
       ['a[0]', 'run-000001-a', 'echo x', 'x'],
@@ -153,7 +159,11 @@ describe('loops', () => {
     const run = new Run(
       pipeline({
         make: step({ artifacts: { output: ['list'] } }),
-        each: step({ deps: 'make', artifacts: { input: { items: '{{make.list}}' } }, loop_argument: '{{items}}' }),
+        each: step({
+          deps: 'make',
+          artifacts: { input: { items: '{{make.list}}' } },
+          loop_argument: '{{items}}',
+        }),
         after: step({ deps: 'each' }),
       }),
     );
@@ -161,7 +171,10 @@ describe('loops', () => {
     const path = run.node('make').outputArtifacts.list!;
     const commands = run.finish('make');
     expect(commands).toEqual([{ type: 'readArtifacts', key: 'each[0]', paths: [path], limit: 1_048_576 }]);
-    expect(run.node('each[0]')).toMatchObject({ status: 'init', waitingFor: { purpose: 'loop', paths: [path] } });
+    expect(run.node('each[0]')).toMatchObject({
+      status: 'init',
+      waitingFor: { purpose: 'loop', paths: [path] },
+    });
     // An answer that does not cover the read is not this read's answer.
     expect(run.send({ type: 'artifactsRead', key: 'each[0]', contents: { other: '[1]' } })).toEqual([]);
     const answered = run.send({ type: 'artifactsRead', key: 'each[0]', contents: { [path]: '["a", "b"]' } });
@@ -175,13 +188,22 @@ describe('loops', () => {
   it('fails the component when the artifact cannot be read or is not a list', () => {
     const spec = pipeline({
       make: step({ artifacts: { output: ['list'] } }),
-      each: step({ deps: 'make', artifacts: { input: { items: '{{make.list}}' } }, loop_argument: '{{items}}' }),
+      each: step({
+        deps: 'make',
+        artifacts: { input: { items: '{{make.list}}' } },
+        loop_argument: '{{items}}',
+      }),
     });
     const unreadable = new Run(spec);
     unreadable.start();
     const path = unreadable.node('make').outputArtifacts.list!;
     unreadable.finish('make');
-    unreadable.send({ type: 'artifactsRead', key: 'each[0]', contents: { [path]: null }, error: 'no such file' });
+    unreadable.send({
+      type: 'artifactsRead',
+      key: 'each[0]',
+      contents: { [path]: null },
+      error: 'no such file',
+    });
     expect(unreadable.node('each[0]').status).toBe('failed');
     expect(unreadable.node('each[0]').message).toContain('no such file');
     expect(unreadable.state.status).toBe('failed');
@@ -205,13 +227,15 @@ describe('loops', () => {
 describe('conditions and disabled', () => {
   it('skips on false, runs on true, fails on a non-boolean result', () => {
     const run = new Run(
-      pipeline({
-        yes: step({ parameters: { n: 10 }, condition: '{{n}} > 0' }),
-        no: step({ parameters: { mode: 'eval' }, condition: "{{mode}} == 'train'" }),
-        bad: step({ parameters: { n: 1 }, condition: '{{n}} + 1' }),
-      },
-      // Under fail_fast the failed condition would cancel `yes` before it is dispatched.
-      { failure_options: { strategy: 'continue' } }),
+      pipeline(
+        {
+          yes: step({ parameters: { n: 10 }, condition: '{{n}} > 0' }),
+          no: step({ parameters: { mode: 'eval' }, condition: "{{mode}} == 'train'" }),
+          bad: step({ parameters: { n: 1 }, condition: '{{n}} + 1' }),
+        },
+        // Under fail_fast the failed condition would cancel `yes` before it is dispatched.
+        { failure_options: { strategy: 'continue' } },
+      ),
     );
     expect(dispatchedKeys(run.start())).toEqual(['yes']);
     expect(run.status('no')).toBe('skipped');
@@ -222,7 +246,11 @@ describe('conditions and disabled', () => {
   it('reads artifact contents (≤ 1 KB) for a condition', () => {
     const spec = pipeline({
       make: step({ artifacts: { output: ['score'] } }),
-      gate: step({ deps: 'make', artifacts: { input: { score: '{{make.score}}' } }, condition: '{{score}} > 0.5' }),
+      gate: step({
+        deps: 'make',
+        artifacts: { input: { score: '{{make.score}}' } },
+        condition: '{{score}} > 0.5',
+      }),
     });
     for (const [content, expected] of [
       ['0.9', 'pending'],
@@ -232,7 +260,9 @@ describe('conditions and disabled', () => {
       const run = new Run(spec);
       run.start();
       const path = run.node('make').outputArtifacts.score!;
-      expect(run.finish('make')).toEqual([{ type: 'readArtifacts', key: 'gate', paths: [path], limit: 1024 }]);
+      expect(run.finish('make')).toEqual([
+        { type: 'readArtifacts', key: 'gate', paths: [path], limit: 1024 },
+      ]);
       expect(run.node('gate').waitingFor).toEqual({ purpose: 'condition', paths: [path], limit: 1024 });
       run.send({ type: 'artifactsRead', key: 'gate', contents: { [path]: content } });
       expect(run.status('gate')).toBe(expected);
@@ -241,7 +271,10 @@ describe('conditions and disabled', () => {
 
   it('skips a DAG whose condition is false without creating its children', () => {
     const run = new Run(
-      pipeline({ d: { parameters: { go: 0 }, condition: '{{go}} == 1', entry_points: { x: step() } }, after: step({ deps: 'd' }) }),
+      pipeline({
+        d: { parameters: { go: 0 }, condition: '{{go}} == 1', entry_points: { x: step() } },
+        after: step({ deps: 'd' }),
+      }),
     );
     expect(dispatchedKeys(run.start())).toEqual(['after']);
     expect(run.statuses()).toEqual({ d: 'skipped', after: 'pending' });
@@ -257,5 +290,48 @@ describe('conditions and disabled', () => {
     expect(dispatchedKeys(run.start())).toEqual(['b']);
     expect(run.node('a')).toMatchObject({ status: 'skipped', message: 'step[a] is disabled, skip running' });
     expect(run.statuses()).toEqual({ a: 'skipped', d: 'skipped', b: 'pending' });
+  });
+});
+
+describe('the spec fixture, end to end', () => {
+  it('runs every construct of PaddleFlow’s YAML to success', () => {
+    const spec = parsePipelineYaml(
+      readFileSync(join(import.meta.dirname, '../spec/fixtures/dag-pipeline.yaml'), 'utf8'),
+    );
+    const result = simulate(
+      {
+        runId: 'run-000042',
+        status: 'pending',
+        message: '',
+        spec,
+        context: context('run-000042'),
+        nodes: {},
+      },
+      {
+        random: prng(7),
+        outcome: () => 'succeeded',
+        // draw writes [3, 12, -4]; split writes the highs [12] and lows [-4]; other files are not read.
+        output: (path) => {
+          return path.endsWith('/drawn') ? '[3, 12, -4]' : path.endsWith('/high') ? '[12]' : '[-4]';
+        },
+      },
+    );
+    const status = (key: string) => result.state.nodes[key]?.status;
+    expect(result.state.status).toBe('succeeded');
+    expect(status('noisy')).toBe('skipped');
+    expect(['square-all[0]', 'square-all[1]', 'square-all[2]'].map(status)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
+    expect(result.state.nodes['square-all[1].square']!.parameters).toEqual({ n: 12 });
+    // positives loops over [12]: `small`'s condition `12 < 10` is false.
+    expect(status('positives[0].small')).toBe('skipped');
+    // negatives (a reference to a DAG) loops over [-4]; check's condition `-4 > -10` holds.
+    expect(status('negatives[0].check.absolute')).toBe('succeeded');
+    expect(result.state.nodes['negatives[0].check.absolute']!.parameters).toEqual({ value: -4, printed: -4 });
+    expect(status('post:notify')).toBe('succeeded');
+    const total = result.state.nodes.total!;
+    expect(total.inputArtifacts.squares!.split(',')).toHaveLength(3);
   });
 });

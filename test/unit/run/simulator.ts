@@ -55,7 +55,12 @@ export function simulate(initial: RunState, options: SimOptions) {
         const id = `${command.job.key}#${command.job.attempt}`;
         if (jobs.has(id) || ended.has(id)) duplicates.push(id);
         else
-          jobs.set(id, { ...command.job, started: false, killed: false, outputPaths: command.job.outputPaths });
+          jobs.set(id, {
+            ...command.job,
+            started: false,
+            killed: false,
+            outputPaths: command.job.outputPaths,
+          });
       } else if (command.type === 'kill') {
         const job = jobs.get(`${command.key}#${command.attempt}`);
         if (job) job.killed = true;
@@ -107,7 +112,7 @@ export function simulate(initial: RunState, options: SimOptions) {
         deliver({ type: 'finished', key, attempt, status, at: tick() });
       });
     }
-    reads.forEach((read, index) =>
+    for (const [index, read] of reads.entries()) {
       actions.push(() => {
         reads.splice(index, 1);
         const contents = Object.fromEntries(read.paths.map((path) => [path, files.get(path) ?? null]));
@@ -118,8 +123,8 @@ export function simulate(initial: RunState, options: SimOptions) {
           contents,
           ...(missing.length ? { error: `no such file: ${missing.join(',')}` } : {}),
         });
-      }),
-    );
+      });
+    }
     if (actions.length === 0) break;
     actions[Math.floor(options.random() * actions.length)]!();
   }
