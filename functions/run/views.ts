@@ -9,11 +9,11 @@ import { formatGoValue } from '../../shared/engine/format.ts';
 import { isFinalNode, type NodeState } from '../../shared/engine/run/model.ts';
 import type { ComponentSpec, PipelineSpec, StepSpec } from '../../shared/engine/spec/model.ts';
 import { formatLocalTime } from '../../shared/http/time.ts';
-import type { RunRecord } from '../../shared/store/runs.ts';
+import type { RunHead, RunRecord } from '../../shared/store/runs.ts';
 
 const localTime = (iso: string | undefined) => (iso ? formatLocalTime(new Date(iso)) : '');
 
-export const runBrief = (run: RunRecord) => ({
+export const runBrief = (run: RunHead) => ({
   runID: run.id,
   name: run.name,
   source: run.source,

@@ -30,25 +30,34 @@ export async function startRunExecution(
   const fileSystems = new FileSystemRepository(table);
   const mailbox = new LocalMailbox(runs, onError);
 
-  /** A local fs's root is its directory on this machine (`local://<path>`, kept as the record's subPath). */
+  /**
+   * A local fs's root is its directory on this machine (`local://<path>`, kept as the record's subPath). Read
+   * once per run and fs: a run keeps the file systems it started with.
+   */
+  const roots = new Map<string, string>();
   async function hostRoots(job: JobSpec): Promise<Record<string, string>> {
-    const roots: Record<string, string> = {};
+    const result: Record<string, string> = {};
     for (const mount of job.mounts) {
-      const fs = await fileSystems.get(mount.id);
-      if (fs?.type !== 'local') throw new Error(`fs[${mount.name}] (${mount.id}) no longer exists here`);
-      roots[mount.id] = fs.subPath;
+      const cacheKey = `${job.runId}/${mount.id}`;
+      let root = roots.get(cacheKey);
+      if (root === undefined) {
+        const fs = await fileSystems.get(mount.id);
+        if (fs?.type !== 'local') throw new Error(`fs[${mount.name}] (${mount.id}) no longer exists here`);
+        root = fs.subPath;
+        roots.set(cacheKey, root);
+      }
+      result[mount.id] = root;
     }
-    return roots;
+    return result;
   }
 
   const runner = new NodeMachineRunner({
     mailbox,
     onError,
     async runJob(job, signal) {
-      const roots = await hostRoots(job);
       // The data directory holds the table and the secrets: a step never sees it (a fs inside it still mounts).
       const logFile = jobLogPath(dataDir, job.runId, job.jobId);
-      return runJob(job, { hostRoots: roots, logFile, signal, hide: [dataDir] });
+      return runJob(job, { hostRoots: await hostRoots(job), logFile, signal, hide: [dataDir] });
     },
   });
 

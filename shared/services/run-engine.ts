@@ -10,7 +10,7 @@
 import { isFinalRun, type RunCommand, type RunEvent, type RunState, reconcile } from '../engine/run/index.ts';
 import type { Dispatcher, Mailbox } from '../runtime/ports.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
-import type { LoadedRun, RunRecord, RunRepository } from '../store/runs.ts';
+import type { LoadedRun, RunHead, RunRecord, RunRepository } from '../store/runs.ts';
 
 /** Reads artifact files for conditions and loop arguments (the engine has no I/O). */
 export interface ArtifactReader {
@@ -77,7 +77,7 @@ export class RunEngine {
   private async current(runId: string): Promise<LoadedRun | undefined> {
     const cached = this.cache.get(runId);
     if (cached) {
-      const head = await this.deps.runs.get(runId);
+      const head = await this.deps.runs.head(runId);
       if (!head) {
         this.cache.delete(runId);
         return undefined;
@@ -85,7 +85,7 @@ export class RunEngine {
       if (head.version === cached.record.version) return cached;
       if (onlyRequestChanged(cached.record, head)) {
         // A request (stop) wrote the head: the nodes are still ours, only the head is new.
-        const refreshed = { ...cached, record: head };
+        const refreshed = { ...cached, record: { ...cached.record, ...head } };
         this.cache.set(runId, refreshed);
         return refreshed;
       }
@@ -136,7 +136,7 @@ function changed(before: RunState, after: RunState): boolean {
 }
 
 /** A head written by a request since our last pass: same state fields, one version further. */
-function onlyRequestChanged(cached: RunRecord, head: RunRecord): boolean {
+function onlyRequestChanged(cached: RunRecord, head: RunHead): boolean {
   return (
     head.version === cached.version + 1 &&
     head.status === cached.status &&

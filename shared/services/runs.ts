@@ -16,7 +16,7 @@ import type { Mailbox } from '../runtime/ports.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
 import type { FileSystemRecord } from '../store/filesystems.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
-import type { RunFilter, RunRecord, RunRepository, RunRequestFields } from '../store/runs.ts';
+import type { RunFilter, RunHead, RunRecord, RunRepository, RunRequestFields } from '../store/runs.ts';
 import type { FileSystemService } from './filesystems.ts';
 import { md5Hex, type RunSourceDeps, type RunSourceRequest, readRunSource } from './run-source.ts';
 import { type Actor, isRoot } from './users.ts';
@@ -117,7 +117,7 @@ export class RunService {
   }
 
   /** Root sees everyone's runs (or those of `userFilter`); anyone else only their own. */
-  list(actor: Actor, filter: RunFilter, page: PageRequest): Promise<Page<RunRecord>> {
+  list(actor: Actor, filter: RunFilter, page: PageRequest): Promise<Page<RunHead>> {
     const owners = isRoot(actor.name) ? filter.owners : [actor.name];
     return this.deps.runs.list({ ...filter, owners }, page);
   }

@@ -68,6 +68,13 @@ export interface RunRecord extends RunRequestFields {
   version: number;
 }
 
+/** The fields that never change after creation: kept in their own item, so the head stays small. */
+export const FIXED_FIELDS = ['spec', 'context', 'runYaml', 'parameters'] as const;
+type FixedField = (typeof FIXED_FIELDS)[number];
+
+/** The mutable head alone: what lists show and what the consumer checks before each pass. */
+export type RunHead = Omit<RunRecord, FixedField>;
+
 export interface RunFilter {
   owners: string[];
   fsNames: string[];
@@ -96,6 +103,7 @@ const ownerPartition = (owner: string) => `RUNS#${owner.toLowerCase()}`;
 
 export const runPartition = (id: string) => `RUN#${id}`;
 const headKey = (id: string) => ({ [partitionKey]: runPartition(id), [sortKey]: 'RUN' });
+const fixedKey = (id: string) => ({ [partitionKey]: runPartition(id), [sortKey]: 'FIXED' });
 const nodeKey = (id: string, key: string) => ({ [partitionKey]: runPartition(id), [sortKey]: `NODE#${key}` });
 const resultKey = (id: string, key: string, attempt: number) => ({
   [partitionKey]: runPartition(id),
@@ -110,7 +118,12 @@ const KEY_FIELDS = new Set([
 const withoutKeys = (row: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(row).filter(([name]) => !KEY_FIELDS.has(name)));
 
-const toRecord = (row: Record<string, unknown>) => withoutKeys(row) as unknown as RunRecord;
+const toHead = (row: Record<string, unknown>) => withoutKeys(row) as unknown as RunHead;
+
+function splitRecord(record: RunRecord): { head: RunHead; fixed: Pick<RunRecord, FixedField> } {
+  const { spec, context, runYaml, parameters, ...head } = record;
+  return { head, fixed: { spec, context, runYaml, parameters } };
+}
 
 function toNode(row: Record<string, unknown>): { node: NodeState; version: number } {
   const { version, ...node } = withoutKeys(row);
@@ -142,7 +155,11 @@ export class RunRepository {
 
   /** Stores a new run with the nodes its state already has (a retry's kept ones). */
   async create(record: RunRecord, nodes: NodeState[]): Promise<void> {
-    // Nodes first: until the head lands, nothing lists or reads the run.
+    // The fixed fields and the nodes first: until the head lands, nothing lists or reads the run.
+    const { head, fixed } = splitRecord(record);
+    await this.ref.client.send(
+      new PutCommand({ TableName: this.ref.table, Item: { ...fixedKey(record.id), ...fixed } }),
+    );
     for (const node of nodes) await this.putNode(record.id, node, undefined);
     await conditional(`no run ${record.id}`, () =>
       this.ref.client.send(
@@ -160,7 +177,7 @@ export class RunRepository {
                   [activeIndex.partitionKey]: ACTIVE_PARTITION,
                   [activeIndex.sortKey]: sortableNumber(record.seq),
                 }),
-            ...record,
+            ...head,
           },
           ConditionExpression: `attribute_not_exists(${partitionKey})`,
         }),
@@ -168,16 +185,28 @@ export class RunRepository {
     );
   }
 
-  async get(id: string): Promise<RunRecord | undefined> {
+  /** The head alone (small): status, request fields, version. */
+  async head(id: string): Promise<RunHead | undefined> {
     const { Item } = await this.ref.client.send(
       new GetCommand({ TableName: this.ref.table, Key: headKey(id), ConsistentRead: true }),
     );
-    return Item ? toRecord(Item) : undefined;
+    return Item ? toHead(Item) : undefined;
+  }
+
+  /** The whole record: head and fixed fields. */
+  async get(id: string): Promise<RunRecord | undefined> {
+    const [head, fixed] = await Promise.all([
+      this.head(id),
+      this.ref.client.send(new GetCommand({ TableName: this.ref.table, Key: fixedKey(id), ConsistentRead: true })),
+    ]);
+    if (!head || !fixed.Item) return undefined;
+    return { ...head, ...(withoutKeys(fixed.Item) as Pick<RunRecord, FixedField>) };
   }
 
   /** The head, every node and every stored result, in one strongly consistent Query (paged by DynamoDB). */
   async load(id: string): Promise<LoadedRun | undefined> {
-    let record: RunRecord | undefined;
+    let head: RunHead | undefined;
+    let fixed: Pick<RunRecord, FixedField> | undefined;
     const nodes: Record<string, NodeState> = {};
     const nodeVersions: Record<string, number> = {};
     const results: RunEvent[] = [];
@@ -195,7 +224,8 @@ export class RunRepository {
       );
       for (const row of page.Items ?? []) {
         const sk = row[sortKey] as string;
-        if (sk === 'RUN') record = toRecord(row);
+        if (sk === 'RUN') head = toHead(row);
+        else if (sk === 'FIXED') fixed = withoutKeys(row) as Pick<RunRecord, FixedField>;
         else if (sk.startsWith('NODE#')) {
           const { node, version } = toNode(row);
           nodes[node.key] = node;
@@ -204,7 +234,8 @@ export class RunRepository {
       }
       start = page.LastEvaluatedKey;
     } while (start);
-    if (!record) return undefined;
+    if (!head || !fixed) return undefined;
+    const record: RunRecord = { ...head, ...fixed };
     return { record, state: stateOf(record, nodes), nodeVersions, results };
   }
 
@@ -249,13 +280,13 @@ export class RunRepository {
   }
 
   /** Records a stop request on the head, if it is still at the version read. */
-  async requestStop(record: RunRecord, force: boolean, now: string): Promise<void> {
+  async requestStop(record: RunHead, force: boolean, now: string): Promise<void> {
     await this.updateHead(record, { stopRequest: { force }, updatedAt: now });
   }
 
   /** Sets head fields if the head is still at the version read; returns the new version. */
   async updateHead(
-    record: RunRecord,
+    record: RunHead,
     changes: Record<string, unknown>,
     removes: string[] = [],
   ): Promise<number> {
@@ -301,11 +332,11 @@ export class RunRepository {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Page<RunRecord> = await queryPage(
+      const page: Page<RunHead> = await queryPage(
         this.ref,
         { index: activeIndex, partitionValue: ACTIVE_PARTITION },
         { limit: 1000, cursor },
-        toRecord,
+        toHead,
       );
       ids.push(...page.items.map((run) => run.id));
       cursor = page.cursor;
@@ -324,7 +355,7 @@ export class RunRepository {
   }
 
   /** Runs in id order, filtered exactly: pages never come back empty with a promise of more. */
-  list(filter: RunFilter, page: PageRequest): Promise<Page<RunRecord>> {
+  list(filter: RunFilter, page: PageRequest): Promise<Page<RunHead>> {
     const sets = {
       owners: new Set(filter.owners.map((owner) => owner.toLowerCase())),
       fsNames: new Set(filter.fsNames),
@@ -346,11 +377,11 @@ export class RunRepository {
       oneOwner === undefined
         ? { index: allIndex, partitionValue: ALL_PARTITION }
         : { index: ownerIndex, partitionValue: ownerPartition(oneOwner) };
-    return queryPage(this.ref, filtered ? { ...index, keep } : index, page, toRecord);
+    return queryPage(this.ref, filtered ? { ...index, keep } : index, page, toHead);
   }
 
   /** Deletes a final run's head (if unchanged since read), then the rest of its partition. */
-  async delete(record: RunRecord): Promise<void> {
+  async delete(record: RunHead): Promise<void> {
     await deleteAtVersion(this.ref, { key: headKey(record.id), version: record.version }, `run ${record.id}`);
     // Best effort: a crash here leaves items no id leads to (run ids are never reused).
     await this.purge(record.id);
