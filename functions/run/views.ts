@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { formatGoValue } from '../../shared/engine/format.ts';
 import { isFinalNode, type NodeState } from '../../shared/engine/run/model.ts';
-import type { ComponentSpec, PipelineSpec, StepSpec } from '../../shared/engine/spec/model.ts';
+import { specOf } from '../../shared/engine/run/tree.ts';
+import type { StepSpec } from '../../shared/engine/spec/model.ts';
 import { formatLocalTime } from '../../shared/http/time.ts';
 import type { RunHead, RunRecord } from '../../shared/store/runs.ts';
 
@@ -32,19 +33,6 @@ export const runBrief = (run: RunHead) => ({
 /** The id PaddleFlow gives the entry-points DAG, which entry-level components name as their parent. */
 export const rootDagId = (runId: string) =>
   `dag-${runId}-${createHash('sha256').update(`${runId}\0entry_points`).digest('hex').slice(0, 16)}`;
-
-/** The spec of a node, found by its dotted spec path (`post:name` for post-process). */
-function specOf(spec: PipelineSpec, path: string): ComponentSpec | undefined {
-  if (path.startsWith('post:')) return spec.postProcess[path.slice('post:'.length)];
-  let level: Record<string, ComponentSpec> = spec.entryPoints;
-  let found: ComponentSpec | undefined;
-  for (const name of path.split('.')) {
-    found = level[name];
-    if (!found) return undefined;
-    level = found.kind === 'dag' ? found.entryPoints : {};
-  }
-  return found;
-}
 
 const stringMap = (values: Record<string, unknown> | undefined) =>
   Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, formatGoValue(value)]));
@@ -122,7 +110,7 @@ interface DagView {
 }
 
 function viewOf(node: NodeState, context: ViewContext): View {
-  const spec = specOf(context.run.spec, node.path);
+  const spec = specOf(context.run.spec, node);
   if (node.kind === 'step') return jobView(node, spec?.kind === 'step' ? spec : undefined, context);
   return {
     id: node.id,

@@ -7,14 +7,12 @@
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
-  BatchWriteCommand,
-  type BatchWriteCommandOutput,
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client.ts';
+import { purgePartition } from './partition.ts';
 import { partitionKey, sortKey } from './table.ts';
 
 export interface PipelineVersionRecord {
@@ -49,9 +47,9 @@ const toRecord = (row: Record<string, unknown>): PipelineVersionRecord => ({
   createdAt: row.createdAt as string,
 });
 
-/** BatchGetItem takes at most 100 keys; BatchWriteItem at most 25 requests. */
+/** BatchGetItem takes at most 100 keys. */
 const GET_BATCH = 100;
-const WRITE_BATCH = 25;
+const _WRITE_BATCH = 25;
 
 const chunks = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -107,32 +105,7 @@ export class PipelineVersionItems {
   }
 
   /** Deletes every item of a deleted pipeline's partition: its versions and its identity item. */
-  async purge(pipelineId: string): Promise<void> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ref.client.send(
-        new QueryCommand({
-          TableName: this.ref.table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
-          ExpressionAttributeValues: { ':pk': pipelinePartition(pipelineId) },
-          ProjectionExpression: '#pk, #sk',
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const batch of chunks(page.Items ?? [], WRITE_BATCH)) {
-        let requests: Record<string, unknown>[] | undefined = batch.map((key) => ({
-          DeleteRequest: { Key: key },
-        }));
-        while (requests && requests.length > 0) {
-          const result: BatchWriteCommandOutput = await this.ref.client.send(
-            new BatchWriteCommand({ RequestItems: { [this.ref.table]: requests as never } }),
-          );
-          requests = result.UnprocessedItems?.[this.ref.table];
-        }
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+  purge(pipelineId: string): Promise<void> {
+    return purgePartition(this.ref, pipelinePartition(pipelineId));
   }
 }

@@ -9,13 +9,7 @@
  * Only the run's consumer writes the head's state and the nodes (one consumer per run at a time: the mailbox
  * serialises them); requests (stop) write the head's request fields. Every write names the version it read.
  */
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   isFinalRun,
   type NodeState,
@@ -29,6 +23,7 @@ import type { TableRef } from './client.ts';
 import { ConditionFailedError, conditional, deleteAtVersion } from './conditions.ts';
 import { nextSequence, sequenceId, sortableNumber } from './counters.ts';
 import { type Page, type PageRequest, queryPage } from './paging.ts';
+import { partitionItems, purgePartition } from './partition.ts';
 import { globalIndexes, partitionKey, sortKey } from './table.ts';
 
 /** What the request said, kept as PaddleFlow shows it back. */
@@ -197,7 +192,9 @@ export class RunRepository {
   async get(id: string): Promise<RunRecord | undefined> {
     const [head, fixed] = await Promise.all([
       this.head(id),
-      this.ref.client.send(new GetCommand({ TableName: this.ref.table, Key: fixedKey(id), ConsistentRead: true })),
+      this.ref.client.send(
+        new GetCommand({ TableName: this.ref.table, Key: fixedKey(id), ConsistentRead: true }),
+      ),
     ]);
     if (!head || !fixed.Item) return undefined;
     return { ...head, ...(withoutKeys(fixed.Item) as Pick<RunRecord, FixedField>) };
@@ -210,19 +207,8 @@ export class RunRepository {
     const nodes: Record<string, NodeState> = {};
     const nodeVersions: Record<string, number> = {};
     const results: RunEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ref.client.send(
-        new QueryCommand({
-          TableName: this.ref.table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': partitionKey },
-          ExpressionAttributeValues: { ':pk': runPartition(id) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const row of page.Items ?? []) {
+    for await (const rows of partitionItems(this.ref, runPartition(id))) {
+      for (const row of rows) {
         const sk = row[sortKey] as string;
         if (sk === 'RUN') head = toHead(row);
         else if (sk === 'FIXED') fixed = withoutKeys(row) as Pick<RunRecord, FixedField>;
@@ -232,8 +218,7 @@ export class RunRepository {
           nodeVersions[node.key] = version;
         } else if (sk.startsWith('RESULT#')) results.push(row.event as RunEvent);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     if (!head || !fixed) return undefined;
     const record: RunRecord = { ...head, ...fixed };
     return { record, state: stateOf(record, nodes), nodeVersions, results };
@@ -384,34 +369,7 @@ export class RunRepository {
   async delete(record: RunHead): Promise<void> {
     await deleteAtVersion(this.ref, { key: headKey(record.id), version: record.version }, `run ${record.id}`);
     // Best effort: a crash here leaves items no id leads to (run ids are never reused).
-    await this.purge(record.id);
-  }
-
-  private async purge(id: string): Promise<void> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ref.client.send(
-        new QueryCommand({
-          TableName: this.ref.table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
-          ExpressionAttributeValues: { ':pk': runPartition(id) },
-          ProjectionExpression: '#pk, #sk',
-          ExclusiveStartKey: start,
-        }),
-      );
-      const keys = page.Items ?? [];
-      for (let i = 0; i < keys.length; i += 25) {
-        await this.ref.client.send(
-          new BatchWriteCommand({
-            RequestItems: {
-              [this.ref.table]: keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
-            },
-          }),
-        );
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    await purgePartition(this.ref, runPartition(record.id));
   }
 
   private async putNode(runId: string, node: NodeState, version: number | undefined): Promise<void> {

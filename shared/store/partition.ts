@@ -1,0 +1,49 @@
+/** Whole-partition operations: an entity whose items share a partition (a pipeline, a run) goes as one. */
+import { BatchWriteCommand, type BatchWriteCommandOutput, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableRef } from './client.ts';
+import { partitionKey, sortKey } from './table.ts';
+
+/** DynamoDB's BatchWriteItem limit. */
+const WRITE_BATCH = 25;
+
+/** Every item of a partition, page by page (strongly consistent). */
+export async function* partitionItems(
+  ref: TableRef,
+  partition: string,
+  projection?: string[],
+): AsyncGenerator<Record<string, unknown>[]> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const names = projection ? Object.fromEntries(projection.map((name, i) => [`#p${i}`, name])) : {};
+    const page = await ref.client.send(
+      new QueryCommand({
+        TableName: ref.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': partitionKey, ...names },
+        ExpressionAttributeValues: { ':pk': partition },
+        ...(projection ? { ProjectionExpression: Object.keys(names).join(', ') } : {}),
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }),
+    );
+    yield page.Items ?? [];
+    start = page.LastEvaluatedKey;
+  } while (start);
+}
+
+/** Deletes every item of a partition, retrying what DynamoDB leaves unprocessed. */
+export async function purgePartition(ref: TableRef, partition: string): Promise<void> {
+  for await (const keys of partitionItems(ref, partition, [partitionKey, sortKey])) {
+    for (let i = 0; i < keys.length; i += WRITE_BATCH) {
+      let requests: Record<string, unknown>[] | undefined = keys
+        .slice(i, i + WRITE_BATCH)
+        .map((key) => ({ DeleteRequest: { Key: key } }));
+      while (requests && requests.length > 0) {
+        const result: BatchWriteCommandOutput = await ref.client.send(
+          new BatchWriteCommand({ RequestItems: { [ref.table]: requests as never } }),
+        );
+        requests = result.UnprocessedItems?.[ref.table];
+      }
+    }
+  }
+}
