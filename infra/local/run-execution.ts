@@ -11,6 +11,7 @@ import { type ArtifactReader, RunEngine } from '../../shared/services/run-engine
 import type { TableRef } from '../../shared/store/client.ts';
 import { FileSystemRepository } from '../../shared/store/filesystems.ts';
 import { RunRepository } from '../../shared/store/runs.ts';
+import { LauncherProcess } from './executor/launcher.ts';
 import { runJob } from './executor/process-executor.ts';
 import { readArtifacts } from './executor/read-artifacts.ts';
 import { LocalMailbox } from './local-mailbox.ts';
@@ -51,13 +52,14 @@ export async function startRunExecution(
     return result;
   }
 
+  const launcher = new LauncherProcess();
   const runner = new NodeMachineRunner({
     mailbox,
     onError,
     async runJob(job, signal) {
       // The data directory holds the table and the secrets: a step never sees it (a fs inside it still mounts).
       const logFile = jobLogPath(dataDir, job.runId, job.jobId);
-      return runJob(job, { hostRoots: await hostRoots(job), logFile, signal, hide: [dataDir] });
+      return runJob(job, { hostRoots: await hostRoots(job), logFile, signal, hide: [dataDir], launcher });
     },
   });
 
@@ -81,6 +83,7 @@ export async function startRunExecution(
       registerLocalMailbox(undefined);
       mailbox.close();
       await runner.close();
+      launcher.close();
     },
   };
 }

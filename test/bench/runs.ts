@@ -111,9 +111,9 @@ export async function measureRuns(
     const runs = new RunRepository(tableFromEnv());
 
     for (const { name, yaml } of cases) {
-      let peakRss = process.memoryUsage().rss;
+      let peakRss = process.memoryUsage.rss();
       const sampler = setInterval(() => {
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        peakRss = Math.max(peakRss, process.memoryUsage.rss());
       }, 20);
       const consumerBefore = consumer.total();
       const started = performance.now();

@@ -1,19 +1,9 @@
-/**
- * Runs one job attempt on this machine: its command in a bubblewrap sandbox that shows the job's file systems
- * at their mount paths (see sandbox.ts), with exactly the job's environment, its output appended to one log
- * file. The image (`docker_env`) is not used: locally the command runs on the host's tools.
- *
- * Before the command, each output artifact path is emptied and its parent directory created, as PaddleFlow
- * does. A job that cannot be sandboxed fails with the reason; it never runs unsandboxed. Stopping (the abort
- * signal) kills the job's whole process group, SIGTERM first and SIGKILL after a grace period.
- */
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { mkdir, open, realpath, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { JobSpec } from '../../../shared/engine/run/model.ts';
 import { findOnPath, findSandbox, type SandboxProbe } from './find-sandbox.ts';
 import { assertStaysInside, FsPathError, hostPath, inside } from './fs-paths.ts';
+import { inProcessLauncher, type Launcher } from './launcher.ts';
 import { type HostView, planMounts, realHostView, type SandboxBind, sandboxArgs } from './sandbox.ts';
 
 export interface RunJobOptions {
@@ -31,6 +21,8 @@ export interface RunJobOptions {
   sandbox?: SandboxProbe;
   /** The host's file tree; the real one by default. */
   host?: HostView;
+  /** Who starts the process; in this process by default. */
+  launcher?: Launcher;
   /** Called with the process id (also the process group id) of the sandbox once it runs. */
   onSpawn?: (pid: number) => void;
 }
@@ -99,6 +91,19 @@ async function sandboxComplaint(logFile: string): Promise<string | undefined> {
   }
 }
 
+const shells = new Map<string, Promise<string>>();
+
+/** bash where there is one (PaddleFlow's jobs run `bash -c`), else sh: looked up once per PATH. */
+function shellOn(pathEnv: string): Promise<string> {
+  let shell = shells.get(pathEnv);
+  if (!shell) {
+    shell = (async () =>
+      (await findOnPath('bash', pathEnv)) ?? (await findOnPath('sh', pathEnv)) ?? '/bin/sh')();
+    shells.set(pathEnv, shell);
+  }
+  return shell;
+}
+
 const killGroup = (pid: number, signal: NodeJS.Signals) => {
   try {
     process.kill(-pid, signal);
@@ -124,69 +129,44 @@ export async function runJob(job: JobSpec, options: RunJobOptions): Promise<JobR
   }
 
   const hostPathEnv = process.env.PATH || DEFAULT_PATH;
-  const shell = (await findOnPath('bash', hostPathEnv)) ?? (await findOnPath('sh', hostPathEnv)) ?? '/bin/sh';
+  const shell = await shellOn(hostPathEnv);
   const env: Record<string, string> = { PATH: hostPathEnv, HOME: '/tmp', ...job.env };
 
-  let log: number;
   try {
     await mkdir(dirname(options.logFile), { recursive: true });
-    log = openSync(options.logFile, 'a');
   } catch (error) {
     return failed(`opening the log file failed: ${(error as Error).message}`);
   }
-  if (signal.aborted) {
-    closeSync(log);
-    return { status: 'terminated', message: STOPPED_MESSAGE };
-  }
+  if (signal.aborted) return { status: 'terminated', message: STOPPED_MESSAGE };
 
-  interface Exit {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    error?: Error;
-    /** The job was asked to stop while it ran. */
-    stopped: boolean;
-  }
-  const exit = await new Promise<Exit>((resolve) => {
-    let settled = false;
-    let stopped = false;
-    let graceTimer: NodeJS.Timeout | undefined;
-    let pid: number | undefined;
-    const onAbort = () => {
-      if (pid === undefined || settled) return;
-      stopped = true;
-      killGroup(pid, 'SIGTERM');
-      graceTimer = setTimeout(() => killGroup(pid!, 'SIGKILL'), options.killGraceMs ?? 3000);
-    };
-    const settle = (result: Omit<Exit, 'stopped'>) => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      if (graceTimer !== undefined) clearTimeout(graceTimer);
-      // Whatever of the group outlived the sandbox's own process goes too, once it was asked to stop.
-      if (stopped && pid !== undefined) killGroup(pid, 'SIGKILL');
-      resolve({ ...result, stopped });
-    };
-    try {
-      const child = spawn(sandbox.bwrap, [...args, '--', shell, '-c', job.command], {
-        detached: true,
-        env,
-        stdio: ['ignore', log, log],
-      });
-      pid = child.pid;
-      child.once('error', (error) => settle({ code: null, signal: null, error }));
-      child.once('exit', (code, exitSignal) => settle({ code, signal: exitSignal }));
-    } catch (error) {
-      // Arguments Node refuses outright (a NUL byte in the command or the environment).
-      settle({ code: null, signal: null, error: error as Error });
-      return;
-    } finally {
-      // The child has its own copy of the descriptor.
-      closeSync(log);
-    }
-    if (pid !== undefined) options.onSpawn?.(pid);
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
+  const launched = (options.launcher ?? inProcessLauncher).launch({
+    file: sandbox.bwrap,
+    args: [...args, '--', shell, '-c', job.command],
+    env,
+    logFile: options.logFile,
   });
+  let stopped = false;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    stopped = true;
+    void launched.pid.then((pid) => {
+      if (pid === undefined) return;
+      killGroup(pid, 'SIGTERM');
+      graceTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), options.killGraceMs ?? 3000);
+    });
+  };
+  void launched.pid.then((pid) => {
+    if (pid !== undefined) options.onSpawn?.(pid);
+  });
+  signal.addEventListener('abort', onAbort, { once: true });
+  if (signal.aborted) onAbort();
+  const outcome = await launched.exit;
+  signal.removeEventListener('abort', onAbort);
+  if (graceTimer !== undefined) clearTimeout(graceTimer);
+  const pid = await launched.pid;
+  // Whatever of the group outlived the sandbox's own process goes too, once it was asked to stop.
+  if (stopped && pid !== undefined) killGroup(pid, 'SIGKILL');
+  const exit = { ...outcome, stopped };
 
   if (exit.stopped) return { status: 'terminated', message: STOPPED_MESSAGE };
   if (exit.error !== undefined) return failed(`starting the job failed: ${exit.error.message}`);

@@ -1,26 +1,37 @@
 /**
  * The working copy `reconcile` edits: copy-on-write over the input state, so the input is never mutated and
  * every node that is not changed keeps its object identity (the adapter writes only the nodes that differ).
- * It also collects the commands and keeps an index of nodes by (DAG instance, component).
+ * It also collects the commands and keeps the `Roster`, the indexes over the nodes, up to date.
  */
 import type { PipelineSpec } from '../spec/model.ts';
 import type { NodeState, RunCommand, RunContext, RunState, RunStatus } from './model.ts';
-import { compareKeys, isPostKey } from './tree.ts';
+import { keepRoster, type Roster, takeRoster } from './roster.ts';
+import { compareKeys } from './tree.ts';
+
+/**
+ * A shallow copy, in the same key order. A run's nodes record has too many keys for V8's fast objects, and
+ * copying key by key is about twice as fast as a spread of such a dictionary (the one cost of a pass that
+ * grows with the run).
+ */
+function copyOf(nodes: Record<string, NodeState>): Record<string, NodeState> {
+  const copy: Record<string, NodeState> = {};
+  for (const key of Object.keys(nodes)) copy[key] = nodes[key]!;
+  return copy;
+}
 
 type RunFields = Pick<RunState, 'status' | 'message' | 'stopForce' | 'activateTime'>;
-
-const groupId = (parentKey: string, name: string) => `${parentKey}\u0000${name}`;
 
 export class Draft {
   readonly spec: PipelineSpec;
   readonly context: RunContext;
   readonly runId: string;
   readonly commands: RunCommand[] = [];
+  readonly roster: Roster;
   private run: RunFields;
-  private readonly nodes: Record<string, NodeState>;
+  /** The input's nodes until the first change, then a copy of them (the one the result carries). */
+  private nodes: Record<string, NodeState>;
   private runChanged = false;
   private nodesChanged = false;
-  private groups?: Map<string, NodeState[]>;
 
   constructor(
     private readonly base: RunState,
@@ -29,7 +40,8 @@ export class Draft {
     this.spec = base.spec;
     this.context = base.context;
     this.runId = base.runId;
-    this.nodes = { ...base.nodes };
+    this.nodes = base.nodes;
+    this.roster = takeRoster(base.spec, base.nodes);
     this.run = {
       status: base.status,
       message: base.message,
@@ -65,29 +77,20 @@ export class Draft {
       .map((key) => this.nodes[key]!);
   }
 
-  /** The nodes of one component of a DAG instance, by loop index. */
+  /** The nodes of one component of a DAG instance, by loop index. Read it before changing the group. */
   group(parentKey: string, name: string): NodeState[] {
-    if (!this.groups) {
-      this.groups = new Map();
-      for (const node of Object.values(this.nodes)) this.index(node);
-    }
-    return this.groups.get(groupId(parentKey, name)) ?? [];
-  }
-
-  private index(node: NodeState) {
-    if (!this.groups || isPostKey(node.key)) return;
-    const id = groupId(node.parentKey, node.name);
-    const list = (this.groups.get(id) ?? []).filter((other) => other.key !== node.key);
-    list.push(node);
-    list.sort((a, b) => a.seq - b.seq);
-    this.groups.set(id, list);
+    return this.roster.group(parentKey, name) ?? [];
   }
 
   /** Adds or replaces a node. */
   put(node: NodeState): NodeState {
+    if (!this.nodesChanged) {
+      this.nodes = copyOf(this.nodes);
+      this.nodesChanged = true;
+    }
+    const previous = this.nodes[node.key];
     this.nodes[node.key] = node;
-    this.nodesChanged = true;
-    this.index(node);
+    this.roster.update(previous, node);
     return node;
   }
 
@@ -111,13 +114,11 @@ export class Draft {
     this.commands.push(command);
   }
 
+  /** The next state; the roster is left for the pass that gets it. Call once, at the end. */
   result(): RunState {
+    keepRoster(this.nodes, this.roster);
     if (!this.runChanged && !this.nodesChanged) return this.base;
-    const state: RunState = {
-      ...this.base,
-      ...this.run,
-      nodes: this.nodesChanged ? this.nodes : this.base.nodes,
-    };
+    const state: RunState = { ...this.base, ...this.run, nodes: this.nodes };
     for (const name of ['stopForce', 'activateTime'] as const)
       if (state[name] === undefined) delete state[name];
     return state;

@@ -96,7 +96,8 @@ export function expandGroup(
   answer?: { contents: Contents; error?: string },
 ) {
   const scope = scopeOf(draft, parentKey);
-  const group = draft.group(parentKey, comp.name);
+  // A copy: the group as it was before this expansion (the draft's own grows as nodes are put).
+  const group = [...draft.group(parentKey, comp.name)];
   let shared: Pick<NodeState, 'parameters' | 'inputArtifacts'>;
   let items: unknown[] | undefined;
   try {

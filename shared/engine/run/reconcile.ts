@@ -18,6 +18,10 @@ export function createRunState(spec: PipelineSpec, context: RunContext, _now: st
  * Applies the events in order, settling after each (as the mailbox delivers them one at a time), and returns
  * the next state (the same object when nothing changed; unchanged nodes keep their identity) and the
  * commands to carry out, in order.
+ *
+ * Settling once after all the events would be cheaper but not the same: a failure in one event stops
+ * (fail_fast) what another event's settle would have dispatched first. Each settle visits only what the
+ * events before it changed (see agenda.ts), so settling after each costs little.
  */
 export function reconcile(state: RunState, events: RunEvent[], now: string): ReconcileResult {
   const draft = new Draft(state, now);

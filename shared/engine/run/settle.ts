@@ -3,6 +3,9 @@
  * creating ready components (or cancelling those that never will be), ending DAGs whose children ended,
  * dispatching steps into free parallelism slots, then the post-process step and the run's end. Each round
  * starts again from fail_fast, so nothing is dispatched in the same pass that a failure appeared.
+ *
+ * A round costs what changed, not the size of the run: components and DAGs are visited only when the agenda
+ * has them marked, and slots, waiting steps and fail_fast's triggers are read from the roster.
  */
 import type { ComponentSpec } from '../spec/model.ts';
 import type { Draft } from './draft.ts';
@@ -14,7 +17,7 @@ import { finish, newPostNode } from './nodes.ts';
 import { ResolveError } from './resolve.ts';
 import { rollup } from './status.ts';
 import { failFastTriggered, instanceStopping, stopEntryPoints } from './stop.ts';
-import { ACTIVE_STEP, childSpecs, compareKeys, depth, isSuccessful, postKey, stepSpecOf } from './tree.ts';
+import { childSpecs, isSuccessful, postKey, siblingsOf, stepSpecOf } from './tree.ts';
 
 const MAX_ROUNDS = 1_000_000;
 
@@ -29,27 +32,28 @@ function depState(draft: Draft, instanceKey: string, dep: ComponentSpec | undefi
   return group.every((node) => isFinalNode(node.status)) ? 'blocked' : 'waiting';
 }
 
-/** The DAG instances that may still create children: the root and every running or terminating DAG. */
-function liveInstances(draft: Draft): string[] {
-  const dags = draft
-    .all()
-    .filter((node) => node.kind === 'dag' && (node.status === 'running' || node.status === 'terminating'));
-  return ['', ...dags.map((node) => node.key)];
-}
-
+/**
+ * Creates the components that are ready, and ends those that never will be, in each DAG instance that may
+ * still create children (the root, and every running or terminating DAG, in key order). Only components the
+ * agenda has marked are visited: the others would do nothing (see agenda.ts).
+ */
 function expandReady(draft: Draft, failFast: boolean): boolean {
+  const { roster } = draft;
+  const { agenda } = roster;
+  agenda.watchRoot(instanceStopping(draft, '', failFast), siblingsOf(draft.spec.entryPoints).names);
   let changed = false;
-  for (const instanceKey of liveInstances(draft)) {
+  for (const instanceKey of agenda.instances((key) => key === '' || roster.live.has(key))) {
     const stopping = instanceStopping(draft, instanceKey, failFast);
     const children = childSpecs(draft.spec, instanceKey);
-    for (const name of Object.keys(children).sort()) {
-      const comp = children[name]!;
+    agenda.visitComponents(instanceKey, (name) => {
+      const comp = children[name];
+      if (!comp) return;
       const group = draft.group(instanceKey, name);
-      if (readingLoop(group) || (group.length > 0 && missingIndices(group, comp).length === 0)) continue;
+      if (readingLoop(group) || (group.length > 0 && missingIndices(group, comp).length === 0)) return;
       if (stopping) {
         endGroup(draft, instanceKey, comp, 'cancelled', 'receive stop signal, not scheduled');
         changed = true;
-        continue;
+        return;
       }
       const deps = comp.deps.map((dep) => depState(draft, instanceKey, children[dep]));
       if (deps.includes('blocked')) {
@@ -66,7 +70,7 @@ function expandReady(draft: Draft, failFast: boolean): boolean {
         expandGroup(draft, instanceKey, comp);
         changed = true;
       }
-    }
+    });
   }
   return changed;
 }
@@ -74,22 +78,17 @@ function expandReady(draft: Draft, failFast: boolean): boolean {
 /** DAGs whose children are all final take their status from them (deepest first). */
 function endDags(draft: Draft): boolean {
   let changed = false;
-  const dags = draft
-    .all()
-    .filter((node) => node.kind === 'dag' && (node.status === 'running' || node.status === 'terminating'))
-    .sort((a, b) => depth(b.key) - depth(a.key) || compareKeys(a.key, b.key));
-  for (const dag of dags) {
-    const result = rollup(draft, dag.key, dag.status === 'terminating', draft.node(dag.key));
-    if (!result) continue;
-    const ended = finish(draft, draft.node(dag.key)!, result.status, result.message);
+  draft.roster.agenda.visitDags((key) => {
+    const dag = draft.node(key);
+    if (dag?.kind !== 'dag' || (dag.status !== 'running' && dag.status !== 'terminating')) return;
+    const result = rollup(draft, key, dag.status === 'terminating', dag);
+    if (!result) return;
+    const ended = finish(draft, dag, result.status, result.message);
     if (result.outputArtifacts) draft.patch(ended, { outputArtifacts: result.outputArtifacts });
     changed = true;
-  }
+  });
   return changed;
 }
-
-const byAge = (a: NodeState, b: NodeState) =>
-  a.createTime < b.createTime ? -1 : a.createTime > b.createTime ? 1 : compareKeys(a.key, b.key);
 
 /**
  * Starts a step that has a free slot: resolves its job (outputs' paths, command, env), makes it `pending` and
@@ -118,15 +117,15 @@ function startStep(draft: Draft, node: NodeState): boolean {
  * that is skipped or fails its condition never takes a slot.
  */
 function dispatchReady(draft: Draft): boolean {
-  const nodes = draft.all();
-  const busy = nodes.filter((n) => n.kind === 'step' && ACTIVE_STEP.includes(n.status)).length;
-  let free = draft.spec.parallelism - busy;
-  const waiting = nodes.filter((n) => n.kind === 'step' && n.status === 'init' && !n.waitingFor).sort(byAge);
+  const { roster } = draft;
+  let free = draft.spec.parallelism - roster.activeSteps;
   let changed = false;
-  for (const node of waiting) {
-    if (free <= 0) break;
+  // Each step taken leaves the waiting list (pending, or failed to resolve): the next is at its head again.
+  while (free > 0 && roster.waiting.length > 0) {
+    const node = roster.waiting[0]!;
     changed = true;
     if (startStep(draft, node)) free--;
+    if (roster.waiting[0] === node) throw new Error(`step [${node.key}] is still waiting after its start`);
   }
   return changed;
 }

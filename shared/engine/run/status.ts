@@ -21,6 +21,7 @@ const names = (nodes: NodeState[]) => nodes.map((node) => node.key).join(',');
 
 /** Every node of a DAG instance's children, or undefined while one of them is missing or not final. */
 export function finalChildren(draft: Draft, instanceKey: string): NodeState[] | undefined {
+  if (!draft.roster.mayBeFinal(instanceKey)) return undefined;
   const nodes: NodeState[] = [];
   for (const comp of Object.values(childSpecs(draft.spec, instanceKey))) {
     const group = draft.group(instanceKey, comp.name);

@@ -10,7 +10,7 @@ import type { Draft } from './draft.ts';
 import type { NodeState } from './model.ts';
 import { isFinalNode } from './model.ts';
 import { finish } from './nodes.ts';
-import { isPostKey, postKey } from './tree.ts';
+import { compareKeys, isPostKey, postKey } from './tree.ts';
 
 function stopNode(draft: Draft, node: NodeState, reason: string): boolean {
   if (isFinalNode(node.status) || node.status === 'terminating') return false;
@@ -23,10 +23,11 @@ function stopNode(draft: Draft, node: NodeState, reason: string): boolean {
   return true;
 }
 
-/** Stops every unfinished node of the entry points; true when something changed. */
+/** Stops every unfinished node of the entry points, in key order; true when something changed. */
 export function stopEntryPoints(draft: Draft, reason: string): boolean {
   let changed = false;
-  for (const node of draft.all()) if (!isPostKey(node.key) && stopNode(draft, node, reason)) changed = true;
+  const keys = [...draft.roster.unfinished].filter((key) => !isPostKey(key)).sort(compareKeys);
+  for (const key of keys) if (stopNode(draft, draft.node(key)!, reason)) changed = true;
   return changed;
 }
 
@@ -62,11 +63,10 @@ export function stopRun(draft: Draft, force: boolean) {
  */
 export function failFastTriggered(draft: Draft): boolean {
   if (draft.spec.failureStrategy !== 'fail_fast') return false;
-  return draft.all().some((node) => {
-    if (isPostKey(node.key)) return false;
-    if (node.status === 'failed') return true;
-    return node.status === 'terminated' && !parentStopping(draft, node);
-  });
+  const { roster } = draft;
+  if (roster.failed > 0) return true;
+  for (const key of roster.terminated) if (!parentStopping(draft, draft.node(key)!)) return true;
+  return false;
 }
 
 function parentStopping(draft: Draft, node: NodeState): boolean {

@@ -2,6 +2,10 @@
  * How node keys map onto the pipeline spec. A DAG instance is the root (key `''`) or a DAG node; its children
  * are the components of its spec's `entryPoints`, each a group of nodes: one node `parent.name`, or for a
  * looped component one per iteration, `parent.name[i]`.
+ *
+ * Lookups are cached by the identity of the spec (or of an `entryPoints` map) in WeakMaps: the spec object
+ * lives as long as its run in a process (the consumer keeps the state between passes), so each path is walked
+ * once, not once per node per pass; a structurally equal copy simply builds its own cache.
  */
 import type { ComponentSpec, PipelineSpec, StepSpec } from '../spec/model.ts';
 import type { NodeState, NodeStatus } from './model.ts';
@@ -13,8 +17,25 @@ export const postKey = (name: string) => `${POST_PREFIX}${name}`;
 export const childKey = (parentKey: string, name: string, index?: number) =>
   `${parentKey ? `${parentKey}.` : ''}${name}${index === undefined ? '' : `[${index}]`}`;
 
-/** The component at a dotted spec path of the entry points. */
-export function componentAt(spec: PipelineSpec, path: string): ComponentSpec | undefined {
+interface SpecLookups {
+  /** Spec path → component (undefined: no such path). */
+  components: Map<string, ComponentSpec | undefined>;
+  /** DAG instance key → its child components. */
+  children: Map<string, Record<string, ComponentSpec>>;
+}
+
+const lookups = new WeakMap<PipelineSpec, SpecLookups>();
+
+function lookupsOf(spec: PipelineSpec): SpecLookups {
+  let found = lookups.get(spec);
+  if (!found) {
+    found = { components: new Map(), children: new Map() };
+    lookups.set(spec, found);
+  }
+  return found;
+}
+
+function walk(spec: PipelineSpec, path: string): ComponentSpec | undefined {
   let map = spec.entryPoints;
   let found: ComponentSpec | undefined;
   for (const name of path.split('.')) {
@@ -22,6 +43,15 @@ export function componentAt(spec: PipelineSpec, path: string): ComponentSpec | u
     if (!found) return undefined;
     map = found.kind === 'dag' ? found.entryPoints : {};
   }
+  return found;
+}
+
+/** The component at a dotted spec path of the entry points. */
+export function componentAt(spec: PipelineSpec, path: string): ComponentSpec | undefined {
+  const { components } = lookupsOf(spec);
+  if (components.has(path)) return components.get(path);
+  const found = walk(spec, path);
+  components.set(path, found);
   return found;
 }
 
@@ -36,21 +66,75 @@ export function stepSpecOf(spec: PipelineSpec, node: NodeState): StepSpec {
   return found;
 }
 
+const NO_CHILDREN: Record<string, ComponentSpec> = Object.freeze({});
+
 /** The child components of a DAG instance: the entry points for the root, the DAG's own otherwise. */
 export function childSpecs(spec: PipelineSpec, instanceKey: string): Record<string, ComponentSpec> {
   if (instanceKey === '') return spec.entryPoints;
-  const dag = componentAt(spec, pathOfKey(instanceKey));
-  return dag?.kind === 'dag' ? dag.entryPoints : {};
+  const { children } = lookupsOf(spec);
+  let found = children.get(instanceKey);
+  if (!found) {
+    const dag = componentAt(spec, pathOfKey(instanceKey));
+    found = dag?.kind === 'dag' ? dag.entryPoints : NO_CHILDREN;
+    children.set(instanceKey, found);
+  }
+  return found;
+}
+
+/** What the settle loop asks of one DAG's child components, over and over. */
+export interface Siblings {
+  /** The component names in the order the settle loop visits them (JavaScript's default string order). */
+  names: string[];
+  /** How many distinct components there are (a DAG instance is final once this many groups are). */
+  count: number;
+  /** Component name → the names of the components that list it in their deps. */
+  dependents: Map<string, string[]>;
+}
+
+const siblingsCache = new WeakMap<Record<string, ComponentSpec>, Siblings>();
+
+export function siblingsOf(children: Record<string, ComponentSpec>): Siblings {
+  let found = siblingsCache.get(children);
+  if (!found) {
+    const dependents = new Map<string, string[]>();
+    for (const [name, comp] of Object.entries(children)) {
+      for (const dep of comp.deps) {
+        const upstream = children[dep]?.name;
+        if (upstream === undefined) continue;
+        const list = dependents.get(upstream) ?? [];
+        list.push(name);
+        dependents.set(upstream, list);
+      }
+    }
+    const count = new Set(Object.values(children).map((comp) => comp.name)).size;
+    found = { names: Object.keys(children).sort(), count, dependents };
+    siblingsCache.set(children, found);
+  }
+  return found;
 }
 
 /** `a[1].b[0].c` → `a.b.c`. */
-export const pathOfKey = (key: string) => key.replace(/\[\d+\]/g, '');
+export const pathOfKey = (key: string) => (key.includes('[') ? key.replace(/\[\d+\]/g, '') : key);
 
-/** Orders keys with loop indices compared as numbers (`a[2]` before `a[10]`), independent of storage order. */
-const sortable = (key: string) => key.replace(/\[(\d+)\]/g, (_, n: string) => `[${n.padStart(10, '0')}]`);
+/**
+ * Orders keys with loop indices compared as numbers (`a[2]` before `a[10]`), independent of storage order.
+ * Keys without a loop index compare as they are; the padded form of the others is memoised (a bounded
+ * memo: keys repeat across passes, and the regex is too slow for the sorts that run in every pass).
+ */
+const SORTABLE_MEMO_LIMIT = 100_000;
+const sortables = new Map<string, string>();
+function sortable(key: string): string {
+  let found = sortables.get(key);
+  if (found === undefined) {
+    found = key.replace(/\[(\d+)\]/g, (_, n: string) => `[${n.padStart(10, '0')}]`);
+    if (sortables.size >= SORTABLE_MEMO_LIMIT) sortables.clear();
+    sortables.set(key, found);
+  }
+  return found;
+}
 export const compareKeys = (a: string, b: string) => {
-  const x = sortable(a);
-  const y = sortable(b);
+  const x = a.includes('[') ? sortable(a) : a;
+  const y = b.includes('[') ? sortable(b) : b;
   return x < y ? -1 : x > y ? 1 : 0;
 };
 

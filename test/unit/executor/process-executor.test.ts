@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { findSandbox } from '../../../infra/local/executor/find-sandbox.ts';
+import { LauncherProcess } from '../../../infra/local/executor/launcher.ts';
 import {
   type RunJobOptions,
   runJob,
@@ -301,5 +302,48 @@ describe('stopping a job', () => {
     } finally {
       for (const pid of [...group.keys()].filter(alive)) process.kill(pid, 'SIGKILL');
     }
+  });
+});
+
+describe('the launcher process', () => {
+  it('starts jobs for the runtime: same results, logs and stops as in process', async () => {
+    const launcher = new LauncherProcess();
+    try {
+      expect(await run(job('echo through the launcher; exit 4'), { launcher })).toEqual({
+        status: 'failed',
+        message: 'exit code 4',
+      });
+      expect(log()).toBe('through the launcher\n');
+      expect(await run(job('touch made-here'), { launcher })).toEqual({ status: 'succeeded', message: '' });
+      expect(existsSync(join(mainRoot, 'made-here'))).toBe(true);
+
+      const controller = new AbortController();
+      let pgid = 0;
+      const running = run(job('sleep 30'), {
+        launcher,
+        signal: controller.signal,
+        onSpawn: (pid) => {
+          pgid = pid;
+        },
+      });
+      for (let i = 0; i < 100 && pgid === 0; i++) await sleep(20);
+      expect(pgid).toBeGreaterThan(0);
+      // The job runs in its own group, not the launcher's: stopping it leaves the launcher running.
+      controller.abort();
+      expect(await running).toEqual({ status: 'terminated', message: STOPPED_MESSAGE });
+      expect(await run(job('true'), { launcher })).toEqual({ status: 'succeeded', message: '' });
+    } finally {
+      launcher.close();
+    }
+  });
+
+  it('fails the jobs it was running when it goes away', async () => {
+    const launcher = new LauncherProcess();
+    const running = run(job('sleep 30'), { launcher });
+    await sleep(300);
+    launcher.close();
+    const result = await running;
+    expect(result.status).toBe('failed');
+    expect(result.message).toContain('launcher');
   });
 });
