@@ -1,5 +1,6 @@
 import { authenticate } from '../../shared/app/core.ts';
 import { runService } from '../../shared/app/runs.ts';
+import { jobName } from '../../shared/engine/run/ids.ts';
 import { PfError } from '../../shared/errors.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { ok } from '../../shared/http/response.ts';
@@ -28,7 +29,7 @@ export const handler = resourceHandler(
         jobs.map(async (node) => ({
           jobID: node.id,
           taskList: [{ taskID: node.id, logInfo: pageLog(await store.read(run.id, node.id), paging) }],
-          name: `${run.id}-${node.name}${node.seq > 0 ? `-${node.seq}` : ''}`,
+          name: jobName(run.id, node.name, node.seq),
           type: 'step',
           eventList: [],
         })),

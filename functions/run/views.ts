@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatGoValue } from '../../shared/engine/format.ts';
+import { jobName } from '../../shared/engine/run/ids.ts';
 import { isFinalNode, type NodeState } from '../../shared/engine/run/model.ts';
 import { specOf } from '../../shared/engine/run/tree.ts';
 import type { StepSpec } from '../../shared/engine/spec/model.ts';
@@ -55,7 +56,7 @@ function jobView(node: NodeState, step: StepSpec | undefined, context: ViewConte
   const { run } = context;
   return {
     jobID: node.id,
-    name: `${run.id}-${node.name}${node.seq > 0 ? `-${node.seq}` : ''}`,
+    name: jobName(run.id, node.name, node.seq),
     type: 'step',
     stepName: node.name,
     parentDagID: parentDagId(node, context),
@@ -114,7 +115,7 @@ function viewOf(node: NodeState, context: ViewContext): View {
   if (node.kind === 'step') return jobView(node, spec?.kind === 'step' ? spec : undefined, context);
   return {
     id: node.id,
-    name: `dag-${context.run.id}-${node.name}${node.seq > 0 ? `-${node.seq}` : ''}`,
+    name: `dag-${jobName(context.run.id, node.name, node.seq)}`,
     type: 'dag',
     dagName: node.name,
     parentDagID: parentDagId(node, context),

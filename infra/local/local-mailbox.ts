@@ -16,7 +16,6 @@ const MAX_RETRIES = 5;
 export class LocalMailbox implements Mailbox {
   private readonly queues = new Map<string, RunEvent[]>();
   private readonly draining = new Set<string>();
-  private idleWaiters: (() => void)[] = [];
   private engine: RunEngine | undefined;
   private closed = false;
 
@@ -39,12 +38,6 @@ export class LocalMailbox implements Mailbox {
     if (!this.draining.has(runId)) void this.drain(runId);
   }
 
-  /** Resolves once every queue is empty and no batch is being applied. */
-  idle(): Promise<void> {
-    if (this.draining.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
   /** Stops delivering: events still queued are dropped (stored results are re-read at the next start). */
   close(): void {
     this.closed = true;
@@ -63,11 +56,6 @@ export class LocalMailbox implements Mailbox {
     } finally {
       this.queues.delete(runId);
       this.draining.delete(runId);
-      if (this.draining.size === 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const resolve of waiters) resolve();
-      }
     }
   }
 

@@ -10,11 +10,9 @@ import { pipelineService } from './pipelines.ts';
 
 let runs: RunService | undefined;
 
-export const runRepository = () => new RunRepository(getTable());
-
 export const runService = () =>
   (runs ??= new RunService({
-    runs: runRepository(),
+    runs: new RunRepository(getTable()),
     files: fileSystemService(),
     pipelines: pipelineService(),
     mailbox: mailboxFromEnv(),

@@ -69,11 +69,6 @@ export class RunEngine {
     throw new Error(`run ${runId}: gave up after ${MAX_TRIES} conflicting writes`);
   }
 
-  /** Forgets cached runs (tests and shutdown). */
-  forget(): void {
-    this.cache.clear();
-  }
-
   private async current(runId: string): Promise<LoadedRun | undefined> {
     const cached = this.cache.get(runId);
     if (cached) {

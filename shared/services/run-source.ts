@@ -4,7 +4,7 @@
  * `runYamlPath` on the run's fs (default `./run.yaml`). The `source` recorded on the run says which: cache
  * matching keys on it, so two versions of a pipeline never share cache.
  */
-import { createHash } from 'node:crypto';
+import { md5Hex } from '../engine/run/ids.ts';
 import { PfError } from '../errors.ts';
 import { liveVersions } from '../store/pipelines.ts';
 import type { FileSystemService } from './filesystems.ts';
@@ -30,8 +30,6 @@ export type RunSourceDeps = {
   files: Pick<FileSystemService, 'resolveForUse' | 'readFile'>;
   pipelines: Pick<PipelineService, 'get' | 'getVersion'>;
 };
-
-export const md5Hex = (text: string) => createHash('md5').update(text).digest('hex');
 
 export async function readRunSource(
   actor: Actor,

@@ -3,6 +3,8 @@
  * what a request may do and records it; the run's consumer (run-engine.ts) moves the run, woken through the
  * mailbox. Nothing here dispatches a job.
  */
+
+import { md5Hex } from '../engine/run/ids.ts';
 import {
   createRunState,
   isFinalRun,
@@ -18,7 +20,7 @@ import type { FileSystemRecord } from '../store/filesystems.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import type { RunFilter, RunHead, RunRecord, RunRepository, RunRequestFields } from '../store/runs.ts';
 import type { FileSystemService } from './filesystems.ts';
-import { md5Hex, type RunSourceDeps, type RunSourceRequest, readRunSource } from './run-source.ts';
+import { type RunSourceDeps, type RunSourceRequest, readRunSource } from './run-source.ts';
 import { type Actor, isRoot } from './users.ts';
 
 /** PaddleFlow's RegPatternRunName. */

@@ -20,7 +20,7 @@ import {
 } from '../engine/run/model.ts';
 import type { PipelineSpec } from '../engine/spec/model.ts';
 import type { TableRef } from './client.ts';
-import { ConditionFailedError, conditional, deleteAtVersion } from './conditions.ts';
+import { conditional, deleteAtVersion } from './conditions.ts';
 import { nextSequence, sequenceId, sortableNumber } from './counters.ts';
 import { type Page, type PageRequest, queryPage } from './paging.ts';
 import { partitionItems, purgePartition } from './partition.ts';
@@ -64,8 +64,7 @@ export interface RunRecord extends RunRequestFields {
 }
 
 /** The fields that never change after creation: kept in their own item, so the head stays small. */
-export const FIXED_FIELDS = ['spec', 'context', 'runYaml', 'parameters'] as const;
-type FixedField = (typeof FIXED_FIELDS)[number];
+type FixedField = 'spec' | 'context' | 'runYaml' | 'parameters';
 
 /** The mutable head alone: what lists show and what the consumer checks before each pass. */
 export type RunHead = Omit<RunRecord, FixedField>;
@@ -298,20 +297,6 @@ export class RunRepository {
     return record.version + 1;
   }
 
-  /** Appends to `runCachedIDs` whatever the head's version. */
-  async addCachedBy(id: string, runId: string): Promise<void> {
-    await this.ref.client.send(
-      new UpdateCommand({
-        TableName: this.ref.table,
-        Key: headKey(id),
-        UpdateExpression: 'SET #ids = list_append(if_not_exists(#ids, :empty), :id)',
-        ConditionExpression: `attribute_exists(${partitionKey})`,
-        ExpressionAttributeNames: { '#ids': 'runCachedIds' },
-        ExpressionAttributeValues: { ':id': [runId], ':empty': [] },
-      }),
-    );
-  }
-
   /** The ids of every run that is not final (what a restart resumes). */
   async listActive(): Promise<string[]> {
     const ids: string[] = [];
@@ -391,5 +376,3 @@ export class RunRepository {
     );
   }
 }
-
-export { ConditionFailedError };
