@@ -52,6 +52,7 @@ const statusByCode = {
   ResourceNotFound: 404,
   PipelineNotFound: 404,
   RunNotFound: 404,
+  RunCacheNotFound: 404,
 
   MethodNotAllowed: 405,
 

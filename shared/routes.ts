@@ -62,6 +62,17 @@ export const resources = {
       { path: '/run/{runID}', methods: ['GET', 'PUT', 'DELETE'] },
     ],
   },
+  runCache: {
+    entry: 'functions/run-cache/handler.ts',
+    routes: [
+      { path: '/runCache', methods: ['GET'] },
+      { path: '/runCache/{runCacheID}', methods: ['GET', 'DELETE'] },
+    ],
+  },
+  artifact: {
+    entry: 'functions/artifact/handler.ts',
+    routes: [{ path: '/artifact', methods: ['GET', 'DELETE'] }],
+  },
   log: {
     entry: 'functions/log/handler.ts',
     routes: [{ path: '/log/run/{runID}', methods: ['GET'] }],

@@ -22,6 +22,7 @@ import type { FloeTable } from './table.ts';
 /** The mailbox consumer's entry (SQS batches, partial batch failures). */
 export const MAILBOX_ENTRY = 'functions/mailbox/handler.ts';
 export const NODE_EVENTS_ENTRY = 'functions/node-events/handler.ts';
+export const CACHE_CHECK_ENTRY = 'functions/cache-check/handler.ts';
 
 /** Deliveries of one mailbox message before it moves to the dead-letter queue. */
 export const MAILBOX_MAX_RECEIVES = 5;
@@ -65,6 +66,7 @@ export class FloeEngine extends Construct {
   readonly nodeMachineRole: iam.Role;
   readonly nodeMachineLogs: logs.LogGroup;
   readonly nodeEvents: FloeFunction;
+  readonly cacheCheck: FloeFunction;
   readonly nodeEventsRule: events.Rule;
 
   constructor(scope: Construct, id: string, props: FloeEngineProps) {
@@ -125,6 +127,15 @@ export class FloeEngine extends Construct {
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'step', logGroup: this.stepLogs }),
     });
 
+    // The run cache's check, which the NodeMachine invokes before a job whose step has the cache on.
+    this.cacheCheck = new FloeFunction(this, 'CacheCheck', {
+      entry: CACHE_CHECK_ENTRY,
+      description: 'Floe: the run cache check of a node execution',
+      environment: handlers.environment,
+    });
+    table.grantItemReadWrite(this.cacheCheck.role);
+    secrets.signingKey.grantRead(this.cacheCheck.role);
+
     // The NodeMachine, from the very definition the local interpreter runs.
     this.nodeMachineLogs = new logs.LogGroup(this, 'NodeMachineLogs', { retention: LOG_RETENTION });
     this.nodeMachineRole = new iam.Role(this, 'NodeMachineRole', {
@@ -135,6 +146,7 @@ export class FloeEngine extends Construct {
       MailboxQueueUrl: this.mailbox.queueUrl,
       ClusterArn: this.cluster.attrArn,
       TaskDefinitionArn: this.taskDefinition.taskDefinitionArn,
+      CacheCheckFunctionArn: this.cacheCheck.function.functionArn,
     };
     this.nodeMachine = new sfn.StateMachine(this, 'NodeMachine', {
       stateMachineName: this.nodeMachineName,
@@ -146,6 +158,13 @@ export class FloeEngine extends Construct {
       logs: { destination: this.nodeMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     this.mailbox.grantSendMessages(this.nodeMachineRole);
+    // The function itself, not `grantInvoke`'s `:*` (versions and aliases, which Floe does not publish).
+    this.nodeMachineRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.cacheCheck.function.functionArn],
+      }),
+    );
     this.grantRunStepTask(this.nodeMachineRole);
     Validations.of(this.nodeMachineRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

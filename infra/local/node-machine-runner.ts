@@ -9,6 +9,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { executionName } from '../../shared/engine/run/index.ts';
 import type { JobSpec } from '../../shared/engine/run/model.ts';
 import {
+  type CacheCheckPayload,
   type MailboxMessage,
   NODE_STATES,
   type NodeMachineSubstitutions,
@@ -33,6 +34,8 @@ export interface NodeMachineRunnerDeps {
    */
   runJob(job: JobSpec, signal: AbortSignal): Promise<JobOutcome>;
   mailbox: Mailbox;
+  /** The cache-check function's work (CheckCache): what AWS runs as a Lambda function. */
+  checkCache(payload: CacheCheckPayload): Promise<unknown>;
   /** An execution that failed outside the machine's own error handling (e.g. the mailbox kept refusing). */
   onError(error: unknown): void;
 }
@@ -40,6 +43,8 @@ export interface NodeMachineRunnerDeps {
 export interface NodeMachineRunnerOptions {
   /** Pause between retries of a report (the definition's intervals are for AWS). */
   reportRetryMs?: number;
+  /** Replaces the wait for a cached job that is still running (tests; the definition's is seconds). */
+  cacheWaitMs?: number;
 }
 
 /** The definition's placeholders, locally: nothing reads them but the local handlers. */
@@ -47,6 +52,7 @@ export const LOCAL_SUBSTITUTIONS: NodeMachineSubstitutions = {
   MailboxQueueUrl: 'https://sqs.local.floe/000000000000/floe-mailbox.fifo',
   ClusterArn: 'arn:aws:ecs:local:000000000000:cluster/floe-local',
   TaskDefinitionArn: 'arn:aws:ecs:local:000000000000:task-definition/floe-step:1',
+  CacheCheckFunctionArn: 'arn:aws:lambda:local:000000000000:function:floe-cache-check',
 };
 
 const LOCAL_MACHINE_ARN = 'arn:aws:states:local:000000000000:stateMachine:NodeMachine';
@@ -115,6 +121,7 @@ export class NodeMachineRunner implements Dispatcher {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private readonly retryIntervalOverrides: Record<string, number>;
+  private readonly waitTimeOverrides: Record<string, number>;
 
   constructor(
     private readonly deps: NodeMachineRunnerDeps,
@@ -124,9 +131,13 @@ export class NodeMachineRunner implements Dispatcher {
     this.machine = new StateMachine(definition as StateMachineDefinition);
     const retryMs = options.reportRetryMs ?? 100;
     this.retryIntervalOverrides = {
+      [NODE_STATES.checkCache]: retryMs,
+      [NODE_STATES.reportCacheHit]: retryMs,
       [NODE_STATES.reportStarted]: retryMs,
       [NODE_STATES.reportFinished]: retryMs,
     };
+    this.waitTimeOverrides =
+      options.cacheWaitMs === undefined ? {} : { [NODE_STATES.waitForCachedJob]: options.cacheWaitMs };
   }
 
   /** Starts the attempt's execution and returns at once; the execution runs on its own. */
@@ -196,6 +207,11 @@ export class NodeMachineRunner implements Dispatcher {
       return toStoppedTask(await running);
     };
     const report = (input: Json) => this.report(input);
+    // Lambda's invoke result: the function's answer is the Payload.
+    const checkCache = async (input: Json): Promise<Json> => {
+      const { Payload } = input as unknown as { Payload: CacheCheckPayload };
+      return { Payload: (await this.deps.checkCache(Payload)) as Json };
+    };
     const execution = this.machine.run(toMachineInput(job) as unknown as Json, {
       context: {
         Execution: {
@@ -212,11 +228,14 @@ export class NodeMachineRunner implements Dispatcher {
       },
       overrides: {
         taskResourceLocalHandlers: {
+          [NODE_STATES.checkCache]: checkCache,
+          [NODE_STATES.reportCacheHit]: report,
           [NODE_STATES.reportStarted]: report,
           [NODE_STATES.executeContainer]: runContainer,
           [NODE_STATES.reportFinished]: report,
         },
         retryIntervalOverrides: this.retryIntervalOverrides,
+        waitTimeOverrides: this.waitTimeOverrides,
       },
     });
     try {

@@ -7,11 +7,15 @@
 import type { JobSpec } from '../../shared/engine/run/model.ts';
 import { jobLogPath } from '../../shared/runtime/local-log-store.ts';
 import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
+import { CacheChecker } from '../../shared/services/cache-check.ts';
 import { type ArtifactReader, RunEngine } from '../../shared/services/run-engine.ts';
+import { ArtifactEventRepository } from '../../shared/store/artifact-events.ts';
 import type { TableRef } from '../../shared/store/client.ts';
 import { FileSystemRepository } from '../../shared/store/filesystems.ts';
+import { RunCacheRepository } from '../../shared/store/run-caches.ts';
 import { RunRepository } from '../../shared/store/runs.ts';
 import { LauncherProcess } from './executor/launcher.ts';
+import { newestModTime } from './executor/mod-times.ts';
 import { runJob } from './executor/process-executor.ts';
 import { readArtifacts } from './executor/read-artifacts.ts';
 import { LocalMailbox } from './local-mailbox.ts';
@@ -52,10 +56,23 @@ export async function startRunExecution(
     return result;
   }
 
+  /** A local fs's root, for the cache check's modification times. */
+  async function fsRoot(fsId: string): Promise<string> {
+    const fs = await fileSystems.get(fsId);
+    if (fs?.type !== 'local') throw new Error(`fs ${fsId} is not a local fs of this machine`);
+    return fs.subPath;
+  }
+  const cacheChecker = new CacheChecker({
+    runs,
+    caches: new RunCacheRepository(table),
+    modTimes: { newest: async (fsId, path) => newestModTime(await fsRoot(fsId), path) },
+  });
+
   const launcher = new LauncherProcess();
   const runner = new NodeMachineRunner({
     mailbox,
     onError,
+    checkCache: ({ job, since }) => cacheChecker.check(job, since),
     async runJob(job, signal) {
       // The data directory holds the table and the secrets: a step never sees it (a fs inside it still mounts).
       const logFile = jobLogPath(dataDir, job.runId, job.jobId);
@@ -73,7 +90,13 @@ export async function startRunExecution(
     },
   };
 
-  const engine = new RunEngine({ runs, dispatcher: runner, mailbox, artifacts });
+  const engine = new RunEngine({
+    runs,
+    artifactEvents: new ArtifactEventRepository(table),
+    dispatcher: runner,
+    mailbox,
+    artifacts,
+  });
   mailbox.connect(engine);
   registerLocalMailbox(mailbox);
   await resumeUnfinishedRuns(runs, mailbox, new Date());

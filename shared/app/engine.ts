@@ -2,6 +2,7 @@
 import { AwsDispatcher } from '../runtime/aws-dispatcher.ts';
 import { SqsMailbox } from '../runtime/sqs-mailbox.ts';
 import { type ArtifactReader, RunEngine } from '../services/run-engine.ts';
+import { ArtifactEventRepository } from '../store/artifact-events.ts';
 import { RunRepository } from '../store/runs.ts';
 import { getTable } from './core.ts';
 
@@ -20,6 +21,7 @@ let engine: RunEngine | undefined;
 export function runEngine(): RunEngine {
   engine ??= new RunEngine({
     runs: new RunRepository(getTable()),
+    artifactEvents: new ArtifactEventRepository(getTable()),
     dispatcher: new AwsDispatcher(),
     mailbox: new SqsMailbox(),
     artifacts: noArtifactFiles,

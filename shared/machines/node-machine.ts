@@ -17,6 +17,11 @@ import type { JobSpec, RunEvent } from '../engine/run/model.ts';
 
 /** State names: the local runner keys its Task handlers on them. */
 export const NODE_STATES = {
+  cacheEnabled: 'CacheEnabled',
+  checkCache: 'CheckCache',
+  cacheVerdict: 'CacheVerdict',
+  waitForCachedJob: 'WaitForCachedJob',
+  reportCacheHit: 'ReportCacheHit',
   reportStarted: 'ReportStarted',
   executeContainer: 'ExecuteContainer',
   checkContainer: 'CheckContainer',
@@ -36,6 +41,8 @@ export type NodeStateName = (typeof NODE_STATES)[keyof typeof NODE_STATES];
 
 /** The Task states, each of which needs a local handler (a Task without one would call real AWS). */
 export const NODE_TASK_STATES = [
+  NODE_STATES.checkCache,
+  NODE_STATES.reportCacheHit,
   NODE_STATES.reportStarted,
   NODE_STATES.executeContainer,
   NODE_STATES.reportFinished,
@@ -49,13 +56,22 @@ export interface NodeMachineSubstitutions {
   ClusterArn: string;
   /** The Fargate task definition with the `step` container. */
   TaskDefinitionArn: string;
+  /** The function that checks the run cache (shared/services/cache-check.ts). */
+  CacheCheckFunctionArn: string;
 }
 
 export const NODE_MACHINE_SUBSTITUTION_KEYS: readonly (keyof NodeMachineSubstitutions)[] = [
   'MailboxQueueUrl',
   'ClusterArn',
   'TaskDefinitionArn',
+  'CacheCheckFunctionArn',
 ];
+
+/** What CheckCache sends the cache-check function: the job, and when this execution began (waits are bounded). */
+export interface CacheCheckPayload {
+  job: JobSpec;
+  since: string;
+}
 
 /** `${key}`: where a substitution goes in the definition. */
 export const placeholder = (key: keyof NodeMachineSubstitutions) => `\${${key}}`;
@@ -119,6 +135,79 @@ function report(kind: 'started' | 'finished', event: Record<string, unknown>) {
   };
 }
 
+/** Lambda's transient errors, as the Step Functions console's Lambda template retries them. */
+const LAMBDA_RETRY = [
+  {
+    ErrorEquals: [
+      'Lambda.ClientExecutionTimeoutException',
+      'Lambda.ServiceException',
+      'Lambda.AWSLambdaException',
+      'Lambda.SdkClientException',
+      'Lambda.TooManyRequestsException',
+    ],
+    IntervalSeconds: 1,
+    BackoffRate: 2,
+    MaxAttempts: 6,
+    JitterStrategy: 'FULL',
+  },
+];
+
+/**
+ * The cache states (§4.5), entered only by a job with `cache`: CheckCache asks the cache-check function for
+ * a verdict; a hit reports the cached job's result as this job's `finished` (the job never runs), a wait
+ * comes back after the verdict's `waitSeconds`, anything else (a miss, or a check that failed) runs the job.
+ */
+function cacheStates() {
+  const S = NODE_STATES;
+  return {
+    [S.cacheEnabled]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.job.cache', IsPresent: true, Next: S.checkCache }],
+      Default: S.reportStarted,
+    },
+    [S.checkCache]: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: {
+        FunctionName: placeholder('CacheCheckFunctionArn'),
+        Payload: { 'job.$': '$.job', 'since.$': '$$.Execution.StartTime' },
+      },
+      ResultSelector: { 'verdict.$': '$.Payload' },
+      ResultPath: '$.cacheCheck',
+      Retry: LAMBDA_RETRY,
+      // The cache is an optimisation: when it cannot be checked, the job runs.
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.cacheError', Next: S.reportStarted }],
+      Next: S.cacheVerdict,
+    },
+    [S.cacheVerdict]: {
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.cacheCheck.verdict.outcome', StringEquals: 'hit', Next: S.reportCacheHit },
+        { Variable: '$.cacheCheck.verdict.outcome', StringEquals: 'wait', Next: S.waitForCachedJob },
+      ],
+      Default: S.reportStarted,
+    },
+    [S.waitForCachedJob]: {
+      Type: 'Wait',
+      SecondsPath: '$.cacheCheck.verdict.waitSeconds',
+      Next: S.checkCache,
+    },
+    [S.reportCacheHit]: {
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sqs:sendMessage',
+      Parameters: {
+        QueueUrl: placeholder('MailboxQueueUrl'),
+        'MessageGroupId.$': '$.job.runId',
+        'MessageDeduplicationId.$': "States.Format('{}.finished', $$.Execution.Name)",
+        MessageBody: { 'runId.$': '$.job.runId', 'event.$': '$.cacheCheck.verdict.event' },
+      },
+      ResultPath: null,
+      Retry: REPORT_RETRY,
+      End: true,
+    },
+  };
+}
+
 /** A Pass that sets `$.outcome` ({status, message}) and goes to ReportFinished. */
 function outcome(status: 'succeeded' | 'failed' | 'terminated', message: Record<string, string>) {
   return {
@@ -143,8 +232,9 @@ export function nodeMachineDefinition() {
   return {
     Comment:
       'Floe NodeMachine: one execution per node attempt; reports started and finished to the run mailbox',
-    StartAt: S.reportStarted,
+    StartAt: S.cacheEnabled,
     States: {
+      ...cacheStates(),
       [S.reportStarted]: { ...report('started', {}), Next: S.executeContainer },
       [S.executeContainer]: {
         Type: 'Task',

@@ -9,6 +9,7 @@
  */
 import { isFinalRun, type RunCommand, type RunEvent, type RunState, reconcile } from '../engine/run/index.ts';
 import type { Dispatcher, Mailbox } from '../runtime/ports.ts';
+import type { ArtifactEventRecord } from '../store/artifact-events.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
 import type { LoadedRun, RunHead, RunRecord, RunRepository } from '../store/runs.ts';
 
@@ -21,8 +22,14 @@ export interface ArtifactReader {
   ): Promise<{ contents: Record<string, string | null>; error?: string }>;
 }
 
+/** Where artifact events (§4.9) go. */
+export interface ArtifactEventSink {
+  put(records: ArtifactEventRecord[]): Promise<void>;
+}
+
 export interface RunEngineDeps {
   runs: RunRepository;
+  artifactEvents: ArtifactEventSink;
   dispatcher: Dispatcher;
   mailbox: Mailbox;
   artifacts: ArtifactReader;
@@ -51,6 +58,9 @@ export class RunEngine {
       }
       const now = (this.deps.now?.() ?? new Date()).toISOString();
       const { state, commands } = reconcile(loaded.state, batch, now);
+      // Artifact events record what the batch's events say happened: written before the state, so a crash
+      // between the two cannot lose them (the events come again and write the same items again).
+      await this.recordArtifacts(loaded.record, commands, now);
       let saved: LoadedRun = loaded;
       if (changed(loaded.state, state) || Object.keys(headChanges).length > 0) {
         try {
@@ -88,6 +98,29 @@ export class RunEngine {
     return this.deps.runs.load(runId);
   }
 
+  private async recordArtifacts(run: RunRecord, commands: RunCommand[], now: string): Promise<void> {
+    const records: ArtifactEventRecord[] = [];
+    for (const command of commands) {
+      if (command.type !== 'recordArtifacts') continue;
+      for (const [artifactName, artifactPath] of Object.entries(command.artifacts)) {
+        records.push({
+          runId: run.id,
+          fsName: run.fsName,
+          owner: run.owner,
+          artifactPath,
+          step: command.step,
+          jobId: command.jobId,
+          type: command.kind,
+          artifactName,
+          meta: '',
+          createdAt: now,
+          updatedAt: now,
+        });
+      }
+    }
+    if (records.length > 0) await this.deps.artifactEvents.put(records);
+  }
+
   private async carryOut(run: RunRecord, commands: RunCommand[]): Promise<void> {
     const { dispatcher, mailbox, artifacts } = this.deps;
     await Promise.all(
@@ -97,6 +130,8 @@ export class RunEngine {
             return dispatcher.dispatch(command.job);
           case 'kill':
             return dispatcher.kill(run.id, command.key, command.attempt);
+          case 'recordArtifacts':
+            return; // written before the state (see apply)
           case 'readArtifacts': {
             const { contents, error } = await artifacts
               .read(run, command.paths, command.limit)

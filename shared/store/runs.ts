@@ -20,7 +20,7 @@ import {
 } from '../engine/run/model.ts';
 import type { PipelineSpec } from '../engine/spec/model.ts';
 import type { TableRef } from './client.ts';
-import { conditional, deleteAtVersion } from './conditions.ts';
+import { conditional, deleteAtVersion, isConditionFailure } from './conditions.ts';
 import { nextSequence, sequenceId, sortableNumber } from './counters.ts';
 import { type Page, type PageRequest, queryPage } from './paging.ts';
 import { partitionItems, purgePartition } from './partition.ts';
@@ -295,6 +295,36 @@ export class RunRepository {
       ),
     );
     return record.version + 1;
+  }
+
+  /** One node of a run, as last written (the cache check reads the job a cache row points at). */
+  async node(id: string, key: string): Promise<NodeState | undefined> {
+    const { Item } = await this.ref.client.send(
+      new GetCommand({ TableName: this.ref.table, Key: nodeKey(id, key), ConsistentRead: true }),
+    );
+    return Item ? toNode(Item).node : undefined;
+  }
+
+  /**
+   * Notes on the head that run `byRunId` reused this run's cache (what delete's `checkCache` reads). Only that
+   * field, and not the version: the run's consumer owns the version and never writes this field, so the two
+   * never overwrite each other. A run listed already, or a run gone, is left as it is.
+   */
+  async addCachedBy(id: string, byRunId: string): Promise<void> {
+    try {
+      await this.ref.client.send(
+        new UpdateCommand({
+          TableName: this.ref.table,
+          Key: headKey(id),
+          UpdateExpression: 'SET #ids = list_append(#ids, :one)',
+          ConditionExpression: 'attribute_exists(#pk) AND NOT contains(#ids, :id)',
+          ExpressionAttributeNames: { '#ids': 'runCachedIds', '#pk': partitionKey },
+          ExpressionAttributeValues: { ':one': [byRunId], ':id': byRunId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   /** The ids of every run that is not final (what a restart resumes). */

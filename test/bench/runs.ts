@@ -124,7 +124,9 @@ export async function measureRuns(
       if (reply.status !== 201) throw new Error(reply.text);
       const runId = reply.json.runID as string;
       for (;;) {
-        const run = await runs.get(runId);
+        // The head alone: the whole record carries the pipeline and YAML (100s of KB for 1,000 nodes), and
+        // decoding it 50 times a second would load the very thread being measured.
+        const run = await runs.head(runId);
         if (run && ['succeeded', 'failed', 'terminated'].includes(run.status)) {
           if (run.status !== 'succeeded') throw new Error(`${name} ended ${run.status}: ${run.message}`);
           break;

@@ -14,6 +14,7 @@ import type { JobSpec } from '../../shared/engine/run/model.ts';
 import {
   NODE_MACHINE_SUBSTITUTION_KEYS,
   NODE_STATES,
+  NODE_TASK_STATES,
   nodeMachineDefinition,
   toMachineInput,
 } from '../../shared/machines/node-machine.ts';
@@ -119,14 +120,15 @@ describe('table', () => {
 });
 
 describe('functions', () => {
-  it('are one per resource, the fallback, the mailbox consumer and node events, and nothing else', () => {
+  it('are one per resource, the fallback, the mailbox consumer, node events and the cache check, and nothing else', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(resourceNames.length + 3);
+    expect(functions).toHaveLength(resourceNames.length + 4);
     const expected = [
       ...resourceNames.map((name) => logicalId(stack.handlers.resources[name].function)),
       logicalId(stack.handlers.fallback.function),
       logicalId(stack.engine.mailboxConsumer.function),
       logicalId(stack.engine.nodeEvents.function),
+      logicalId(stack.engine.cacheCheck.function),
     ];
     expect(functions.map(([id]) => id).sort()).toEqual([...new Set(expected)].sort());
     // No CDK helper functions: retention is set on explicit log groups.
@@ -273,7 +275,7 @@ describe('permissions', () => {
     expect(actions.filter((action) => /^(dynamodb|secretsmanager):/.test(action))).toEqual([]);
   });
 
-  it('let every resource and the mailbox consumer read the signing key, and only login the root password', () => {
+  it('let every resource, the mailbox consumer and the cache check read the signing key, and only login the root password', () => {
     const rolesReading = (secret: secretsmanager.Secret) => {
       const id = logicalId(secret);
       return new Set(
@@ -287,7 +289,11 @@ describe('permissions', () => {
     expect(ROOT_PASSWORD_READERS).toEqual(['login']);
     expect(rolesReading(stack.secrets.rootPassword)).toEqual(new Set([roleOf('login')]));
     expect(rolesReading(stack.secrets.signingKey)).toEqual(
-      new Set([...resourceNames.map(roleOf), logicalId(stack.engine.mailboxConsumer.role)]),
+      new Set([
+        ...resourceNames.map(roleOf),
+        logicalId(stack.engine.mailboxConsumer.role),
+        logicalId(stack.engine.cacheCheck.role),
+      ]),
     );
   });
 
@@ -422,6 +428,7 @@ describe('engine', () => {
         MailboxQueueUrl: { Ref: logicalId(engine().mailbox) },
         ClusterArn: { 'Fn::GetAtt': [logicalId(engine().cluster), 'Arn'] },
         TaskDefinitionArn: { Ref: logicalId(engine().taskDefinition) },
+        CacheCheckFunctionArn: { 'Fn::GetAtt': [logicalId(engine().cacheCheck.function), 'Arn'] },
       });
       expect(Object.keys(machine.DefinitionSubstitutions as Json).sort()).toEqual(
         [...NODE_MACHINE_SUBSTITUTION_KEYS].sort(),
@@ -445,11 +452,15 @@ describe('engine', () => {
       expect(props(engine().nodeMachineLogs).RetentionInDays).toBeGreaterThan(0);
     });
 
-    it('may report to the mailbox and run the step task, and nothing more', () => {
+    it('may report to the mailbox, check the cache and run the step task, and nothing more', () => {
       const role = engine().nodeMachineRole;
       const cluster = logicalId(engine().cluster);
       const byAction = (action: string) => withAction(role, action);
       expect(byAction('sqs:SendMessage').map((statement) => statement.Resource)).toEqual([mailboxArn()]);
+      // The cache-check function itself, not its versions and aliases.
+      expect(byAction('lambda:InvokeFunction').map((statement) => statement.Resource)).toEqual([
+        { 'Fn::GetAtt': [logicalId(engine().cacheCheck.function), 'Arn'] },
+      ]);
       expect(byAction('ecs:RunTask')).toEqual([
         expect.objectContaining({
           Resource: { Ref: logicalId(engine().taskDefinition) },
@@ -573,6 +584,9 @@ describe('engine', () => {
       if (getAtt && cfn[getAtt[0]]!.Type === 'AWS::ECS::Cluster') {
         return `${ACCOUNT}:cluster/${cfn[getAtt[0]]!.Properties.ClusterName as string}`;
       }
+      if (getAtt && cfn[getAtt[0]]!.Type === 'AWS::Lambda::Function') {
+        return `arn:aws:lambda:eu-west-1:111122223333:function:${getAtt[0]}`;
+      }
       const join = object['Fn::Join'] as [string, unknown[]] | undefined;
       if (join) return join[1].map(resolveValue).join(join[0]);
       throw new Error(`no placeholder for ${JSON.stringify(value)}`);
@@ -669,9 +683,62 @@ describe('engine', () => {
         States: Record<string, { Type: string }>;
       };
       const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
-      expect(tasks.map(([name]) => name).sort()).toEqual(
-        [NODE_STATES.reportStarted, NODE_STATES.executeContainer, NODE_STATES.reportFinished].sort(),
-      );
+      expect(tasks.map(([name]) => name).sort()).toEqual([...NODE_TASK_STATES].sort());
+    });
+
+    it('asks the cache-check function before a job with cache, and reports a hit without running it', async () => {
+      const cached: JobSpec = {
+        ...job,
+        cache: {
+          firstFp: 'a'.repeat(64),
+          mainFsId: 'fs-x',
+          maxExpiredTime: '-1',
+          inputArtifacts: {},
+          fsScope: [],
+        },
+      };
+      const hit = {
+        type: 'finished',
+        key: 'train',
+        attempt: 1,
+        status: 'succeeded',
+        message: 'cached',
+        at: ENTERED,
+      };
+      const invocations: unknown[] = [];
+      const messages: unknown[] = [];
+      await machine.run(toMachineInput(cached) as never, {
+        context: { Execution: { Name: NAME }, State: { EnteredTime: ENTERED } },
+        overrides: {
+          taskResourceLocalHandlers: {
+            [NODE_STATES.checkCache]: (input) => {
+              invocations.push(input);
+              return {
+                StatusCode: 200,
+                Payload: { outcome: 'hit', cacheId: 'cch-000001', event: hit },
+              } as never;
+            },
+            [NODE_STATES.reportCacheHit]: (input) => {
+              messages.push(input);
+              return {};
+            },
+            [NODE_STATES.executeContainer]: () => {
+              throw new Error('a cache hit must not run the job');
+            },
+          },
+        },
+      }).result;
+      expect(invocations).toEqual([
+        { FunctionName: values.CacheCheckFunctionArn, Payload: { job: cached, since: expect.any(String) } },
+      ]);
+      expect(messages).toEqual([
+        {
+          QueueUrl: values.MailboxQueueUrl,
+          MessageGroupId: 'run-000123',
+          MessageDeduplicationId: `${NAME}.finished`,
+          MessageBody: { runId: 'run-000123', event: hit },
+        },
+      ]);
     });
 
     const stopped = {

@@ -84,7 +84,12 @@ function makeRunner(deps: Partial<NodeMachineRunnerDeps> & Pick<NodeMachineRunne
   const mailbox = (deps.mailbox as RecordingMailbox | undefined) ?? new RecordingMailbox();
   const errors: unknown[] = [];
   const runner = new NodeMachineRunner(
-    { mailbox, onError: (error) => errors.push(error), ...deps },
+    {
+      mailbox,
+      onError: (error) => errors.push(error),
+      checkCache: async () => ({ outcome: 'miss' }),
+      ...deps,
+    },
     { reportRetryMs: 1 },
   );
   runners.push(runner);

@@ -33,6 +33,7 @@ const placeholders = {
   MailboxQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/floe-mailbox.fifo',
   ClusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/floe-steps',
   TaskDefinitionArn: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/floe-step:3',
+  CacheCheckFunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:floe-cache-check',
 };
 
 /** Every key anywhere in a JSON value. */
@@ -220,5 +221,117 @@ describe('NodeMachine outcomes (local interpreter)', () => {
       status: 'failed',
       message: 'Error: no such task definition',
     });
+  });
+});
+
+describe('NodeMachine cache states (local interpreter)', () => {
+  const machine = new StateMachine(
+    substituteDefinition(nodeMachineDefinition(), placeholders) as StateMachineDefinition,
+  );
+  const cachedJob: JobSpec = {
+    ...job,
+    cache: {
+      firstFp: 'f'.repeat(64),
+      mainFsId: 'fs-root-data',
+      maxExpiredTime: '-1',
+      inputArtifacts: {},
+      fsScope: [],
+    },
+  };
+  const hitEvent = {
+    type: 'finished',
+    key: job.key,
+    attempt: 2,
+    status: 'succeeded',
+    message: 'from the cache',
+    at: '2026-11-22T10:00:01.000Z',
+    cached: { runId: 'run-000041', jobId: 'job-run-000041-train-00000000', outputArtifacts: {} },
+  };
+
+  /** Runs one execution whose cache check answers `verdicts` in turn (or throws); returns what it did. */
+  async function run(input: JobSpec, verdicts: (unknown | Error)[]) {
+    const sent: Json[] = [];
+    const checks: Json[] = [];
+    let containers = 0;
+    const send = (message: unknown) => {
+      sent.push(message as Json);
+      return {};
+    };
+    await machine.run(toMachineInput(input) as never, {
+      context: {
+        Execution: { Name: 'run-000042.dag1_0.train.2' },
+        State: { EnteredTime: '2026-11-22T10:00:00.000Z' },
+      },
+      overrides: {
+        taskResourceLocalHandlers: {
+          [NODE_STATES.checkCache]: (parameters: unknown) => {
+            checks.push(parameters as Json);
+            const verdict = verdicts.shift();
+            if (verdict instanceof Error) throw verdict;
+            return { Payload: verdict, StatusCode: 200 } as never;
+          },
+          [NODE_STATES.reportCacheHit]: send,
+          [NODE_STATES.reportStarted]: send,
+          [NODE_STATES.executeContainer]: () => {
+            containers++;
+            return { Containers: [{ ExitCode: 0 }], StopCode: 'EssentialContainerExited' } as never;
+          },
+          [NODE_STATES.reportFinished]: send,
+        },
+        waitTimeOverrides: { [NODE_STATES.waitForCachedJob]: 1 },
+        retryIntervalOverrides: { [NODE_STATES.checkCache]: 1 },
+      },
+    }).result;
+    const events = sent.map((message) => (message.MessageBody as { event: Json }).event);
+    return { checks, containers, events };
+  }
+
+  it('skips the check for a job without cache', async () => {
+    const { checks, containers, events } = await run(job, []);
+    expect(checks).toEqual([]);
+    expect(containers).toBe(1);
+    expect(events.map((event) => event.type)).toEqual(['started', 'finished']);
+  });
+
+  it('asks the cache-check function with the job and the execution start', async () => {
+    const before = Date.now();
+    const { checks } = await run(cachedJob, [{ outcome: 'miss' }]);
+    expect(checks).toEqual([
+      {
+        FunctionName: placeholders.CacheCheckFunctionArn,
+        Payload: { job: cachedJob, since: expect.any(String) },
+      },
+    ]);
+    // The interpreter sets the execution's start time itself, as Step Functions does.
+    const since = Date.parse((checks[0]!.Payload as { since: string }).since);
+    expect(since).toBeGreaterThanOrEqual(before - 1000);
+    expect(since).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('reports a hit as the finished event the check built, without running the job', async () => {
+    const { containers, events } = await run(cachedJob, [
+      { outcome: 'hit', cacheId: 'cch-000001', event: hitEvent },
+    ]);
+    expect(containers).toBe(0);
+    expect(events).toEqual([hitEvent]);
+  });
+
+  it('waits for a cached job still running, then takes its result', async () => {
+    const { checks, containers, events } = await run(cachedJob, [
+      { outcome: 'wait', cacheId: 'cch-000001', waitSeconds: 3 },
+      { outcome: 'wait', cacheId: 'cch-000001', waitSeconds: 3 },
+      { outcome: 'hit', cacheId: 'cch-000001', event: hitEvent },
+    ]);
+    expect(checks).toHaveLength(3);
+    expect(containers).toBe(0);
+    expect(events).toEqual([hitEvent]);
+  });
+
+  it('runs the job on a miss, and when the check itself fails', async () => {
+    for (const verdicts of [[{ outcome: 'miss', cacheId: 'cch-000002' }], [new Error('boom')]]) {
+      const { containers, events } = await run(cachedJob, verdicts);
+      expect(containers).toBe(1);
+      expect(events.map((event) => event.type)).toEqual(['started', 'finished']);
+    }
   });
 });

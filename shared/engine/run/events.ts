@@ -5,7 +5,7 @@
 import type { Draft } from './draft.ts';
 import { begin, expandGroup } from './expand.ts';
 import { jobSpecOf } from './job.ts';
-import { isFinalNode, isFinalRun, type RunEvent } from './model.ts';
+import { isFinalNode, isFinalRun, type NodeState, type RunEvent } from './model.ts';
 import { stopRun } from './stop.ts';
 import { specOf } from './tree.ts';
 
@@ -42,6 +42,50 @@ function artifactsRead(draft: Draft, event: Extract<RunEvent, { type: 'artifacts
   else begin(draft, node, comp, answer);
 }
 
+/** §4.9: artifact events of a step, when it has any of that kind. */
+function recordArtifacts(
+  draft: Draft,
+  node: NodeState,
+  kind: 'input' | 'output',
+  artifacts: Record<string, string>,
+) {
+  if (Object.keys(artifacts).length === 0) return;
+  draft.emit({ type: 'recordArtifacts', key: node.key, jobId: node.id, step: node.name, kind, artifacts });
+}
+
+/**
+ * A node's execution ended: with its job's outcome, or with a cached job's (§4.5), whose outputs the node
+ * takes as its own. A cache hit never started, so its inputs are recorded here.
+ */
+function finished(draft: Draft, event: Extract<RunEvent, { type: 'finished' }>) {
+  const node = draft.node(event.key);
+  if (node?.kind !== 'step' || node.attempt !== event.attempt) return;
+  if (isFinalNode(node.status) || node.status === 'init') return;
+  const message = event.message ?? (event.status === 'succeeded' ? '' : node.message);
+  const cached = event.cached;
+  const ended = draft.patch(node, {
+    status: event.status,
+    message,
+    startTime: node.startTime ?? event.at,
+    endTime: event.at,
+    ...(cached
+      ? {
+          cacheRunId: cached.runId,
+          cacheJobId: cached.jobId,
+          // The cached job's paths for the outputs this step declares (the same names: same fingerprint).
+          outputArtifacts: Object.fromEntries(
+            Object.entries(node.outputArtifacts).map(([name, path]) => [
+              name,
+              cached.outputArtifacts[name] ?? path,
+            ]),
+          ),
+        }
+      : {}),
+  });
+  if (cached && node.status === 'pending') recordArtifacts(draft, ended, 'input', ended.inputArtifacts);
+  if (ended.status === 'succeeded') recordArtifacts(draft, ended, 'output', ended.outputArtifacts);
+}
+
 export function applyEvent(draft: Draft, event: RunEvent) {
   switch (event.type) {
     case 'resume':
@@ -56,21 +100,13 @@ export function applyEvent(draft: Draft, event: RunEvent) {
     case 'started': {
       const node = draft.node(event.key);
       if (node?.kind !== 'step' || node.attempt !== event.attempt) return;
-      if (node.status === 'pending') draft.patch(node, { status: 'running', startTime: event.at });
-      else if (node.status === 'terminating' && !node.startTime) draft.patch(node, { startTime: event.at });
+      if (node.status === 'pending') {
+        draft.patch(node, { status: 'running', startTime: event.at });
+        recordArtifacts(draft, node, 'input', node.inputArtifacts);
+      } else if (node.status === 'terminating' && !node.startTime) draft.patch(node, { startTime: event.at });
       return;
     }
-    case 'finished': {
-      const node = draft.node(event.key);
-      if (node?.kind !== 'step' || node.attempt !== event.attempt) return;
-      if (isFinalNode(node.status) || node.status === 'init') return;
-      const message = event.message ?? (event.status === 'succeeded' ? '' : node.message);
-      draft.patch(node, {
-        status: event.status,
-        message,
-        startTime: node.startTime ?? event.at,
-        endTime: event.at,
-      });
-    }
+    case 'finished':
+      finished(draft, event);
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { PipelineSpec, StepSpec } from '../spec/model.ts';
 import type { Draft } from './draft.ts';
+import { firstFingerprint, jobCacheOf } from './fingerprint.ts';
 import { jobName } from './ids.ts';
 import type { JobSpec, NodeState, RunContext } from './model.ts';
 import { containerPaths, mountsOf, outputFsPath, workDirOf } from './paths.ts';
@@ -30,22 +31,32 @@ export function prepareJob(draft: Draft, node: NodeState, step: StepSpec) {
     const paths = node.inputArtifacts[name] ?? outputArtifacts[name];
     return paths === undefined ? undefined : containerPaths(context, paths);
   };
-  const command = substitute(
-    step.command,
-    ownLookup(draft, withOutputs, artifactPath),
-    `the command of [${node.key}]`,
-  );
+  const where = `the command of [${node.key}]`;
+  const command = substitute(step.command, ownLookup(draft, withOutputs, artifactPath), where);
   const env: Record<string, string> = {
     ...userEnv,
     ...systemVariables(draft, node.name, node.loopArgument),
   };
+  let fingerprint: string | undefined;
+  if (step.cache.enable) {
+    // The cache's view of the command: output templates as written, so the key does not name this run.
+    const literalOutputs = (name: string) => (name in outputArtifacts ? `{{${name}}}` : artifactPath(name));
+    const cacheCommand = substitute(step.command, ownLookup(draft, withOutputs, literalOutputs), where);
+    fingerprint = firstFingerprint(draft, withOutputs, step, cacheCommand, env);
+  }
   for (const [name, paths] of Object.entries(node.inputArtifacts))
     env[`PF_INPUT_ARTIFACT_${name.toUpperCase()}`] = containerPaths(context, paths);
   for (const [name, path] of Object.entries(outputArtifacts))
     env[`PF_OUTPUT_ARTIFACT_${name.toUpperCase()}`] = containerPaths(context, path);
   // PaddleFlow's job builder: `null` means a command without a working directory.
   env.PF_WORK_DIR = workDirOf(mountsOf(spec, context, step), userEnv) ?? 'null';
-  return { outputArtifacts, command, env, dockerEnv: step.dockerEnv };
+  return {
+    outputArtifacts,
+    command,
+    env,
+    dockerEnv: step.dockerEnv,
+    ...(fingerprint === undefined ? {} : { fingerprint }),
+  };
 }
 
 /** The job of a dispatched node, rebuilt from what it stores (so a resume re-issues the very same job). */
@@ -72,5 +83,8 @@ export function jobSpecOf(
     outputPaths: step.outputArtifacts
       .map((name) => node.outputArtifacts[name])
       .filter((path): path is string => path !== undefined),
+    ...(node.fingerprint === undefined
+      ? {}
+      : { cache: jobCacheOf(state.context, node, step, node.fingerprint) }),
   };
 }

@@ -104,6 +104,8 @@ export interface NodeState {
   /** Set when the node's result was copied from a cached job (§4.5). */
   cacheRunId?: string;
   cacheJobId?: string;
+  /** A step with the cache enabled: its first fingerprint, computed when it was dispatched. */
+  fingerprint?: string;
   /** Kept from an earlier run by retry: never dispatched again. */
   inherited?: boolean;
   /** Looped components: how many iterations the loop argument gave (set on every iteration). */
@@ -142,11 +144,34 @@ export type RunEvent =
       status: 'succeeded' | 'failed' | 'terminated';
       message?: string;
       at: string;
+      /** The cache check found this job's result in an earlier one, which did not run again (§4.5). */
+      cached?: CachedResult;
     }
   /** Answer to a `readArtifacts` command: file contents by fs path (`null` when unreadable, with the reason). */
   | { type: 'artifactsRead'; key: string; contents: Record<string, string | null>; error?: string }
   /** PUT ?action=stop. */
   | { type: 'stop'; force: boolean };
+
+/** An earlier job whose result a cache hit takes: its run, its id, its outputs' fs paths. */
+export interface CachedResult {
+  runId: string;
+  jobId: string;
+  outputArtifacts: Record<string, string>;
+}
+
+/** What the cache check (§4.5) of a job with the cache enabled needs besides the job itself. */
+export interface JobCache {
+  /** SHA-256 of the job as the cache sees it (see fingerprint.ts). */
+  firstFp: string;
+  /** The run's main fs (`''` without one): a cached result is only shared on the same fs. */
+  mainFsId: string;
+  /** Seconds a cached result stays valid, `-1` for ever. */
+  maxExpiredTime: string;
+  /** Input artifact name → fs path(s) on the main fs, comma-joined: their modification times count. */
+  inputArtifacts: Record<string, string>;
+  /** `fs_scope`: fs id and comma-separated paths whose modification times count. */
+  fsScope: { fsId: string; path: string }[];
+}
 
 /** A job as an executor runs it: everything resolved, nothing left to the executor to decide. */
 export interface JobSpec {
@@ -167,6 +192,8 @@ export interface JobSpec {
   mounts: MountView[];
   /** Output artifacts' fs paths (on the main fs): emptied and their parent directory created before the job. */
   outputPaths: string[];
+  /** Present when the step's cache is enabled: the execution checks the cache before running the job. */
+  cache?: JobCache;
 }
 
 export type RunCommand =
@@ -178,7 +205,19 @@ export type RunCommand =
    * Read these fs paths of the main fs (conditions read ≤ 1 KB, loop arguments ≤ 1 MB) and answer with an
    * `artifactsRead` event for the node.
    */
-  | { type: 'readArtifacts'; key: string; paths: string[]; limit: number };
+  | { type: 'readArtifacts'; key: string; paths: string[]; limit: number }
+  /**
+   * Record artifact events (§4.9): a step's inputs when it starts, its outputs when it succeeds (a cache hit
+   * included). Name → fs path(s). Idempotent: recording the same job's artifact twice keeps one event.
+   */
+  | {
+      type: 'recordArtifacts';
+      key: string;
+      jobId: string;
+      step: string;
+      kind: 'input' | 'output';
+      artifacts: Record<string, string>;
+    };
 
 export interface ReconcileResult {
   state: RunState;

@@ -170,7 +170,10 @@ describe('loops', () => {
     run.start();
     const path = run.node('make').outputArtifacts.list!;
     const commands = run.finish('make');
-    expect(commands).toEqual([{ type: 'readArtifacts', key: 'each[0]', paths: [path], limit: 1_048_576 }]);
+    expect(commands).toEqual([
+      expect.objectContaining({ type: 'recordArtifacts', key: 'make', kind: 'output' }),
+      { type: 'readArtifacts', key: 'each[0]', paths: [path], limit: 1_048_576 },
+    ]);
     expect(run.node('each[0]')).toMatchObject({
       status: 'init',
       waitingFor: { purpose: 'loop', paths: [path] },
@@ -261,6 +264,7 @@ describe('conditions and disabled', () => {
       run.start();
       const path = run.node('make').outputArtifacts.score!;
       expect(run.finish('make')).toEqual([
+        expect.objectContaining({ type: 'recordArtifacts', key: 'make', kind: 'output' }),
         { type: 'readArtifacts', key: 'gate', paths: [path], limit: 1024 },
       ]);
       expect(run.node('gate').waitingFor).toEqual({ purpose: 'condition', paths: [path], limit: 1024 });

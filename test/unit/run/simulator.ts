@@ -66,7 +66,7 @@ export function simulate(initial: RunState, options: SimOptions) {
       } else if (command.type === 'kill') {
         const job = jobs.get(`${command.key}#${command.attempt}`);
         if (job) job.killed = true;
-      } else {
+      } else if (command.type === 'readArtifacts') {
         reads.push({ key: command.key, paths: command.paths });
       }
     }

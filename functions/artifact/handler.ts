@@ -1,0 +1,62 @@
+/** `/artifact` (reference/paddleflow.md §1.10, §4.9): list and delete artifact events. */
+import { authenticate, markerCodec } from '../../shared/app/core.ts';
+import { artifactEventService } from '../../shared/app/run-caches.ts';
+import { splitCommaList } from '../../shared/engine/comma-list.ts';
+import { resourceHandler } from '../../shared/http/handler.ts';
+import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
+import { empty, ok } from '../../shared/http/response.ts';
+import { formatLocalTime } from '../../shared/http/time.ts';
+import type { ArtifactEventRecord } from '../../shared/store/artifact-events.ts';
+
+/** PaddleFlow's ArtifactEvent: lowercase `fsname`, as in RunCache. */
+export const artifactEventView = (event: ArtifactEventRecord) => ({
+  runID: event.runId,
+  fsname: event.fsName,
+  username: event.owner,
+  artifactPath: event.artifactPath,
+  step: event.step,
+  jobID: event.jobId,
+  type: event.type,
+  artifactName: event.artifactName,
+  meta: event.meta,
+  createTime: formatLocalTime(new Date(event.createdAt)),
+  updateTime: formatLocalTime(new Date(event.updatedAt)),
+});
+
+const LIST = 'artifact';
+
+export const handler = resourceHandler(
+  'artifact',
+  {
+    'GET /artifact': async ({ actor, query }) => {
+      const maxKeys = parseMaxKeys(query.maxKeys);
+      const markers = await markerCodec();
+      const cursor = markers.open(LIST, query.marker);
+      const filter = {
+        owners: splitCommaList(query.userFilter),
+        fsNames: splitCommaList(query.fsFilter),
+        runIds: splitCommaList(query.runFilter),
+        types: splitCommaList(query.typeFilter),
+        paths: splitCommaList(query.pathFilter),
+      };
+      const page = await artifactEventService().list(actor, filter, { limit: maxKeys, cursor });
+      return ok(
+        pageEnvelope(page, {
+          maxKeys,
+          listKey: 'artifactEventList',
+          list: LIST,
+          markers,
+          view: artifactEventView,
+        }),
+      );
+    },
+
+    // PaddleFlow reads these query keys exactly as spelled (Go's `URL.Query().Get`).
+    'DELETE /artifact': async ({ actor, query }) => {
+      const { username, fsname, runID, path } = query;
+      await artifactEventService().delete(actor, { username, fsname, runID, path });
+      return empty();
+    },
+  },
+  { authenticate },
+);

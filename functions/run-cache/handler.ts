@@ -1,0 +1,57 @@
+/** `/runCache` (reference/paddleflow.md §1.10): list, show and delete run cache rows. */
+import { authenticate, markerCodec } from '../../shared/app/core.ts';
+import { runCacheService } from '../../shared/app/run-caches.ts';
+import { splitCommaList } from '../../shared/engine/comma-list.ts';
+import { resourceHandler } from '../../shared/http/handler.ts';
+import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
+import { empty, ok } from '../../shared/http/response.ts';
+import { formatLocalTime } from '../../shared/http/time.ts';
+import type { RunCacheRecord } from '../../shared/store/run-caches.ts';
+
+/** PaddleFlow's RunCache: note the lowercase `fsname`, unlike the run's `fsName`. */
+export const runCacheView = (cache: RunCacheRecord) => ({
+  cacheID: cache.id,
+  firstFp: cache.firstFp,
+  secondFp: cache.secondFp,
+  runID: cache.runId,
+  source: cache.source,
+  jobID: cache.jobId,
+  fsname: cache.fsName,
+  username: cache.owner,
+  expiredTime: cache.expiredTime,
+  strategy: cache.strategy,
+  custom: cache.custom,
+  createTime: formatLocalTime(new Date(cache.createdAt)),
+  updateTime: formatLocalTime(new Date(cache.updatedAt)),
+});
+
+const LIST = 'runCache';
+
+export const handler = resourceHandler(
+  'runCache',
+  {
+    'GET /runCache': async ({ actor, query }) => {
+      const maxKeys = parseMaxKeys(query.maxKeys);
+      const markers = await markerCodec();
+      const cursor = markers.open(LIST, query.marker);
+      const filter = {
+        owners: splitCommaList(query.userFilter),
+        fsNames: splitCommaList(query.fsFilter),
+        runIds: splitCommaList(query.runFilter),
+      };
+      const page = await runCacheService().list(actor, filter, { limit: maxKeys, cursor });
+      return ok(
+        pageEnvelope(page, { maxKeys, listKey: 'runCacheList', list: LIST, markers, view: runCacheView }),
+      );
+    },
+
+    'GET /runCache/{runCacheID}': async ({ actor, params }) =>
+      ok(runCacheView(await runCacheService().get(actor, params.runCacheID!))),
+
+    'DELETE /runCache/{runCacheID}': async ({ actor, params }) => {
+      await runCacheService().delete(actor, params.runCacheID!);
+      return empty();
+    },
+  },
+  { authenticate },
+);
