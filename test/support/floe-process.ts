@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LOCAL_RUNTIME_NODE_FLAGS } from '../../infra/local/config.ts';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..');
 
@@ -25,17 +26,21 @@ export async function startFloe(
   options: { dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<FloeProcess> {
   const dataDir = options.dataDir ?? newDataDir();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
-    cwd: repositoryRoot,
-    env: {
-      ...process.env,
-      FLOE_PORT: '0',
-      FLOE_DATA_DIR: dataDir,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      ...options.env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...LOCAL_RUNTIME_NODE_FLAGS, '--import', 'tsx', 'infra/local/main.ts'],
+    {
+      cwd: repositoryRoot,
+      env: {
+        ...process.env,
+        FLOE_PORT: '0',
+        FLOE_DATA_DIR: dataDir,
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let output = '';
   child.stdout?.on('data', (chunk) => {
     output += chunk;
