@@ -2,9 +2,14 @@
  * The local stand-in for the SQS FIFO mailbox: one in-process queue per run, drained by one consumer at a
  * time, each drain handing the run's consumer every event waiting (a batch is one reconcile pass and one
  * write). A node's `finished` event is stored in the run's partition before it is queued, so a result that
- * the process did not live to apply is applied after a restart (run-recovery.ts).
+ * the process did not live to apply is applied after a restart (run-recovery.ts). Results that arrive
+ * together (steps of a wide DAG end many at a time) are stored together: one batch write per turn of the
+ * event loop instead of one write each.
  */
 import type { RunEvent } from '../../shared/engine/run/model.ts';
+
+type Finished = Extract<RunEvent, { type: 'finished' }>;
+
 import type { Mailbox } from '../../shared/runtime/ports.ts';
 import type { RunEngine } from '../../shared/services/run-engine.ts';
 import type { RunRepository } from '../../shared/store/runs.ts';
@@ -18,6 +23,9 @@ export class LocalMailbox implements Mailbox {
   private readonly draining = new Set<string>();
   private engine: RunEngine | undefined;
   private closed = false;
+  /** Results waiting for the next batch write, and that write, which their posts wait on. */
+  private unstored: { runId: string; event: Finished }[] = [];
+  private storing: Promise<void> | undefined;
 
   constructor(
     private readonly runs: RunRepository,
@@ -31,11 +39,23 @@ export class LocalMailbox implements Mailbox {
 
   async post(runId: string, event: RunEvent): Promise<void> {
     if (this.closed) return;
-    if (event.type === 'finished') await this.runs.putResult(runId, event);
+    if (event.type === 'finished') await this.store(runId, event);
     const queue = this.queues.get(runId) ?? [];
     queue.push(event);
     this.queues.set(runId, queue);
     if (!this.draining.has(runId)) void this.drain(runId);
+  }
+
+  /** Stores a result with the others posted in the same turn of the event loop. */
+  private store(runId: string, event: Finished): Promise<void> {
+    this.unstored.push({ runId, event });
+    this.storing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const results = this.unstored;
+      this.unstored = [];
+      this.storing = undefined;
+      return this.runs.putResults(results);
+    });
+    return this.storing;
   }
 
   /** Stops delivering: events still queued are dropped (stored results are re-read at the next start). */

@@ -86,10 +86,19 @@ export const CONTAINER_TIMEOUT_SECONDS = 24 * 60 * 60;
 export interface NodeMachineInput {
   job: JobSpec;
   envList: { Name: string; Value: string }[];
+  /**
+   * Whether the job checks the cache first. A flag rather than an `IsPresent` on `$.job.cache`: the local
+   * interpreter's JSONPath throws (and catches) an error for every missing path, a cost on every node.
+   */
+  useCache: boolean;
 }
 
 export function toMachineInput(job: JobSpec): NodeMachineInput {
-  return { job, envList: Object.entries(job.env).map(([Name, Value]) => ({ Name, Value })) };
+  return {
+    job,
+    envList: Object.entries(job.env).map(([Name, Value]) => ({ Name, Value })),
+    useCache: job.cache !== undefined,
+  };
 }
 
 /** The mailbox message the report states send: what `Mailbox.post(runId, event)` carries. */
@@ -162,7 +171,7 @@ function cacheStates() {
   return {
     [S.cacheEnabled]: {
       Type: 'Choice',
-      Choices: [{ Variable: '$.job.cache', IsPresent: true, Next: S.checkCache }],
+      Choices: [{ Variable: '$.useCache', BooleanEquals: true, Next: S.checkCache }],
       Default: S.reportStarted,
     },
     [S.checkCache]: {

@@ -9,7 +9,7 @@
  * Indexed for listing oldest first: gsi1 `ARTIFACTS` (everyone's) and gsi2 `ARTIFACTS#<lower owner>`, both by
  * `<createdAt>#<runId>#<sk>` (unique, and a tie on the time still orders the same way every time).
  */
-import { BatchWriteCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { batchWrite } from './batch-write.ts';
 import type { TableRef } from './client.ts';
 import { type Page, type PageRequest, queryPage } from './paging.ts';
 import { partitionItems } from './partition.ts';
@@ -61,23 +61,6 @@ const toRecord = (row: Record<string, unknown>): ArtifactEventRecord => ({
   createdAt: row.createdAt as string,
   updatedAt: row.updatedAt as string,
 });
-
-/** DynamoDB's BatchWriteItem limit. */
-const WRITE_BATCH = 25;
-
-/** Writes 25 requests per call, retrying (after a short, growing pause) what DynamoDB leaves unprocessed. */
-async function batchWrite(ref: TableRef, requests: Record<string, unknown>[]): Promise<void> {
-  for (let i = 0; i < requests.length; i += WRITE_BATCH) {
-    let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + WRITE_BATCH);
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
-      const result: BatchWriteCommandOutput = await ref.client.send(
-        new BatchWriteCommand({ RequestItems: { [ref.table]: pending as never } }),
-      );
-      pending = result.UnprocessedItems?.[ref.table];
-    }
-  }
-}
 
 export class ArtifactEventRepository {
   constructor(private readonly ref: TableRef) {}

@@ -1,10 +1,8 @@
 /** Whole-partition operations: an entity whose items share a partition (a pipeline, a run) goes as one. */
-import { BatchWriteCommand, type BatchWriteCommandOutput, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWrite } from './batch-write.ts';
 import type { TableRef } from './client.ts';
 import { partitionKey, sortKey } from './table.ts';
-
-/** DynamoDB's BatchWriteItem limit. */
-const WRITE_BATCH = 25;
 
 /** Every item of a partition, page by page (strongly consistent). */
 export async function* partitionItems(
@@ -34,16 +32,9 @@ export async function* partitionItems(
 /** Deletes every item of a partition, retrying what DynamoDB leaves unprocessed. */
 export async function purgePartition(ref: TableRef, partition: string): Promise<void> {
   for await (const keys of partitionItems(ref, partition, [partitionKey, sortKey])) {
-    for (let i = 0; i < keys.length; i += WRITE_BATCH) {
-      let requests: Record<string, unknown>[] | undefined = keys
-        .slice(i, i + WRITE_BATCH)
-        .map((key) => ({ DeleteRequest: { Key: key } }));
-      while (requests && requests.length > 0) {
-        const result: BatchWriteCommandOutput = await ref.client.send(
-          new BatchWriteCommand({ RequestItems: { [ref.table]: requests as never } }),
-        );
-        requests = result.UnprocessedItems?.[ref.table];
-      }
-    }
+    await batchWrite(
+      ref,
+      keys.map((key) => ({ DeleteRequest: { Key: key } })),
+    );
   }
 }

@@ -19,6 +19,7 @@ import {
   type RunStatus,
 } from '../engine/run/model.ts';
 import type { PipelineSpec } from '../engine/spec/model.ts';
+import { batchWrite } from './batch-write.ts';
 import type { TableRef } from './client.ts';
 import { conditional, deleteAtVersion, isConditionFailure } from './conditions.ts';
 import { nextSequence, sequenceId, sortableNumber } from './counters.ts';
@@ -344,13 +345,21 @@ export class RunRepository {
     return ids;
   }
 
-  /** Stores a node execution's result event (idempotent: the same attempt's result is one item). */
-  async putResult(runId: string, event: Extract<RunEvent, { type: 'finished' }>): Promise<void> {
-    await this.ref.client.send(
-      new PutCommand({
-        TableName: this.ref.table,
-        Item: { ...resultKey(runId, event.key, event.attempt), event },
-      }),
+  /**
+   * Stores node executions' result events, of any runs, in bulk (idempotent: an attempt's result is one item,
+   * so a batch with the same result twice keeps the last).
+   */
+  async putResults(
+    results: { runId: string; event: Extract<RunEvent, { type: 'finished' }> }[],
+  ): Promise<void> {
+    const items = new Map<string, Record<string, unknown>>();
+    for (const { runId, event } of results) {
+      const key = resultKey(runId, event.key, event.attempt);
+      items.set(`${key[partitionKey]}\n${key[sortKey]}`, { ...key, event });
+    }
+    await batchWrite(
+      this.ref,
+      [...items.values()].map((Item) => ({ PutRequest: { Item } })),
     );
   }
 

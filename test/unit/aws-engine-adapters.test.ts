@@ -70,6 +70,7 @@ describe('AwsDispatcher (Step Functions)', () => {
           { Name: 'PF_RUN_ID', Value: 'run-000003' },
           { Name: 'EPOCHS', Value: '3' },
         ],
+        useCache: false,
       }),
     });
   });

@@ -127,8 +127,11 @@ describe('toMachineInput', () => {
         { Name: 'GREETING', Value: 'hello world' },
         { Name: 'PF_RUN_ID', Value: 'run-000042' },
       ],
+      useCache: false,
     });
     expect(toMachineInput({ ...job, env: {} }).envList).toEqual([]);
+    const cache = { firstFp: 'f', mainFsId: '', maxExpiredTime: '-1', inputArtifacts: {}, fsScope: [] };
+    expect(toMachineInput({ ...job, cache }).useCache).toBe(true);
   });
 });
 
