@@ -5,7 +5,7 @@
  * outcome comes back in the shape ECS DescribeTasks gives, so the machine's own Choice decides the result in
  * both places.
  */
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { executionName } from '../../shared/engine/run/index.ts';
 import type { JobSpec } from '../../shared/engine/run/model.ts';
 import {
@@ -238,11 +238,20 @@ export class NodeMachineRunner implements Dispatcher {
         waitTimeOverrides: this.waitTimeOverrides,
       },
     });
+    // A kill before the job began (the execution is checking the cache, or waiting for a cached job) stops
+    // the execution itself, as StopExecution does in AWS; once the job runs, the job's own end reports.
+    const stopIfNotRunning = () => {
+      if (!jobRun) execution.abort();
+    };
+    signal.addEventListener('abort', stopIfNotRunning, { once: true });
     try {
       await execution.result;
     } catch (error) {
-      if (!this.closed) await this.reportAbnormalEnd(job, error);
+      if (this.closed) return;
+      if (error instanceof ExecutionAbortedError) await this.reportAbnormalEnd(job, error, 'ABORTED');
+      else await this.reportAbnormalEnd(job, error, 'FAILED');
     } finally {
+      signal.removeEventListener('abort', stopIfNotRunning);
       // The machine may have moved on without the job (the container step's timeout): stop it, wait for it.
       if (jobRun && !jobEnded) {
         controller.abort(new Error('the execution ended'));
@@ -262,13 +271,13 @@ export class NodeMachineRunner implements Dispatcher {
     return {};
   }
 
-  /** What EventBridge's FAILED status change does in AWS: the run hears that the node failed. */
-  private async reportAbnormalEnd(job: JobSpec, error: unknown) {
-    this.deps.onError(error);
+  /** What EventBridge's FAILED/ABORTED status change does in AWS: the run hears the node failed or stopped. */
+  private async reportAbnormalEnd(job: JobSpec, error: unknown, status: 'FAILED' | 'ABORTED') {
+    if (status === 'FAILED') this.deps.onError(error);
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
     const post = abnormalEnd(
       {
-        status: 'FAILED',
+        status,
         input: JSON.stringify({ job: { runId: job.runId, key: job.key, attempt: job.attempt } }),
         error: cause instanceof Error ? cause.name : 'Error',
         cause: cause instanceof Error ? cause.message : String(cause),

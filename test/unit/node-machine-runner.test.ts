@@ -222,7 +222,14 @@ describe('NodeMachineRunner', () => {
     release.resolve();
     await runner.idle();
     expect(runJob).not.toHaveBeenCalled();
-    expect(mailbox.events()[1]).toMatchObject({ type: 'finished', status: 'terminated' });
+    // The execution stops where it is (as StopExecution does), so the held report is never sent.
+    expect(mailbox.events()).toEqual([
+      expect.objectContaining({
+        type: 'finished',
+        status: 'terminated',
+        message: 'the node execution was stopped',
+      }),
+    ]);
   });
 
   it('runs executions concurrently: one waiting job does not hold back another', async () => {
@@ -317,5 +324,33 @@ describe('toStoppedTask (a job outcome as ECS describes the stopped task)', () =
       StopCode: 'EssentialContainerExited',
       StoppedReason: 'killed by signal SIGSEGV',
     });
+  });
+});
+
+describe('NodeMachineRunner cache waits', () => {
+  it('stops an execution waiting for a cached job when killed, and reports it terminated', async () => {
+    const runJob = vi.fn(succeed);
+    const checks: unknown[] = [];
+    const { runner, mailbox, errors } = makeRunner({
+      runJob,
+      // The cached job never ends: the execution would wait for ever.
+      checkCache: async (payload) => {
+        checks.push(payload);
+        return { outcome: 'wait', cacheId: 'cch-000001', waitSeconds: 3 };
+      },
+    });
+    const cached: JobSpec = {
+      ...job('a'),
+      cache: { firstFp: 'f', mainFsId: '', maxExpiredTime: '-1', inputArtifacts: {}, fsScope: [] },
+    };
+    await runner.dispatch(cached);
+    await vi.waitFor(() => expect(checks).toHaveLength(1));
+    await runner.kill('run-000007', 'a', 1);
+    await runner.idle();
+    expect(runJob).not.toHaveBeenCalled();
+    expect(mailbox.events()).toEqual([
+      expect.objectContaining({ type: 'finished', key: 'a', attempt: 1, status: 'terminated' }),
+    ]);
+    expect(errors).toEqual([]);
   });
 });
