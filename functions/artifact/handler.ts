@@ -1,9 +1,8 @@
 /** `/artifact` (reference/paddleflow.md §1.10, §4.9): list and delete artifact events. */
-import { authenticate, markerCodec } from '../../shared/app/core.ts';
+import { authenticate, listPaging } from '../../shared/app/core.ts';
 import { artifactEventService } from '../../shared/app/run-caches.ts';
 import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
-import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
 import { empty, ok } from '../../shared/http/response.ts';
 import { formatLocalTime } from '../../shared/http/time.ts';
 import type { ArtifactEventRecord } from '../../shared/store/artifact-events.ts';
@@ -29,9 +28,7 @@ export const handler = resourceHandler(
   'artifact',
   {
     'GET /artifact': async ({ actor, query }) => {
-      const maxKeys = parseMaxKeys(query.maxKeys);
-      const markers = await markerCodec();
-      const cursor = markers.open(LIST, query.marker);
+      const paging = await listPaging(LIST, query);
       const filter = {
         owners: splitCommaList(query.userFilter),
         fsNames: splitCommaList(query.fsFilter),
@@ -39,16 +36,8 @@ export const handler = resourceHandler(
         types: splitCommaList(query.typeFilter),
         paths: splitCommaList(query.pathFilter),
       };
-      const page = await artifactEventService().list(actor, filter, { limit: maxKeys, cursor });
-      return ok(
-        pageEnvelope(page, {
-          maxKeys,
-          listKey: 'artifactEventList',
-          list: LIST,
-          markers,
-          view: artifactEventView,
-        }),
-      );
+      const page = await artifactEventService().list(actor, filter, paging.request);
+      return ok(paging.envelope(page, 'artifactEventList', artifactEventView));
     },
 
     // PaddleFlow reads these query keys exactly as spelled (Go's `URL.Query().Get`).

@@ -1,9 +1,8 @@
 /** `/runCache` (reference/paddleflow.md §1.10): list, show and delete run cache rows. */
-import { authenticate, markerCodec } from '../../shared/app/core.ts';
+import { authenticate, listPaging } from '../../shared/app/core.ts';
 import { runCacheService } from '../../shared/app/run-caches.ts';
 import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
-import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
 import { empty, ok } from '../../shared/http/response.ts';
 import { formatLocalTime } from '../../shared/http/time.ts';
 import type { RunCacheRecord } from '../../shared/store/run-caches.ts';
@@ -31,18 +30,14 @@ export const handler = resourceHandler(
   'runCache',
   {
     'GET /runCache': async ({ actor, query }) => {
-      const maxKeys = parseMaxKeys(query.maxKeys);
-      const markers = await markerCodec();
-      const cursor = markers.open(LIST, query.marker);
+      const paging = await listPaging(LIST, query);
       const filter = {
         owners: splitCommaList(query.userFilter),
         fsNames: splitCommaList(query.fsFilter),
         runIds: splitCommaList(query.runFilter),
       };
-      const page = await runCacheService().list(actor, filter, { limit: maxKeys, cursor });
-      return ok(
-        pageEnvelope(page, { maxKeys, listKey: 'runCacheList', list: LIST, markers, view: runCacheView }),
-      );
+      const page = await runCacheService().list(actor, filter, paging.request);
+      return ok(paging.envelope(page, 'runCacheList', runCacheView));
     },
 
     'GET /runCache/{runCacheID}': async ({ actor, params }) =>

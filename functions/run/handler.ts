@@ -1,11 +1,10 @@
 import * as z from 'zod/mini';
-import { authenticate, markerCodec } from '../../shared/app/core.ts';
+import { authenticate, listPaging } from '../../shared/app/core.ts';
 import { runService } from '../../shared/app/runs.ts';
 import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { PfError } from '../../shared/errors.ts';
 import { bodyField, readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
-import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
 import { parseLocalTime } from '../../shared/http/time.ts';
 import type { CreateRunRequest } from '../../shared/services/runs.ts';
@@ -87,9 +86,7 @@ export const handler = resourceHandler(
     },
 
     'GET /run': async ({ actor, query }) => {
-      const maxKeys = parseMaxKeys(query.maxKeys);
-      const markers = await markerCodec();
-      const cursor = markers.open(RUN_LIST, query.marker);
+      const paging = await listPaging(RUN_LIST, query);
       const filter = {
         owners: splitCommaList(query.userFilter),
         fsNames: splitCommaList(query.fsFilter),
@@ -97,8 +94,8 @@ export const handler = resourceHandler(
         names: splitCommaList(query.nameFilter),
         statuses: splitCommaList(query.statusFilter),
       };
-      const page = await runService().list(actor, filter, { limit: maxKeys, cursor });
-      return ok(pageEnvelope(page, { maxKeys, listKey: 'runList', list: RUN_LIST, markers, view: runBrief }));
+      const page = await runService().list(actor, filter, paging.request);
+      return ok(paging.envelope(page, 'runList', runBrief));
     },
 
     'GET /run/{runID}': async ({ actor, params }) => {

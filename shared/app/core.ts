@@ -5,10 +5,11 @@
  * modules, so that a bundle carries only its own resource's code (module-level schema calls are not
  * tree-shaken: the login function must not carry the YAML parser).
  */
-import { MarkerCodec } from '../http/paging.ts';
+import { MarkerCodec, pageEnvelope, parseMaxKeys } from '../http/paging.ts';
 import { type Secrets, secretsFromEnv } from '../runtime/secrets.ts';
 import { UserService } from '../services/users.ts';
 import { type TableRef, tableFromEnv } from '../store/client.ts';
+import type { Page } from '../store/paging.ts';
 import { UserRepository } from '../store/users.ts';
 
 let table: TableRef | undefined;
@@ -40,3 +41,18 @@ export function markerCodec(): Promise<MarkerCodec> {
 }
 
 export const authenticate = (token: string) => userService().authenticate(token);
+
+/**
+ * A list request's paging, as every PaddleFlow list reads it: `maxKeys` checked first, then `marker` opened
+ * for this list; `envelope` wraps the page that comes back, with the next marker sealed for the same list.
+ */
+export async function listPaging(list: string, query: { maxKeys?: string; marker?: string }) {
+  const maxKeys = parseMaxKeys(query.maxKeys);
+  const markers = await markerCodec();
+  const cursor = markers.open(list, query.marker);
+  return {
+    request: { limit: maxKeys, cursor },
+    envelope: <T, R>(page: Page<T>, listKey: string, view: (item: T) => R) =>
+      pageEnvelope(page, { maxKeys, listKey, list, markers, view }),
+  };
+}
