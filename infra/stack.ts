@@ -31,11 +31,7 @@ export class FloeStack extends Stack {
       secrets: this.secrets,
       ...(props.tokenTtlHours === undefined ? {} : { tokenTtlHours: props.tokenTtlHours }),
     });
-    this.engine = new FloeEngine(this, 'Engine', {
-      table: this.data,
-      secrets: this.secrets,
-      handlers: this.handlers,
-    });
+    this.engine = new FloeEngine(this, 'Engine', { handlers: this.handlers });
     this.api = new FloeApi(this, 'Api', { handlers: this.handlers });
 
     new CfnOutput(this, 'ApiUrl', {

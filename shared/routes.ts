@@ -4,7 +4,7 @@
  * Every path is relative to PaddleFlow's base path.
  */
 
-export const API_PREFIX = '/api/paddleflow/v1';
+const API_PREFIX = '/api/paddleflow/v1';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 

@@ -8,7 +8,7 @@ import { formatLocalTime } from '../../shared/http/time.ts';
 import type { ArtifactEventRecord } from '../../shared/store/artifact-events.ts';
 
 /** PaddleFlow's ArtifactEvent: lowercase `fsname`, as in RunCache. */
-export const artifactEventView = (event: ArtifactEventRecord) => ({
+const artifactEventView = (event: ArtifactEventRecord) => ({
   runID: event.runId,
   fsname: event.fsName,
   username: event.owner,

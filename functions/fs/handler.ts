@@ -1,11 +1,9 @@
 import * as z from 'zod/mini';
-import { authenticate, markerCodec } from '../../shared/app/core.ts';
-import { fileSystemService } from '../../shared/app/filesystems.ts';
+import { authenticate } from '../../shared/app/core.ts';
+import { fileSystemService, timeListPaging } from '../../shared/app/filesystems.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
-import { parseMaxKeys } from '../../shared/http/paging.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
-import { openTimeMarker, timePageEnvelope } from '../../shared/http/time-marker.ts';
 import type { FileSystemInput } from '../../shared/services/filesystems.ts';
 import { type FileSystemRecord, fileSystemPosition } from '../../shared/store/filesystems.ts';
 
@@ -57,25 +55,13 @@ export const handler = resourceHandler(
     },
 
     'GET /fs': async ({ actor, query }) => {
-      const limit = parseMaxKeys(query.maxKeys);
-      const markers = await markerCodec();
-      const marker = openTimeMarker(markers, LIST, query.marker);
+      const paging = await timeListPaging(LIST, query);
       const page = await fileSystemService().list(actor, {
         username: query.username,
         fsName: query.fsName,
-        below: marker.below,
-        limit,
+        ...paging.request,
       });
-      return ok(
-        timePageEnvelope(page, {
-          marker,
-          listKey: 'fsList',
-          list: LIST,
-          markers,
-          position: fileSystemPosition,
-          view: fsView,
-        }),
-      );
+      return ok(paging.envelope(page, 'fsList', fsView, fileSystemPosition));
     },
 
     'GET /fs/{fsName}': async ({ actor, params, query }) =>

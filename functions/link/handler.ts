@@ -1,11 +1,9 @@
 import * as z from 'zod/mini';
-import { authenticate, markerCodec } from '../../shared/app/core.ts';
-import { linkService } from '../../shared/app/filesystems.ts';
+import { authenticate } from '../../shared/app/core.ts';
+import { linkService, timeListPaging } from '../../shared/app/filesystems.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
-import { parseMaxKeys } from '../../shared/http/paging.ts';
 import { empty, ok } from '../../shared/http/response.ts';
-import { openTimeMarker, timePageEnvelope } from '../../shared/http/time-marker.ts';
 import type { FileSystemRecord } from '../../shared/store/filesystems.ts';
 import { type LinkRecord, linkPosition } from '../../shared/store/links.ts';
 
@@ -41,25 +39,13 @@ export const handler = resourceHandler(
     },
 
     'GET /link/{fsName}': async ({ actor, params, query }) => {
-      const limit = parseMaxKeys(query.maxKeys);
-      const markers = await markerCodec();
-      const marker = openTimeMarker(markers, LIST, query.marker);
+      const paging = await timeListPaging(LIST, query);
       const { fs, ...page } = await linkService().list(actor, params.fsName!, {
         username: query.username,
         fsPath: query.fsPath,
-        below: marker.below,
-        limit,
+        ...paging.request,
       });
-      return ok(
-        timePageEnvelope(page, {
-          marker,
-          listKey: 'linkList',
-          list: LIST,
-          markers,
-          position: linkPosition,
-          view: linkView(fs),
-        }),
-      );
+      return ok(paging.envelope(page, 'linkList', linkView(fs), linkPosition));
     },
 
     'DELETE /link/{fsName}': async ({ actor, params, query }) => {

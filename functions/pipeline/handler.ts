@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { authenticate, markerCodec } from '../../shared/app/core.ts';
+import { authenticate, listPaging, markerCodec } from '../../shared/app/core.ts';
 import { pipelineService } from '../../shared/app/pipelines.ts';
 import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
@@ -62,20 +62,10 @@ export const handler = resourceHandler(
     },
 
     'GET /pipeline': async ({ actor, query }) => {
-      const maxKeys = parseMaxKeys(query.maxKeys);
-      const markers = await markerCodec();
-      const cursor = markers.open(PIPELINE_LIST, query.marker);
+      const paging = await listPaging(PIPELINE_LIST, query);
       const filter = { users: splitCommaList(query.userFilter), names: splitCommaList(query.nameFilter) };
-      const page = await pipelineService().list(actor, filter, { limit: maxKeys, cursor });
-      return ok(
-        pageEnvelope(page, {
-          maxKeys,
-          listKey: 'pipelineList',
-          list: PIPELINE_LIST,
-          markers,
-          view: pipelineView,
-        }),
-      );
+      const page = await pipelineService().list(actor, filter, paging.request);
+      return ok(paging.envelope(page, 'pipelineList', pipelineView));
     },
 
     'POST /pipeline/{pipelineID}': async ({ actor, params, body }) => {
@@ -84,6 +74,8 @@ export const handler = resourceHandler(
       return created({ pipelineID: pipeline.id, pipelineVersionID: String(version) });
     },
 
+    // Not listPaging: the marker's list names the pipeline, so it is opened only after the pipeline is
+    // read, while maxKeys is still checked first.
     'GET /pipeline/{pipelineID}': async ({ actor, params, query }) => {
       const maxKeys = parseMaxKeys(query.maxKeys);
       const service = pipelineService();

@@ -8,7 +8,7 @@ import { formatLocalTime } from '../../shared/http/time.ts';
 import type { RunCacheRecord } from '../../shared/store/run-caches.ts';
 
 /** PaddleFlow's RunCache: note the lowercase `fsname`, unlike the run's `fsName`. */
-export const runCacheView = (cache: RunCacheRecord) => ({
+const runCacheView = (cache: RunCacheRecord) => ({
   cacheID: cache.id,
   firstFp: cache.firstFp,
   secondFp: cache.secondFp,

@@ -3,7 +3,7 @@ import { authenticate, listPaging } from '../../shared/app/core.ts';
 import { runService } from '../../shared/app/runs.ts';
 import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { PfError } from '../../shared/errors.ts';
-import { bodyField, readBody } from '../../shared/http/body.ts';
+import { bodyField, isPlainObject, readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
 import { parseLocalTime } from '../../shared/http/time.ts';
@@ -78,10 +78,10 @@ export const handler = resourceHandler(
     },
 
     'POST /runjson': async ({ actor, body }) => {
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      if (!isPlainObject(body)) {
         throw new PfError('MalformedJSON', 'request body must be a JSON object: the pipeline');
       }
-      const runID = await runService().createFromJson(actor, body as Record<string, unknown>);
+      const runID = await runService().createFromJson(actor, body);
       return created({ runID });
     },
 

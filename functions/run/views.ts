@@ -32,7 +32,7 @@ export const runBrief = (run: RunHead) => ({
 });
 
 /** The id PaddleFlow gives the entry-points DAG, which entry-level components name as their parent. */
-export const rootDagId = (runId: string) =>
+const rootDagId = (runId: string) =>
   `dag-${runId}-${createHash('sha256').update(`${runId}\0entry_points`).digest('hex').slice(0, 16)}`;
 
 const stringMap = (values: Record<string, unknown> | undefined) =>

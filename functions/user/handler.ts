@@ -1,8 +1,7 @@
 import * as z from 'zod/mini';
-import { authenticate, markerCodec, userService } from '../../shared/app/core.ts';
+import { authenticate, listPaging, userService } from '../../shared/app/core.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
-import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
 import { empty, ok } from '../../shared/http/response.ts';
 import { formatRfc3339 } from '../../shared/http/time.ts';
 import type { UserRecord } from '../../shared/store/users.ts';
@@ -35,11 +34,9 @@ export const handler = resourceHandler(
 
     'GET /user': async ({ actor, query }) => {
       if (query.user !== undefined) return ok(userView(await userService().get(actor, query.user)));
-      const maxKeys = parseMaxKeys(query.maxKeys);
-      const markers = await markerCodec();
-      const cursor = markers.open(LIST, query.marker);
-      const page = await userService().list(actor, { limit: maxKeys, cursor });
-      return ok(pageEnvelope(page, { maxKeys, listKey: 'userList', list: LIST, markers, view: userView }));
+      const paging = await listPaging(LIST, query);
+      const page = await userService().list(actor, paging.request);
+      return ok(paging.envelope(page, 'userList', userView));
     },
 
     'PUT /user/{username}': async ({ actor, params, body }) => {

@@ -16,8 +16,6 @@ import {
 import { ABNORMAL_STATUSES, EXECUTION_STATUS_CHANGE } from '../../shared/runtime/node-events.ts';
 import { FloeFunction } from './function.ts';
 import type { FloeHandlers } from './handlers.ts';
-import type { FloeSecrets } from './secrets.ts';
-import type { FloeTable } from './table.ts';
 
 /** The mailbox consumer's entry (SQS batches, partial batch failures). */
 export const MAILBOX_ENTRY = 'functions/mailbox/handler.ts';
@@ -41,8 +39,6 @@ const nagWildcardId = (service: string, resource: string) =>
   `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}]`;
 
 export interface FloeEngineProps {
-  readonly table: FloeTable;
-  readonly secrets: FloeSecrets;
   readonly handlers: FloeHandlers;
 }
 
@@ -71,7 +67,7 @@ export class FloeEngine extends Construct {
 
   constructor(scope: Construct, id: string, props: FloeEngineProps) {
     super(scope, id);
-    const { table, secrets, handlers } = props;
+    const { handlers } = props;
     const stack = Stack.of(this);
     // Named, so that the ARNs of executions and tasks (and the permissions on them) read plainly.
     this.clusterName = `${stack.stackName}-steps`;
@@ -133,8 +129,7 @@ export class FloeEngine extends Construct {
       description: 'Floe: the run cache check of a node execution',
       environment: handlers.environment,
     });
-    table.grantItemReadWrite(this.cacheCheck.role);
-    secrets.signingKey.grantRead(this.cacheCheck.role);
+    handlers.grantData(this.cacheCheck.role);
 
     // The NodeMachine, from the very definition the local interpreter runs.
     this.nodeMachineLogs = new logs.LogGroup(this, 'NodeMachineLogs', { retention: LOG_RETENTION });
@@ -174,8 +169,7 @@ export class FloeEngine extends Construct {
     });
 
     // The consumer: the table and secrets as the resource handlers, the mailbox, and node executions.
-    table.grantItemReadWrite(this.mailboxConsumer.role);
-    secrets.signingKey.grantRead(this.mailboxConsumer.role);
+    handlers.grantData(this.mailboxConsumer.role);
     this.mailboxConsumer.function.addEnvironment('FLOE_NODE_MACHINE_ARN', this.nodeMachine.stateMachineArn);
     this.mailboxConsumer.function.addEnvironment('FLOE_MAILBOX_URL', this.mailbox.queueUrl);
     this.mailboxConsumer.function.addEventSource(

@@ -1,3 +1,4 @@
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { fallbackResource, type ResourceName, resourceNames, resources } from '../../shared/routes.ts';
 import { FloeFunction } from './function.ts';
@@ -23,10 +24,14 @@ export class FloeHandlers extends Construct {
   readonly environment: Readonly<Record<string, string>>;
   /** PaddleFlow's 404 for `$default`: needs no table and no secret, and gets none. */
   readonly fallback: FloeFunction;
+  private readonly table: FloeTable;
+  private readonly secrets: FloeSecrets;
 
   constructor(scope: Construct, id: string, props: FloeHandlersProps) {
     super(scope, id);
     const { table, secrets } = props;
+    this.table = table;
+    this.secrets = secrets;
     // The secrets port needs both ARNs to pick its AWS implementation, even where one is never read.
     this.environment = {
       FLOE_TABLE_NAME: table.tableName,
@@ -43,8 +48,7 @@ export class FloeHandlers extends Construct {
         description: `Floe ${name} resource`,
         environment,
       });
-      table.grantItemReadWrite(fn.role);
-      secrets.signingKey.grantRead(fn.role);
+      this.grantData(fn.role);
       if (ROOT_PASSWORD_READERS.includes(name)) secrets.rootPassword.grantRead(fn.role);
       functions[name] = fn;
     }
@@ -54,5 +58,11 @@ export class FloeHandlers extends Construct {
       entry: fallbackResource.entry,
       description: 'Floe: PaddleFlow 404 for paths no route claims',
     });
+  }
+
+  /** What a function with `environment` uses: the table's items and the signing key. */
+  grantData(grantee: iam.IGrantable): void {
+    this.table.grantItemReadWrite(grantee);
+    this.secrets.signingKey.grantRead(grantee);
   }
 }

@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import {
@@ -15,6 +14,7 @@ import {
   resourceNames,
   resources,
 } from '../../shared/routes.ts';
+import { fromRepoRoot } from '../paths.ts';
 import { toGatewayEvent, writeGatewayResult } from './events.ts';
 
 type LambdaHandler = (
@@ -26,10 +26,8 @@ type LambdaHandler = (
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const LAMBDA_TIMEOUT_MS = 29_000;
 
-const repositoryRoot = join(import.meta.dirname, '..', '..');
-
 async function importHandler(entry: string): Promise<LambdaHandler> {
-  const module = (await import(pathToFileURL(join(repositoryRoot, entry)).href)) as {
+  const module = (await import(pathToFileURL(fromRepoRoot(entry)).href)) as {
     handler: LambdaHandler;
   };
   return module.handler;

@@ -37,35 +37,42 @@ export async function startRunExecution(
 
   /**
    * A local fs's root is its directory on this machine (`local://<path>`, kept as the record's subPath). Read
-   * once per run and fs: a run keeps the file systems it started with.
+   * once per run and fs: a run keeps the file systems it started with, for its jobs, its cache checks and its
+   * artifact reads alike. Undefined when the fs is gone or no longer local.
    */
   const roots = new Map<string, string>();
+  async function localRoot(runId: string, fsId: string): Promise<string | undefined> {
+    const cacheKey = `${runId}/${fsId}`;
+    let root = roots.get(cacheKey);
+    if (root === undefined) {
+      const fs = await fileSystems.get(fsId);
+      if (fs?.type !== 'local') return undefined;
+      root = fs.subPath;
+      roots.set(cacheKey, root);
+    }
+    return root;
+  }
   async function hostRoots(job: JobSpec): Promise<Record<string, string>> {
     const result: Record<string, string> = {};
     for (const mount of job.mounts) {
-      const cacheKey = `${job.runId}/${mount.id}`;
-      let root = roots.get(cacheKey);
-      if (root === undefined) {
-        const fs = await fileSystems.get(mount.id);
-        if (fs?.type !== 'local') throw new Error(`fs[${mount.name}] (${mount.id}) no longer exists here`);
-        root = fs.subPath;
-        roots.set(cacheKey, root);
-      }
+      const root = await localRoot(job.runId, mount.id);
+      if (root === undefined) throw new Error(`fs[${mount.name}] (${mount.id}) no longer exists here`);
       result[mount.id] = root;
     }
     return result;
   }
 
-  /** A local fs's root, for the cache check's modification times. */
-  async function fsRoot(fsId: string): Promise<string> {
-    const fs = await fileSystems.get(fsId);
-    if (fs?.type !== 'local') throw new Error(`fs ${fsId} is not a local fs of this machine`);
-    return fs.subPath;
-  }
+  // Modification times are read on the run's own fs roots, the ones its jobs run on.
   const cacheChecker = new CacheChecker({
     runs,
     caches: new RunCacheRepository(table),
-    modTimes: { newest: async (fsId, path) => newestModTime(await fsRoot(fsId), path) },
+    modTimes: {
+      async newest(runId, fsId, path) {
+        const root = await localRoot(runId, fsId);
+        if (root === undefined) throw new Error(`fs ${fsId} is not a local fs of this machine`);
+        return newestModTime(root, path);
+      },
+    },
   });
 
   const launcher = new LauncherProcess();
@@ -84,9 +91,9 @@ export async function startRunExecution(
     async read(run, paths, limit) {
       const mainFs = run.context.mainFs;
       if (!mainFs) return { contents: {}, error: 'the run has no main fs to read artifacts from' };
-      const fs = await fileSystems.get(mainFs.id);
-      if (!fs) return { contents: {}, error: `fs[${mainFs.name}] no longer exists` };
-      return readArtifacts(fs.subPath, paths, limit);
+      const root = await localRoot(run.id, mainFs.id);
+      if (root === undefined) return { contents: {}, error: `fs[${mainFs.name}] no longer exists` };
+      return readArtifacts(root, paths, limit);
     },
   };
 

@@ -15,7 +15,7 @@ import { UserRepository } from '../store/users.ts';
 let table: TableRef | undefined;
 let secrets: Secrets | undefined;
 let users: UserService | undefined;
-let markers: Promise<MarkerCodec> | undefined;
+let codec: Promise<MarkerCodec> | undefined;
 
 export const getTable = () => (table ??= tableFromEnv());
 export const getSecrets = () => (secrets ??= secretsFromEnv());
@@ -30,14 +30,14 @@ export const userService = () =>
   (users ??= new UserService(new UserRepository(getTable()), getSecrets(), tokenTtlSeconds()));
 
 export function markerCodec(): Promise<MarkerCodec> {
-  markers ??= getSecrets()
+  codec ??= getSecrets()
     .signingKey()
     .then((key) => new MarkerCodec(key))
     .catch((error: unknown) => {
-      markers = undefined; // a failed secret read is retried by the next request, not cached
+      codec = undefined; // a failed secret read is retried by the next request, not cached
       throw error;
     });
-  return markers;
+  return codec;
 }
 
 export const authenticate = (token: string) => userService().authenticate(token);

@@ -3,7 +3,7 @@ import { type Actor, isRoot } from '../services/users.ts';
 import { bodyField } from './body.ts';
 import type { FloeMiddleware } from './context.ts';
 
-export const AUTH_HEADER = 'x-pf-authorization';
+const AUTH_HEADER = 'x-pf-authorization';
 
 /** Every call but login carries `x-pf-authorization: <token>`; a missing token is 400, as in PaddleFlow. */
 export function authentication(authenticate: (token: string) => Promise<Actor>): FloeMiddleware {

@@ -8,7 +8,7 @@ import { PfError } from '../errors.ts';
  * Schemas are zod/mini: the full zod would add ~440 KB to every bundle.
  */
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Renames the body's keys to the expected field names, case-insensitively; drops keys no field claims. */

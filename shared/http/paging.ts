@@ -7,8 +7,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PfError } from '../errors.ts';
 import type { Page } from '../store/paging.ts';
 
-export const DEFAULT_MAX_KEYS = 50;
-export const MAX_MAX_KEYS = 1000;
+const DEFAULT_MAX_KEYS = 50;
+const MAX_MAX_KEYS = 1000;
 
 export function parseMaxKeys(raw: string | undefined): number {
   if (raw === undefined || raw === '') return DEFAULT_MAX_KEYS;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FloeMiddleware, FloeRequest } from './context.ts';
 
-export const REQUEST_ID_HEADER = 'x-pf-request-id';
+const REQUEST_ID_HEADER = 'x-pf-request-id';
 
 /**
  * PaddleFlow's CheckRequestID: take `x-pf-request-id` or make one, echo it on every response, and mark every

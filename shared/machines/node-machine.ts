@@ -118,8 +118,12 @@ const REPORT_RETRY = [
   },
 ];
 
-/** A report to the run's mailbox: one FIFO message in the run's group, deduplicated per execution and kind. */
-function report(kind: 'started' | 'finished', event: Record<string, unknown>) {
+/**
+ * A message to the run's mailbox: one FIFO message in the run's group, deduplicated per execution and kind
+ * (a cache hit's `finished` and the job's own cannot both be sent: one execution takes one path). `event` is
+ * the event's fields, or `{'event.$': path}` for an event built elsewhere.
+ */
+function toMailbox(kind: 'started' | 'finished', event: Record<string, unknown>) {
   return {
     Type: 'Task',
     Resource: 'arn:aws:states:::sqs:sendMessage',
@@ -128,21 +132,24 @@ function report(kind: 'started' | 'finished', event: Record<string, unknown>) {
       'MessageGroupId.$': '$.job.runId',
       'MessageDeduplicationId.$': `States.Format('{}.${kind}', $$.Execution.Name)`,
       // Step Functions serialises a JSON MessageBody to a string.
-      MessageBody: {
-        'runId.$': '$.job.runId',
-        event: {
-          type: kind,
-          'key.$': '$.job.key',
-          'attempt.$': '$.job.attempt',
-          ...event,
-          'at.$': '$$.State.EnteredTime',
-        },
-      },
+      MessageBody: { 'runId.$': '$.job.runId', ...event },
     },
     ResultPath: null,
     Retry: REPORT_RETRY,
   };
 }
+
+/** A report of this execution's own: the event's type, node and attempt, the time, and `fields`. */
+const report = (kind: 'started' | 'finished', fields: Record<string, unknown>) =>
+  toMailbox(kind, {
+    event: {
+      type: kind,
+      'key.$': '$.job.key',
+      'attempt.$': '$.job.attempt',
+      ...fields,
+      'at.$': '$$.State.EnteredTime',
+    },
+  });
 
 /** Lambda's transient errors, as the Step Functions console's Lambda template retries them. */
 const LAMBDA_RETRY = [
@@ -201,19 +208,8 @@ function cacheStates() {
       SecondsPath: '$.cacheCheck.verdict.waitSeconds',
       Next: S.checkCache,
     },
-    [S.reportCacheHit]: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::sqs:sendMessage',
-      Parameters: {
-        QueueUrl: placeholder('MailboxQueueUrl'),
-        'MessageGroupId.$': '$.job.runId',
-        'MessageDeduplicationId.$': "States.Format('{}.finished', $$.Execution.Name)",
-        MessageBody: { 'runId.$': '$.job.runId', 'event.$': '$.cacheCheck.verdict.event' },
-      },
-      ResultPath: null,
-      Retry: REPORT_RETRY,
-      End: true,
-    },
+    // The cache check built the whole `finished` event (the cached job's status and outputs).
+    [S.reportCacheHit]: { ...toMailbox('finished', { 'event.$': '$.cacheCheck.verdict.event' }), End: true },
   };
 }
 

@@ -13,7 +13,7 @@ import type { Dispatcher } from './ports.ts';
 
 let client: SFNClient | undefined;
 /** One client per container, made on first use. */
-export const sfnClient = () => (client ??= new SFNClient({}));
+const sfnClient = () => (client ??= new SFNClient({}));
 
 const STATE_MACHINE_ARN = /^(arn:[^:]+:states:[^:]*:[^:]*):stateMachine:([^:]+)$/;
 

@@ -17,7 +17,7 @@ export interface Secrets {
 export const DEFAULT_ROOT_PASSWORD = 'paddleflow';
 const SECRET_MAX_AGE_SECONDS = 300;
 
-export function awsSecrets(signingKeyArn: string, rootPasswordArn: string): Secrets {
+function awsSecrets(signingKeyArn: string, rootPasswordArn: string): Secrets {
   const read = async (arn: string) => {
     const value = await getSecret(arn, { maxAge: SECRET_MAX_AGE_SECONDS });
     if (typeof value !== 'string' || value === '') throw new Error(`secret ${arn} is empty`);
@@ -30,7 +30,7 @@ export function awsSecrets(signingKeyArn: string, rootPasswordArn: string): Secr
 }
 
 /** The data directory's signing key: made on first use with `wx`, so two racing processes agree on one key. */
-export function localSecrets(dataDir: string, rootPassword: string): Secrets {
+function localSecrets(dataDir: string, rootPassword: string): Secrets {
   let key: Uint8Array | undefined;
   return {
     async signingKey() {

@@ -15,9 +15,9 @@ import type { Mailbox } from './ports.ts';
 
 let client: SQSClient | undefined;
 /** One client per container, made on first use. */
-export const sqsClient = () => (client ??= new SQSClient({}));
+const sqsClient = () => (client ??= new SQSClient({}));
 
-export const mailboxDeduplicationId = (body: string) => createHash('sha256').update(body).digest('hex');
+const mailboxDeduplicationId = (body: string) => createHash('sha256').update(body).digest('hex');
 
 export class SqsMailbox implements Mailbox {
   /** `queueUrl` defaults to `FLOE_MAILBOX_URL`, read when the first event is posted. */

@@ -8,16 +8,16 @@
  * - `miss`: nothing to reuse; the job runs, and a cache row for it is written now (PaddleFlow: at job start).
  * A check that cannot read the times is a miss without a row: the job runs, as it would with no cache.
  */
-import { sha256Hex } from '../engine/run/fingerprint.ts';
+import { splitCommaList } from '../engine/comma-list.ts';
+import { sha256Hex } from '../engine/run/ids.ts';
 import type { JobCache, JobSpec, NodeStatus, RunEvent } from '../engine/run/model.ts';
-import { splitPaths } from '../engine/run/paths.ts';
 import type { RunCacheRecord, RunCacheRepository } from '../store/run-caches.ts';
 import type { RunHead, RunRepository } from '../store/runs.ts';
 
 /** Reads modification times on a run's file systems. */
 export interface ModTimes {
-  /** The newest modification time (Unix nanoseconds) at or below `path` of fs `fsId`. */
-  newest(fsId: string, path: string): Promise<bigint>;
+  /** The newest modification time (Unix nanoseconds) at or below `path` of fs `fsId`, as run `runId` sees it. */
+  newest(runId: string, fsId: string, path: string): Promise<bigint>;
 }
 
 export type FinishedEvent = Extract<RunEvent, { type: 'finished' }>;
@@ -59,7 +59,7 @@ export class CacheChecker {
     if (!run) return { outcome: 'miss', reason: `run ${job.runId} is gone` };
     let secondFp: string;
     try {
-      secondFp = await this.secondFingerprint(cache);
+      secondFp = await this.secondFingerprint(job.runId, cache);
     } catch (error) {
       return { outcome: 'miss', reason: `cannot read modification times: ${(error as Error).message}` };
     }
@@ -96,12 +96,12 @@ export class CacheChecker {
   }
 
   /** SHA-256 of the inputs' and the `fs_scope`'s newest modification times, name by name. */
-  private async secondFingerprint(cache: JobCache): Promise<string> {
+  private async secondFingerprint(runId: string, cache: JobCache): Promise<string> {
     const { modTimes } = this.deps;
     const newestOf = async (fsId: string, paths: string) => {
       let newest = 0n;
-      for (const path of splitPaths(paths)) {
-        const time = await modTimes.newest(fsId, path);
+      for (const path of splitCommaList(paths)) {
+        const time = await modTimes.newest(runId, fsId, path);
         if (time > newest) newest = time;
       }
       return newest.toString();
@@ -112,7 +112,7 @@ export class CacheChecker {
     const scopes: Record<string, Record<string, string>> = {};
     for (const { fsId, path } of cache.fsScope) {
       scopes[fsId] ??= {};
-      for (const one of splitPaths(path)) scopes[fsId][one] = await newestOf(fsId, one);
+      for (const one of splitCommaList(path)) scopes[fsId][one] = await newestOf(fsId, one);
     }
     return sha256Hex(JSON.stringify({ InputArtifactsModTime: inputs, FsScopeModTime: scopes }));
   }

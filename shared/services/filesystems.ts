@@ -11,7 +11,7 @@ import { ConditionFailedError } from '../store/conditions.ts';
 import { type FileSystemRecord, type FileSystemRepository, fileSystemId } from '../store/filesystems.ts';
 import type { LinkRepository } from '../store/links.ts';
 import type { UserRepository } from '../store/users.ts';
-import { actingOwner } from './fs-owner.ts';
+import { actingOwner, actingUser } from './fs-owner.ts';
 import { readLocalFile } from './fs-read.ts';
 import { sealSecrets } from './fs-secrets.ts';
 import { describeFileSystem, type StorageDescription, validateFsName } from './fs-validation.ts';
@@ -44,11 +44,9 @@ export class FileSystemService {
   ) {}
 
   async create(actor: Actor, input: FileSystemInput): Promise<FileSystemRecord> {
-    const owner = await actingOwner(this.users, actor, input.username);
+    const { name: owner, exists } = await actingUser(this.users, actor, input.username);
     const storage = await this.validate(owner, input);
-    if (owner !== actor.name && !(await this.users.get(owner))) {
-      throw new PfError('UserNotExist', `user[${owner}] does not exist`);
-    }
+    if (!exists) throw new PfError('UserNotExist', `user[${owner}] does not exist`);
     const id = fileSystemId(owner, input.name);
     const now = new Date().toISOString();
     try {
@@ -161,9 +159,18 @@ export class FileSystemService {
     throw new PfError('InvalidState', `fs[${fs.id}] was changed by another request; try again`);
   }
 
-  private async existing(owner: string, fsName: string): Promise<FileSystemRecord> {
-    const fs = await this.fileSystems.get(fileSystemId(owner, fsName));
-    if (!fs) throw new PfError('RecordNotFound', `username[${owner}] not create fsName[${fsName}]`);
-    return fs;
+  private existing(owner: string, fsName: string): Promise<FileSystemRecord> {
+    return existingFileSystem(this.fileSystems, owner, fsName);
   }
+}
+
+/** The fs `(owner, fsName)`, or 404 RecordNotFound. */
+export async function existingFileSystem(
+  fileSystems: FileSystemRepository,
+  owner: string,
+  fsName: string,
+): Promise<FileSystemRecord> {
+  const fs = await fileSystems.get(fileSystemId(owner, fsName));
+  if (!fs) throw new PfError('RecordNotFound', `username[${owner}] not create fsName[${fsName}]`);
+  return fs;
 }

@@ -8,10 +8,20 @@ import { type Actor, isRoot } from './users.ts';
 
 /**
  * The owner's name as stored (user names match case-insensitively), or the name as given when no such user
- * exists: the fs it names then does not exist either, and the caller says so in its own terms.
+ * exists (`exists` false): the fs it names then does not exist either, and the caller says so in its own terms.
  */
+export async function actingUser(
+  users: UserRepository,
+  actor: Actor,
+  requested?: string,
+): Promise<{ name: string; exists: boolean }> {
+  if (!requested || !isRoot(actor.name)) return { name: actor.name, exists: true };
+  if (requested.toLowerCase() === actor.name.toLowerCase()) return { name: actor.name, exists: true };
+  const user = await users.get(requested);
+  return { name: user?.name ?? requested, exists: user !== undefined };
+}
+
+/** The owner's name alone (see actingUser). */
 export async function actingOwner(users: UserRepository, actor: Actor, requested?: string): Promise<string> {
-  if (!requested || !isRoot(actor.name)) return actor.name;
-  if (requested.toLowerCase() === actor.name.toLowerCase()) return actor.name;
-  return (await users.get(requested))?.name ?? requested;
+  return (await actingUser(users, actor, requested)).name;
 }

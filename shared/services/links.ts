@@ -10,6 +10,7 @@ import { ConditionFailedError } from '../store/conditions.ts';
 import { type FileSystemRecord, type FileSystemRepository, fileSystemId } from '../store/filesystems.ts';
 import { type LinkRecord, type LinkRepository, linkPosition } from '../store/links.ts';
 import type { UserRepository } from '../store/users.ts';
+import { existingFileSystem } from './filesystems.ts';
 import { actingOwner } from './fs-owner.ts';
 import { sealSecrets } from './fs-secrets.ts';
 import { LINK_SCHEMES } from './fs-url.ts';
@@ -114,8 +115,7 @@ export class LinkService {
   /** Newest first, as the fs list; with `fsPath`, just that link. */
   async list(actor: Actor, fsName: string, query: LinkListQuery) {
     const owner = await actingOwner(this.users, actor, query.username);
-    const fs = await this.fileSystems.get(fileSystemId(owner, fsName));
-    if (!fs) throw new PfError('RecordNotFound', `username[${owner}] not create fsName[${fsName}]`);
+    const fs = await existingFileSystem(this.fileSystems, owner, fsName);
     const { links } = await this.links.get(fs.id, fs.incarnation);
     if (query.fsPath) {
       const fsPath = normaliseFsPath(query.fsPath);

@@ -143,21 +143,17 @@ export function parseRunLogQuery(
   query: Record<string, string | undefined> | URLSearchParams,
 ): ParsedRunLogQuery {
   const get = (name: string) => (query instanceof URLSearchParams ? query.get(name) : query[name]) ?? '';
+  const integer = (name: string, absent: number) => {
+    const text = get(name);
+    return text === '' ? { value: absent } : atoi(text);
+  };
 
-  let pageNo = LOG_PAGE_NO_DEFAULT;
-  const pageNoText = get('pageNo');
-  if (pageNoText !== '') {
-    const parsed = atoi(pageNoText);
-    if ('error' in parsed) return { ok: false, message: parsed.error };
-    pageNo = parsed.value;
-  }
-  let pageSize = LOG_PAGE_SIZE_DEFAULT;
-  const pageSizeText = get('pageSize');
-  if (pageSizeText !== '') {
-    const parsed = atoi(pageSizeText);
-    if ('error' in parsed) return { ok: false, message: parsed.error };
-    pageSize = parsed.value;
-  }
+  const parsedNo = integer('pageNo', LOG_PAGE_NO_DEFAULT);
+  if ('error' in parsedNo) return { ok: false, message: parsedNo.error };
+  const parsedSize = integer('pageSize', LOG_PAGE_SIZE_DEFAULT);
+  if ('error' in parsedSize) return { ok: false, message: parsedSize.error };
+  let { value: pageNo } = parsedNo;
+  let { value: pageSize } = parsedSize;
   if (pageNo === 0) pageNo = LOG_PAGE_NO_DEFAULT;
   if (pageSize === 0) pageSize = LOG_PAGE_SIZE_DEFAULT;
   else if (pageSize > LOG_PAGE_SIZE_MAX) return { ok: false, message: 'LogPageSize over max value' };

@@ -7,14 +7,14 @@
  * version such a schedule uses, is 403 ActionNotAllowed ("there are running schedules, pls stop first"),
  * checked after the last-version rule.
  */
-import { type PipelineSpec, parsePipelineYaml, SpecError } from '../engine/spec/index.ts';
+import { parsePipelineYaml, SpecError } from '../engine/spec/index.ts';
 import { PfError } from '../errors.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
 import { InvalidCursorError, type Page, type PageRequest } from '../store/paging.ts';
 import type { PipelineVersionRecord } from '../store/pipeline-versions.ts';
 import { liveVersions, type PipelineRecord, type PipelineRepository } from '../store/pipelines.ts';
 import { readPipelineSource, type SourceRequest, type YamlFiles } from './pipeline-source.ts';
-import { type Actor, isRoot } from './users.ts';
+import { type Actor, assertAccess, isRoot } from './users.ts';
 
 /** PaddleFlow's `util.MaxDescLength`, compared with Go's `len`: bytes of UTF-8, not characters. */
 export const MAX_DESC_BYTES = 256;
@@ -39,6 +39,16 @@ const versionNotFound = (id: string, version: string) =>
   new PfError('PipelineNotFound', `pipeline[${id}] version[${version}] does not exist`);
 
 const PIPELINE_ID = /^ppl-\d{6,15}$/;
+
+/** A pipeline (or run) spec, or 400 InvalidPipeline saying what is wrong with it. */
+export function parseOrRefuse<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof SpecError) throw new PfError('InvalidPipeline', error.message);
+    throw error;
+  }
+}
 
 /** Version ids are the decimal numbers "1", "2"…: "01" names nothing, as in PaddleFlow. */
 const versionNumber = (versionId: string): number | undefined =>
@@ -113,12 +123,7 @@ export class PipelineService {
     // Only `ppl-` and a number can name a pipeline: anything else is not found without a read.
     const pipeline = PIPELINE_ID.test(id) ? await this.pipelines.get(id) : undefined;
     if (!pipeline) throw notFound(id);
-    if (!isRoot(actor.name) && actor.name.toLowerCase() !== pipeline.owner.toLowerCase()) {
-      throw new PfError(
-        'AccessDenied',
-        `user[${actor.name}] has no access to resource[pipeline] with ID[${id}]`,
-      );
-    }
+    assertAccess(actor, pipeline.owner, 'pipeline', id);
     return pipeline;
   }
 
@@ -210,14 +215,8 @@ export class PipelineService {
         `the pipeline yaml is too large: ${yamlBytes} bytes, at most ${MAX_YAML_BYTES} are supported`,
       );
     }
-    let spec: PipelineSpec;
-    try {
-      // As PaddleFlow validates a pipeline: like a run with no parameters and no fs from the request.
-      spec = parsePipelineYaml(source.yaml);
-    } catch (error) {
-      if (error instanceof SpecError) throw new PfError('InvalidPipeline', error.message);
-      throw error;
-    }
+    // As PaddleFlow validates a pipeline: like a run with no parameters and no fs from the request.
+    const spec = parseOrRefuse(() => parsePipelineYaml(source.yaml));
     // A main fs named in the YAML must be one the actor may use (of `username`, when root names one).
     const mainFs = spec.fsOptions.mainFs?.name;
     if (mainFs) await this.files.resolveForUse(actor, mainFs, request.username || undefined);

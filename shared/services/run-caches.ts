@@ -6,7 +6,7 @@
 import { PfError } from '../errors.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import type { RunCacheFilter, RunCacheRecord, RunCacheRepository } from '../store/run-caches.ts';
-import { type Actor, isRoot } from './users.ts';
+import { type Actor, assertAccess, isRoot } from './users.ts';
 
 const CACHE_ID = /^cch-\d{6,15}$/;
 
@@ -22,12 +22,7 @@ export class RunCacheService {
     // A malformed id cannot name a row: answer without a read.
     const cache = CACHE_ID.test(id) ? await this.deps.caches.get(id) : undefined;
     if (!cache) throw new PfError('RunCacheNotFound', `resouceType[run_cache] with ID[${id}] not found`);
-    if (!isRoot(actor.name) && actor.name.toLowerCase() !== cache.owner.toLowerCase()) {
-      throw new PfError(
-        'AccessDenied',
-        `user[${actor.name}] has no access to resource[run_cache] with ID[${id}]`,
-      );
-    }
+    assertAccess(actor, cache.owner, 'run_cache', id);
     return cache;
   }
 

@@ -7,12 +7,13 @@
 import { md5Hex } from '../engine/run/ids.ts';
 import {
   createRunState,
+  FINAL_RUN_STATUSES,
   isFinalRun,
   type NodeState,
   type RunContext,
   retryRunState,
 } from '../engine/run/index.ts';
-import { type PipelineSpec, parsePipelineYaml, parseRunJson, SpecError } from '../engine/spec/index.ts';
+import { type PipelineSpec, parsePipelineYaml, parseRunJson } from '../engine/spec/index.ts';
 import { PfError } from '../errors.ts';
 import type { Mailbox } from '../runtime/ports.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
@@ -20,8 +21,9 @@ import type { FileSystemRecord } from '../store/filesystems.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import type { RunFilter, RunHead, RunRecord, RunRepository, RunRequestFields } from '../store/runs.ts';
 import type { FileSystemService } from './filesystems.ts';
+import { parseOrRefuse } from './pipelines.ts';
 import { type RunSourceDeps, type RunSourceRequest, readRunSource } from './run-source.ts';
-import { type Actor, isRoot } from './users.ts';
+import { type Actor, assertAccess, isRoot } from './users.ts';
 
 /** PaddleFlow's RegPatternRunName. */
 const RUN_NAME = /^[A-Za-z0-9_][A-Za-z0-9-_]{1,49}[A-Za-z0-9_]$/;
@@ -53,8 +55,6 @@ export interface RunServiceDeps extends RunSourceDeps {
   runFiles: RunFiles;
   now?: () => Date;
 }
-
-const FINAL = ['succeeded', 'failed', 'terminated', 'skipped'];
 
 export class RunService {
   constructor(private readonly deps: RunServiceDeps) {}
@@ -125,25 +125,31 @@ export class RunService {
   }
 
   async get(actor: Actor, id: string): Promise<RunRecord> {
-    const run = RUN_ID.test(id) ? await this.deps.runs.get(id) : undefined;
-    if (!run) throw new PfError('RunNotFound', `resouceType[run] with ID[${id}] not found`);
-    if (!isRoot(actor.name) && actor.name.toLowerCase() !== run.owner.toLowerCase()) {
-      throw new PfError('AccessDenied', `user[${actor.name}] has no access to resource[run] with ID[${id}]`);
-    }
-    return run;
+    return this.visible(
+      actor,
+      id,
+      (runId) => this.deps.runs.get(runId),
+      (run) => run.owner,
+    );
   }
 
-  /** The run with every node it has (one Query of its partition). */
+  /** The run with every node it has (one Query of its partition, which is also what the access check reads). */
   async detail(actor: Actor, id: string): Promise<{ run: RunRecord; nodes: NodeState[] }> {
-    await this.get(actor, id);
-    const loaded = await this.deps.runs.load(id);
-    if (!loaded) throw new PfError('RunNotFound', `resouceType[run] with ID[${id}] not found`);
+    const loaded = await this.loadVisible(actor, id);
     return { run: loaded.record, nodes: Object.values(loaded.state.nodes) };
   }
 
   /** Asks the run's consumer to stop it (§4.7); the request is recorded on the run, so it survives a restart. */
   async stop(actor: Actor, id: string, force: boolean): Promise<void> {
-    let run = await this.get(actor, id);
+    // The head alone holds all a stop decides on and writes.
+    const readHead = () =>
+      this.visible(
+        actor,
+        id,
+        (runId) => this.deps.runs.head(runId),
+        (run) => run.owner,
+      );
+    let run = await readHead();
     for (;;) {
       if (isFinalRun(run.status)) {
         throw new PfError(
@@ -162,7 +168,7 @@ export class RunService {
         break;
       } catch (error) {
         if (!(error instanceof ConditionFailedError)) throw error;
-        run = await this.get(actor, id); // the consumer moved the run meanwhile: judge again
+        run = await readHead(); // the consumer moved the run meanwhile: judge again
       }
     }
     await this.deps.mailbox.post(id, { type: 'stop', force });
@@ -170,19 +176,18 @@ export class RunService {
 
   /** A new run of the same pipeline that keeps the succeeded and skipped components (§4.7). */
   async retry(actor: Actor, id: string): Promise<string> {
-    const previous = await this.get(actor, id);
+    const loaded = await this.loadVisible(actor, id);
+    const previous = loaded.record;
     if (previous.status !== 'failed' && previous.status !== 'terminated') {
       throw new PfError(
         'ActionNotAllowed',
         `run[${id}] is ${previous.status}: only failed or terminated runs can be retried`,
       );
     }
-    const loaded = await this.deps.runs.load(id);
-    if (!loaded) throw new PfError('RunNotFound', `resouceType[run] with ID[${id}] not found`);
     const { id: newId, seq } = await this.deps.runs.allocateId();
     const context: RunContext = { ...previous.context, runId: newId };
     const now = this.now();
-    const state = retryRunState(loaded.state, context, now);
+    const state = retryRunState(loaded.state, context);
     const record: RunRecord = {
       ...pickRequest(previous),
       id: newId,
@@ -207,12 +212,12 @@ export class RunService {
     if (!isFinalRun(run.status)) {
       throw new PfError(
         'ActionNotAllowed',
-        `run[${id}] is ${run.status}: only runs in final status: [${FINAL.join(' ')}] can be deleted`,
+        `run[${id}] is ${run.status}: only runs in final status: [${FINAL_RUN_STATUSES.join(' ')}] can be deleted`,
       );
     }
     if (checkCache && run.runCachedIds.length > 0) {
       const existing: string[] = [];
-      for (const other of run.runCachedIds) if (await this.deps.runs.get(other)) existing.push(other);
+      for (const other of run.runCachedIds) if (await this.deps.runs.head(other)) existing.push(other);
       if (existing.length > 0) {
         throw new PfError(
           'ActionNotAllowed',
@@ -232,6 +237,31 @@ export class RunService {
     }
   }
 
+  /**
+   * What `read` finds of run `id` (its head, its record or its whole partition), if the actor may see the run.
+   * A malformed id names no run: not found without a read.
+   */
+  private async visible<T>(
+    actor: Actor,
+    id: string,
+    read: (id: string) => Promise<T | undefined>,
+    ownerOf: (found: T) => string,
+  ): Promise<T> {
+    const found = RUN_ID.test(id) ? await read(id) : undefined;
+    if (!found) throw new PfError('RunNotFound', `resouceType[run] with ID[${id}] not found`);
+    assertAccess(actor, ownerOf(found), 'run', id);
+    return found;
+  }
+
+  private loadVisible(actor: Actor, id: string) {
+    return this.visible(
+      actor,
+      id,
+      (runId) => this.deps.runs.load(runId),
+      (loaded) => loaded.record.owner,
+    );
+  }
+
   private async start(
     actor: Actor,
     spec: PipelineSpec,
@@ -243,7 +273,7 @@ export class RunService {
     const { id, seq } = await this.deps.runs.allocateId();
     context.runId = id;
     const now = this.now();
-    const state = createRunState(spec, context, now);
+    const state = createRunState(spec, context);
     await this.deps.runs.create(
       {
         ...request,
@@ -297,15 +327,6 @@ export class RunService {
       };
     }
     return { context, fsName: mainFs?.name ?? '' };
-  }
-}
-
-function parseOrRefuse<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof SpecError) throw new PfError('InvalidPipeline', error.message);
-    throw error;
   }
 }
 

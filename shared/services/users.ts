@@ -22,6 +22,16 @@ export interface Actor {
   name: string;
 }
 
+/** Root may reach any resource; anyone else only their own (user names match case-insensitively). */
+export function assertAccess(actor: Actor, owner: string, resource: string, id: string): void {
+  if (!isRoot(actor.name) && actor.name.toLowerCase() !== owner.toLowerCase()) {
+    throw new PfError(
+      'AccessDenied',
+      `user[${actor.name}] has no access to resource[${resource}] with ID[${id}]`,
+    );
+  }
+}
+
 export function validateUserName(name: string) {
   if (!NAME_PATTERN.test(name)) {
     throw new PfError('InvalidNamePattern', `username[${name}] must be 4 to 16 letters or digits`);

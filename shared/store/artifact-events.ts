@@ -9,11 +9,11 @@
  * Indexed for listing oldest first: gsi1 `ARTIFACTS` (everyone's) and gsi2 `ARTIFACTS#<lower owner>`, both by
  * `<createdAt>#<runId>#<sk>` (unique, and a tie on the time still orders the same way every time).
  */
-import { batchWrite } from './batch-write.ts';
+import { batchPut, batchWrite } from './batch-write.ts';
 import type { TableRef } from './client.ts';
-import { type Page, type PageRequest, queryPage } from './paging.ts';
+import { OwnerListing, type Page, type PageRequest } from './paging.ts';
 import { partitionItems } from './partition.ts';
-import { globalIndexes, partitionKey, sortKey } from './table.ts';
+import { partitionKey, sortKey, withoutKeys } from './table.ts';
 
 export interface ArtifactEventRecord {
   runId: string;
@@ -40,73 +40,41 @@ export interface ArtifactEventFilter {
   paths: string[];
 }
 
-const allIndex = globalIndexes[0]!;
-const ownerIndex = globalIndexes[1]!;
-const ALL_PARTITION = 'ARTIFACTS';
-const ownerPartition = (owner: string) => `ARTIFACTS#${owner.toLowerCase()}`;
+const listing = new OwnerListing('ARTIFACTS');
 const runPartition = (runId: string) => `ARTIFACTS#${runId}`;
 const eventSortKey = (event: ArtifactEventRecord) =>
   `${event.jobId}#${event.step}#${event.type}#${event.artifactName}`;
 
-const toRecord = (row: Record<string, unknown>): ArtifactEventRecord => ({
-  runId: row.runId as string,
-  fsName: row.fsName as string,
-  owner: row.owner as string,
-  artifactPath: row.artifactPath as string,
-  step: row.step as string,
-  jobId: row.jobId as string,
-  type: row.type as ArtifactEventRecord['type'],
-  artifactName: row.artifactName as string,
-  meta: row.meta as string,
-  createdAt: row.createdAt as string,
-  updatedAt: row.updatedAt as string,
-});
+const toRecord = (row: Record<string, unknown>) => withoutKeys<ArtifactEventRecord>(row);
 
 export class ArtifactEventRepository {
   constructor(private readonly ref: TableRef) {}
 
   /** Idempotent: one item per (runId, jobId, step, type, artifactName); a repeated write overwrites it. */
   async put(records: ArtifactEventRecord[]): Promise<void> {
-    // One batch may not name an item twice: the last write of a key wins, as it would one by one.
-    const items = new Map<string, Record<string, unknown>>();
-    for (const record of records) {
-      const sk = eventSortKey(record);
-      const listed = `${record.createdAt}#${record.runId}#${sk}`;
-      items.set(`${record.runId}\0${sk}`, {
-        [partitionKey]: runPartition(record.runId),
-        [sortKey]: sk,
-        [allIndex.partitionKey]: ALL_PARTITION,
-        [allIndex.sortKey]: listed,
-        [ownerIndex.partitionKey]: ownerPartition(record.owner),
-        [ownerIndex.sortKey]: listed,
-        ...record,
-      });
-    }
-    await batchWrite(
+    await batchPut(
       this.ref,
-      [...items.values()].map((Item) => ({ PutRequest: { Item } })),
+      records.map((record) => {
+        const sk = eventSortKey(record);
+        return {
+          [partitionKey]: runPartition(record.runId),
+          [sortKey]: sk,
+          ...listing.keys(record.owner, `${record.createdAt}#${record.runId}#${sk}`),
+          ...record,
+        };
+      }),
     );
   }
 
   /** Oldest first, filtered exactly (owner case-insensitive), paged like RunRepository.list. */
   list(filter: ArtifactEventFilter, page: PageRequest): Promise<Page<ArtifactEventRecord>> {
-    const owners = new Set(filter.owners.map((owner) => owner.toLowerCase()));
-    const sets = {
-      fsName: new Set(filter.fsNames),
-      runId: new Set(filter.runIds),
-      type: new Set(filter.types),
-      artifactPath: new Set(filter.paths),
+    const match = {
+      fsName: filter.fsNames,
+      runId: filter.runIds,
+      type: filter.types,
+      artifactPath: filter.paths,
     };
-    const keep = (row: Record<string, unknown>) =>
-      (owners.size === 0 || owners.has((row.owner as string).toLowerCase())) &&
-      Object.entries(sets).every(([field, set]) => set.size === 0 || set.has(row[field] as string));
-    const oneOwner = owners.size === 1 ? [...owners][0]! : undefined;
-    const filtered = owners.size > 1 || Object.values(sets).some((set) => set.size > 0);
-    const partition =
-      oneOwner === undefined
-        ? { index: allIndex, partitionValue: ALL_PARTITION }
-        : { index: ownerIndex, partitionValue: ownerPartition(oneOwner) };
-    return queryPage(this.ref, filtered ? { ...partition, keep } : partition, page, toRecord);
+    return listing.page(this.ref, { owners: filter.owners, match }, page, toRecord);
   }
 
   /**

@@ -1,6 +1,7 @@
 /** Unconditional writes in bulk: BatchWriteItem, 25 requests per call, what DynamoDB leaves unprocessed retried. */
 import { BatchWriteCommand, type BatchWriteCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client.ts';
+import { partitionKey, sortKey } from './table.ts';
 
 /** DynamoDB's BatchWriteItem limit. */
 export const WRITE_BATCH = 25;
@@ -17,4 +18,17 @@ export async function batchWrite(ref: TableRef, requests: Record<string, unknown
       pending = result.UnprocessedItems?.[ref.table];
     }
   }
+}
+
+/**
+ * Puts `items` in bulk. One batch may not name an item twice: an item named again is written once, as its last
+ * version, as it would be one by one.
+ */
+export async function batchPut(ref: TableRef, items: Record<string, unknown>[]): Promise<void> {
+  const byKey = new Map<string, Record<string, unknown>>();
+  for (const item of items) byKey.set(JSON.stringify([item[partitionKey], item[sortKey]]), item);
+  await batchWrite(
+    ref,
+    [...byKey.values()].map((Item) => ({ PutRequest: { Item } })),
+  );
 }

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_TABLE_NAME } from './table.ts';
 
 export interface TableRef {
@@ -30,4 +30,15 @@ export function tableFromEnv(env: NodeJS.ProcessEnv = process.env): TableRef {
     client: documentClient(dynamoDbClient(env.FLOE_DYNAMODB_ENDPOINT)),
     table: env.FLOE_TABLE_NAME || DEFAULT_TABLE_NAME,
   };
+}
+
+/** One item by its key, strongly consistent (what is decided on must see the last write), or undefined. */
+export async function getItem(
+  ref: TableRef,
+  key: Record<string, string>,
+): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await ref.client.send(
+    new GetCommand({ TableName: ref.table, Key: key, ConsistentRead: true }),
+  );
+  return Item;
 }

@@ -1,6 +1,5 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableRef } from './client.ts';
-import { conditional, deleteAtVersion, updateAtVersion } from './conditions.ts';
+import { getItem, type TableRef } from './client.ts';
+import { deleteAtVersion, putNew, updateAtVersion } from './conditions.ts';
 import { queryPage } from './paging.ts';
 import { globalIndexes, partitionKey, sortKey } from './table.ts';
 
@@ -86,33 +85,27 @@ export class FileSystemRepository {
 
   /** Strongly consistent: create, update, delete and run submission decide on it. */
   async get(id: string): Promise<FileSystemRecord | undefined> {
-    const { Item } = await this.ref.client.send(
-      new GetCommand({ TableName: this.ref.table, Key: keyOf(id), ConsistentRead: true }),
-    );
-    return Item ? toRecord(Item) : undefined;
+    const item = await getItem(this.ref, keyOf(id));
+    return item ? toRecord(item) : undefined;
   }
 
   /** Fails with ConditionFailedError when an fs of that id exists. */
   async create(fs: Omit<FileSystemRecord, 'version'>): Promise<FileSystemRecord> {
     const record = { ...fs, version: 1 };
     const position = fileSystemPosition(fs);
-    await conditional(`fs ${fs.id} does not exist`, () =>
-      this.ref.client.send(
-        new PutCommand({
-          TableName: this.ref.table,
-          Item: {
-            ...keyOf(fs.id),
-            [allIndex.partitionKey]: ALL_PARTITION,
-            [allIndex.sortKey]: position,
-            [ownerIndex.partitionKey]: ownerPartition(fs.username),
-            [ownerIndex.sortKey]: position,
-            [nameIndex.partitionKey]: namePartition(fs.name),
-            [nameIndex.sortKey]: position,
-            ...record,
-          },
-          ConditionExpression: `attribute_not_exists(${partitionKey})`,
-        }),
-      ),
+    await putNew(
+      this.ref,
+      {
+        ...keyOf(fs.id),
+        [allIndex.partitionKey]: ALL_PARTITION,
+        [allIndex.sortKey]: position,
+        [ownerIndex.partitionKey]: ownerPartition(fs.username),
+        [ownerIndex.sortKey]: position,
+        [nameIndex.partitionKey]: namePartition(fs.name),
+        [nameIndex.sortKey]: position,
+        ...record,
+      },
+      `fs ${fs.id} does not exist`,
     );
     return record;
   }

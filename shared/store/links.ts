@@ -1,6 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableRef } from './client.ts';
-import { conditional } from './conditions.ts';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { getItem, type TableRef } from './client.ts';
+import { putAtVersion } from './conditions.ts';
 import { partitionKey, sortKey } from './table.ts';
 
 /**
@@ -48,14 +48,12 @@ export class LinkRepository {
 
   /** Strongly consistent: the nesting rule is decided on it. */
   async get(fsId: string, incarnation: string): Promise<LinkSet> {
-    const { Item } = await this.ref.client.send(
-      new GetCommand({ TableName: this.ref.table, Key: keyOf(fsId, incarnation), ConsistentRead: true }),
-    );
+    const item = await getItem(this.ref, keyOf(fsId, incarnation));
     return {
       fsId,
       incarnation,
-      links: (Item?.links as LinkRecord[] | undefined) ?? [],
-      version: (Item?.version as number | undefined) ?? 0,
+      links: (item?.links as LinkRecord[] | undefined) ?? [],
+      version: (item?.version as number | undefined) ?? 0,
     };
   }
 
@@ -66,22 +64,11 @@ export class LinkRepository {
    * version 1 would then overwrite it.
    */
   async save(set: LinkSet, links: LinkRecord[]): Promise<void> {
-    const what = `links of ${set.fsId} at version ${set.version}`;
-    await conditional(what, () =>
-      this.ref.client.send(
-        new PutCommand({
-          TableName: this.ref.table,
-          Item: { ...keyOf(set.fsId, set.incarnation), fsId: set.fsId, links, version: set.version + 1 },
-          ConditionExpression:
-            set.version === 0 ? `attribute_not_exists(${partitionKey})` : '#version = :expected',
-          ...(set.version === 0
-            ? {}
-            : {
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': set.version },
-              }),
-        }),
-      ),
+    await putAtVersion(
+      this.ref,
+      { ...keyOf(set.fsId, set.incarnation), fsId: set.fsId, links },
+      set.version,
+      `links of ${set.fsId} at version ${set.version}`,
     );
   }
 

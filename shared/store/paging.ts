@@ -6,7 +6,7 @@
  */
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from './client.ts';
-import { partitionKey as tablePartitionKey, sortKey as tableSortKey } from './table.ts';
+import { globalIndexes, partitionKey as tablePartitionKey, sortKey as tableSortKey } from './table.ts';
 
 export interface Page<T> {
   items: T[];
@@ -114,4 +114,62 @@ export async function queryPage<T>(
   const last = kept[kept.length - 1]!;
   const cursor = encodeCursor(Object.fromEntries(keyAttributes.map((name) => [name, String(last[name])])));
   return { items: kept.map(toItem), cursor };
+}
+
+/** What an owner-filtered list keeps: owners matched case-insensitively, and per attribute its values (exactly). */
+export interface ListFilter {
+  /** Empty for everyone's. */
+  owners: string[];
+  /** Attribute → the values it may have; no values: any. */
+  match: Record<string, string[]>;
+}
+
+const allIndex = globalIndexes[0]!;
+const ownerIndex = globalIndexes[1]!;
+
+/**
+ * A list PaddleFlow filters by owner (runs, pipelines, run caches, artifact events): every item sits in gsi1
+ * `<name>` (everyone's) and gsi2 `<name>#<lower owner>` (one owner's), both ordered by the item's position.
+ */
+export class OwnerListing {
+  constructor(private readonly name: string) {}
+
+  private ownerPartition(owner: string) {
+    return `${this.name}#${owner.toLowerCase()}`;
+  }
+
+  /** The index attributes an item of the list carries. */
+  keys(owner: string, position: string): Record<string, string> {
+    return {
+      [allIndex.partitionKey]: this.name,
+      [allIndex.sortKey]: position,
+      [ownerIndex.partitionKey]: this.ownerPartition(owner),
+      [ownerIndex.sortKey]: position,
+    };
+  }
+
+  /**
+   * A page in position order, filtered exactly: pages never come back empty with a promise of more. One owner
+   * reads that owner's partition; any other filter is checked row by row.
+   */
+  page<T>(
+    ref: TableRef,
+    filter: ListFilter,
+    request: PageRequest,
+    toItem: (row: Record<string, unknown>) => T,
+  ): Promise<Page<T>> {
+    const owners = new Set(filter.owners.map((owner) => owner.toLowerCase()));
+    const match = Object.entries(filter.match)
+      .map(([attribute, values]) => [attribute, new Set(values)] as const)
+      .filter(([, values]) => values.size > 0);
+    const partition =
+      owners.size === 1
+        ? { index: ownerIndex, partitionValue: this.ownerPartition([...owners][0]!) }
+        : { index: allIndex, partitionValue: this.name };
+    if (owners.size <= 1 && match.length === 0) return queryPage(ref, partition, request, toItem);
+    const keep = (row: Record<string, unknown>) =>
+      (owners.size <= 1 || owners.has((row.owner as string).toLowerCase())) &&
+      match.every(([attribute, values]) => values.has(row[attribute] as string));
+    return queryPage(ref, { ...partition, keep }, request, toItem);
+  }
 }

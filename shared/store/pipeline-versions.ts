@@ -8,12 +8,11 @@ import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   DeleteCommand,
-  GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { TableRef } from './client.ts';
+import { getItem, type TableRef } from './client.ts';
 import { purgePartition } from './partition.ts';
-import { partitionKey, sortKey } from './table.ts';
+import { partitionKey, sortKey, withoutKeys } from './table.ts';
 
 export interface PipelineVersionRecord {
   pipelineId: string;
@@ -37,19 +36,10 @@ const versionKey = (pipelineId: string, version: number) => ({
   [sortKey]: `VERSION#${String(version).padStart(10, '0')}`,
 });
 
-const toRecord = (row: Record<string, unknown>): PipelineVersionRecord => ({
-  pipelineId: row.pipelineId as string,
-  version: row.version as number,
-  fsName: row.fsName as string,
-  yamlPath: row.yamlPath as string,
-  yaml: row.yaml as string,
-  owner: row.owner as string,
-  createdAt: row.createdAt as string,
-});
+const toRecord = (row: Record<string, unknown>) => withoutKeys<PipelineVersionRecord>(row);
 
 /** BatchGetItem takes at most 100 keys. */
 const GET_BATCH = 100;
-const _WRITE_BATCH = 25;
 
 const chunks = <T>(items: T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -68,14 +58,8 @@ export class PipelineVersionItems {
   }
 
   async get(pipelineId: string, version: number): Promise<PipelineVersionRecord | undefined> {
-    const { Item } = await this.ref.client.send(
-      new GetCommand({
-        TableName: this.ref.table,
-        Key: versionKey(pipelineId, version),
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? toRecord(Item) : undefined;
+    const item = await getItem(this.ref, versionKey(pipelineId, version));
+    return item ? toRecord(item) : undefined;
   }
 
   /** The versions asked for that exist, in the order asked. Strongly consistent: the head was just read. */

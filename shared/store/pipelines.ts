@@ -14,13 +14,13 @@
  *   deleted pipeline, or of a create that never committed, leads nowhere.
  * - versions, `pk = PPL#<id>`, `sk = VERSION#…` (pipeline-versions.ts).
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableRef } from './client.ts';
-import { ConditionFailedError, conditional } from './conditions.ts';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { getItem, type TableRef } from './client.ts';
+import { ConditionFailedError, conditional, putNew } from './conditions.ts';
 import { nextSequence, sequenceId, sortableNumber } from './counters.ts';
-import { type Page, type PageRequest, queryPage } from './paging.ts';
+import { OwnerListing, type Page, type PageRequest } from './paging.ts';
 import { PipelineVersionItems, type PipelineVersionRecord, pipelinePartition } from './pipeline-versions.ts';
-import { globalIndexes, partitionKey, sortKey } from './table.ts';
+import { partitionKey, sortKey, withoutKeys } from './table.ts';
 
 export interface PipelineRecord {
   id: string;
@@ -51,10 +51,7 @@ export interface PipelineFilter {
 
 const SEQUENCE = 'pipeline';
 const ID_PREFIX = 'ppl';
-const allIndex = globalIndexes[0]!;
-const ownerIndex = globalIndexes[1]!;
-const ALL_PARTITION = 'PIPELINES';
-const ownerPartition = (owner: string) => `PIPELINES#${owner.toLowerCase()}`;
+const listing = new OwnerListing('PIPELINES');
 
 const headKey = (owner: string, name: string) => ({
   [partitionKey]: `PPLNAME#${owner.toLowerCase()}#${name}`,
@@ -62,16 +59,7 @@ const headKey = (owner: string, name: string) => ({
 });
 const identityKey = (id: string) => ({ [partitionKey]: pipelinePartition(id), [sortKey]: 'PIPELINE' });
 
-const toRecord = (row: Record<string, unknown>): PipelineRecord => ({
-  id: row.id as string,
-  name: row.name as string,
-  owner: row.owner as string,
-  desc: row.desc as string,
-  createdAt: row.createdAt as string,
-  updatedAt: row.updatedAt as string,
-  lastVersion: row.lastVersion as number,
-  versions: row.versions as Record<string, string>,
-});
+const toRecord = (row: Record<string, unknown>) => withoutKeys<PipelineRecord>(row);
 
 /** Live version numbers in ascending order. */
 export const liveVersions = (pipeline: PipelineRecord): number[] =>
@@ -88,17 +76,13 @@ export class PipelineRepository {
 
   /** The pipeline `owner` has under `name`, read strongly consistent. */
   async findByName(owner: string, name: string): Promise<PipelineRecord | undefined> {
-    const { Item } = await this.ref.client.send(
-      new GetCommand({ TableName: this.ref.table, Key: headKey(owner, name), ConsistentRead: true }),
-    );
-    return Item ? toRecord(Item) : undefined;
+    const item = await getItem(this.ref, headKey(owner, name));
+    return item ? toRecord(item) : undefined;
   }
 
   /** The pipeline with this id, if it exists (committed and not deleted). */
   async get(id: string): Promise<PipelineRecord | undefined> {
-    const { Item: identity } = await this.ref.client.send(
-      new GetCommand({ TableName: this.ref.table, Key: identityKey(id), ConsistentRead: true }),
-    );
+    const identity = await getItem(this.ref, identityKey(id));
     if (!identity) return undefined;
     const head = await this.findByName(identity.owner as string, identity.name as string);
     return head?.id === id ? head : undefined;
@@ -128,21 +112,10 @@ export class PipelineRepository {
     };
     try {
       // The commit: from here on the pipeline exists.
-      await conditional(`no pipeline ${name} of ${owner}`, () =>
-        this.ref.client.send(
-          new PutCommand({
-            TableName: this.ref.table,
-            Item: {
-              ...headKey(owner, name),
-              [allIndex.partitionKey]: ALL_PARTITION,
-              [allIndex.sortKey]: sortableNumber(seq),
-              [ownerIndex.partitionKey]: ownerPartition(owner),
-              [ownerIndex.sortKey]: sortableNumber(seq),
-              ...record,
-            },
-            ConditionExpression: `attribute_not_exists(${partitionKey})`,
-          }),
-        ),
+      await putNew(
+        this.ref,
+        { ...headKey(owner, name), ...listing.keys(owner, sortableNumber(seq)), ...record },
+        `no pipeline ${name} of ${owner}`,
       );
     } catch (error) {
       // Tidy only when the put surely did not land: after a timeout it may have, and the items are its content.
@@ -232,17 +205,12 @@ export class PipelineRepository {
 
   /** A page of pipelines in id order. One owner reads that owner's index; anything else reads everyone's. */
   list(filter: PipelineFilter, request: PageRequest): Promise<Page<PipelineRecord>> {
-    const owners = new Set(filter.owners.map((owner) => owner.toLowerCase()));
-    const names = new Set(filter.names);
-    const partition =
-      owners.size === 1
-        ? { index: ownerIndex, partitionValue: ownerPartition([...owners][0]!) }
-        : { index: allIndex, partitionValue: ALL_PARTITION };
-    const filtered = owners.size > 1 || names.size > 0;
-    const keep = (row: Record<string, unknown>) =>
-      (owners.size <= 1 || owners.has((row.owner as string).toLowerCase())) &&
-      (names.size === 0 || names.has(row.name as string));
-    return queryPage(this.ref, { ...partition, keep: filtered ? keep : undefined }, request, toRecord);
+    return listing.page(
+      this.ref,
+      { owners: filter.owners, match: { name: filter.names } },
+      request,
+      toRecord,
+    );
   }
 
   /** An update of the head conditional on it still being this pipeline (not deleted, not re-created). */

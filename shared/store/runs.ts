@@ -9,7 +9,7 @@
  * Only the run's consumer writes the head's state and the nodes (one consumer per run at a time: the mailbox
  * serialises them); requests (stop) write the head's request fields. Every write names the version it read.
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   isFinalRun,
   type NodeState,
@@ -19,13 +19,13 @@ import {
   type RunStatus,
 } from '../engine/run/model.ts';
 import type { PipelineSpec } from '../engine/spec/model.ts';
-import { batchWrite } from './batch-write.ts';
-import type { TableRef } from './client.ts';
-import { conditional, deleteAtVersion, isConditionFailure } from './conditions.ts';
+import { batchPut } from './batch-write.ts';
+import { getItem, type TableRef } from './client.ts';
+import { deleteAtVersion, isConditionFailure, putAtVersion, putNew, updateAtVersion } from './conditions.ts';
 import { nextSequence, sequenceId, sortableNumber } from './counters.ts';
-import { type Page, type PageRequest, queryPage } from './paging.ts';
+import { OwnerListing, type Page, type PageRequest, queryPage } from './paging.ts';
 import { partitionItems, purgePartition } from './partition.ts';
-import { globalIndexes, partitionKey, sortKey } from './table.ts';
+import { globalIndexes, partitionKey, sortKey, withoutKeys } from './table.ts';
 
 /** What the request said, kept as PaddleFlow shows it back. */
 export interface RunRequestFields {
@@ -88,13 +88,10 @@ export interface LoadedRun {
 }
 
 const SEQUENCE = 'run';
-const allIndex = globalIndexes[0]!;
-const ownerIndex = globalIndexes[1]!;
+const listing = new OwnerListing('RUNS');
 /** Sparse: only runs that are not final are in it, so a restart finds the runs to resume without a Scan. */
 const activeIndex = globalIndexes[2]!;
-const ALL_PARTITION = 'RUNS';
 const ACTIVE_PARTITION = 'RUNS#ACTIVE';
-const ownerPartition = (owner: string) => `RUNS#${owner.toLowerCase()}`;
 
 export const runPartition = (id: string) => `RUN#${id}`;
 const headKey = (id: string) => ({ [partitionKey]: runPartition(id), [sortKey]: 'RUN' });
@@ -105,15 +102,7 @@ const resultKey = (id: string, key: string, attempt: number) => ({
   [sortKey]: `RESULT#${key}#${attempt}`,
 });
 
-const KEY_FIELDS = new Set([
-  partitionKey,
-  sortKey,
-  ...globalIndexes.flatMap((index) => [index.partitionKey, index.sortKey]),
-]);
-const withoutKeys = (row: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(row).filter(([name]) => !KEY_FIELDS.has(name)));
-
-const toHead = (row: Record<string, unknown>) => withoutKeys(row) as unknown as RunHead;
+const toHead = (row: Record<string, unknown>) => withoutKeys<RunHead>(row);
 
 function splitRecord(record: RunRecord): { head: RunHead; fixed: Pick<RunRecord, FixedField> } {
   const { spec, context, runYaml, parameters, ...head } = record;
@@ -156,48 +145,34 @@ export class RunRepository {
       new PutCommand({ TableName: this.ref.table, Item: { ...fixedKey(record.id), ...fixed } }),
     );
     for (const node of nodes) await this.putNode(record.id, node, undefined);
-    await conditional(`no run ${record.id}`, () =>
-      this.ref.client.send(
-        new PutCommand({
-          TableName: this.ref.table,
-          Item: {
-            ...headKey(record.id),
-            [allIndex.partitionKey]: ALL_PARTITION,
-            [allIndex.sortKey]: sortableNumber(record.seq),
-            [ownerIndex.partitionKey]: ownerPartition(record.owner),
-            [ownerIndex.sortKey]: sortableNumber(record.seq),
-            ...(isFinalRun(record.status)
-              ? {}
-              : {
-                  [activeIndex.partitionKey]: ACTIVE_PARTITION,
-                  [activeIndex.sortKey]: sortableNumber(record.seq),
-                }),
-            ...head,
-          },
-          ConditionExpression: `attribute_not_exists(${partitionKey})`,
-        }),
-      ),
+    await putNew(
+      this.ref,
+      {
+        ...headKey(record.id),
+        ...listing.keys(record.owner, sortableNumber(record.seq)),
+        ...(isFinalRun(record.status)
+          ? {}
+          : {
+              [activeIndex.partitionKey]: ACTIVE_PARTITION,
+              [activeIndex.sortKey]: sortableNumber(record.seq),
+            }),
+        ...head,
+      },
+      `no run ${record.id}`,
     );
   }
 
   /** The head alone (small): status, request fields, version. */
   async head(id: string): Promise<RunHead | undefined> {
-    const { Item } = await this.ref.client.send(
-      new GetCommand({ TableName: this.ref.table, Key: headKey(id), ConsistentRead: true }),
-    );
-    return Item ? toHead(Item) : undefined;
+    const item = await getItem(this.ref, headKey(id));
+    return item ? toHead(item) : undefined;
   }
 
   /** The whole record: head and fixed fields. */
   async get(id: string): Promise<RunRecord | undefined> {
-    const [head, fixed] = await Promise.all([
-      this.head(id),
-      this.ref.client.send(
-        new GetCommand({ TableName: this.ref.table, Key: fixedKey(id), ConsistentRead: true }),
-      ),
-    ]);
-    if (!head || !fixed.Item) return undefined;
-    return { ...head, ...(withoutKeys(fixed.Item) as Pick<RunRecord, FixedField>) };
+    const [head, fixed] = await Promise.all([this.head(id), getItem(this.ref, fixedKey(id))]);
+    if (!head || !fixed) return undefined;
+    return { ...head, ...withoutKeys<Pick<RunRecord, FixedField>>(fixed) };
   }
 
   /** The head, every node and every stored result, in one strongly consistent Query (paged by DynamoDB). */
@@ -211,7 +186,7 @@ export class RunRepository {
       for (const row of rows) {
         const sk = row[sortKey] as string;
         if (sk === 'RUN') head = toHead(row);
-        else if (sk === 'FIXED') fixed = withoutKeys(row) as Pick<RunRecord, FixedField>;
+        else if (sk === 'FIXED') fixed = withoutKeys<Pick<RunRecord, FixedField>>(row);
         else if (sk.startsWith('NODE#')) {
           const { node, version } = toNode(row);
           nodes[node.key] = node;
@@ -275,35 +250,19 @@ export class RunRepository {
     changes: Record<string, unknown>,
     removes: string[] = [],
   ): Promise<number> {
-    const fields = Object.keys(changes);
-    const names = Object.fromEntries([
-      ...fields.map((field, i) => [`#f${i}`, field]),
-      ...removes.map((field, i) => [`#r${i}`, field]),
-    ]);
-    const values = Object.fromEntries(fields.map((field, i) => [`:f${i}`, changes[field]]));
-    const assignments = fields.map((_, i) => `#f${i} = :f${i}`);
-    const removal = removes.length > 0 ? ` REMOVE ${removes.map((_, i) => `#r${i}`).join(', ')}` : '';
-    await conditional(`run ${record.id} at version ${record.version}`, () =>
-      this.ref.client.send(
-        new UpdateCommand({
-          TableName: this.ref.table,
-          Key: headKey(record.id),
-          UpdateExpression: `SET ${[...assignments, '#version = :next'].join(', ')}${removal}`,
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { ...names, '#version': 'version' },
-          ExpressionAttributeValues: { ...values, ':next': record.version + 1, ':expected': record.version },
-        }),
-      ),
+    return updateAtVersion(
+      this.ref,
+      { key: headKey(record.id), version: record.version },
+      changes,
+      `run ${record.id} at version ${record.version}`,
+      removes,
     );
-    return record.version + 1;
   }
 
   /** One node of a run, as last written (the cache check reads the job a cache row points at). */
   async node(id: string, key: string): Promise<NodeState | undefined> {
-    const { Item } = await this.ref.client.send(
-      new GetCommand({ TableName: this.ref.table, Key: nodeKey(id, key), ConsistentRead: true }),
-    );
-    return Item ? toNode(Item).node : undefined;
+    const item = await getItem(this.ref, nodeKey(id, key));
+    return item ? toNode(item).node : undefined;
   }
 
   /**
@@ -352,41 +311,17 @@ export class RunRepository {
   async putResults(
     results: { runId: string; event: Extract<RunEvent, { type: 'finished' }> }[],
   ): Promise<void> {
-    const items = new Map<string, Record<string, unknown>>();
-    for (const { runId, event } of results) {
-      const key = resultKey(runId, event.key, event.attempt);
-      items.set(`${key[partitionKey]}\n${key[sortKey]}`, { ...key, event });
-    }
-    await batchWrite(
+    await batchPut(
       this.ref,
-      [...items.values()].map((Item) => ({ PutRequest: { Item } })),
+      results.map(({ runId, event }) => ({ ...resultKey(runId, event.key, event.attempt), event })),
     );
   }
 
   /** Runs in id order, filtered exactly: pages never come back empty with a promise of more. */
   list(filter: RunFilter, page: PageRequest): Promise<Page<RunHead>> {
-    const sets = {
-      owners: new Set(filter.owners.map((owner) => owner.toLowerCase())),
-      fsNames: new Set(filter.fsNames),
-      runIds: new Set(filter.runIds),
-      names: new Set(filter.names),
-      statuses: new Set(filter.statuses),
-    };
-    const matches = (set: Set<string>, value: string) => set.size === 0 || set.has(value);
-    const keep = (row: Record<string, unknown>) =>
-      matches(sets.owners, (row.owner as string).toLowerCase()) &&
-      matches(sets.fsNames, row.fsName as string) &&
-      matches(sets.runIds, row.id as string) &&
-      matches(sets.names, row.name as string) &&
-      matches(sets.statuses, row.status as string);
-    const oneOwner = sets.owners.size === 1 ? [...sets.owners][0]! : undefined;
-    const filtered =
-      sets.owners.size > 1 || sets.fsNames.size + sets.runIds.size + sets.names.size + sets.statuses.size > 0;
-    const index =
-      oneOwner === undefined
-        ? { index: allIndex, partitionValue: ALL_PARTITION }
-        : { index: ownerIndex, partitionValue: ownerPartition(oneOwner) };
-    return queryPage(this.ref, filtered ? { ...index, keep } : index, page, toHead);
+    const { owners, fsNames, runIds, names, statuses } = filter;
+    const match = { fsName: fsNames, id: runIds, name: names, status: statuses };
+    return listing.page(this.ref, { owners, match }, page, toHead);
   }
 
   /** Deletes a final run's head (if unchanged since read), then the rest of its partition. */
@@ -397,21 +332,11 @@ export class RunRepository {
   }
 
   private async putNode(runId: string, node: NodeState, version: number | undefined): Promise<void> {
-    const next = (version ?? 0) + 1;
-    await conditional(`node ${node.key} of ${runId} at version ${version ?? 'none'}`, () =>
-      this.ref.client.send(
-        new PutCommand({
-          TableName: this.ref.table,
-          Item: { ...nodeKey(runId, node.key), ...node, version: next },
-          ...(version === undefined
-            ? { ConditionExpression: `attribute_not_exists(${partitionKey})` }
-            : {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': version },
-              }),
-        }),
-      ),
+    await putAtVersion(
+      this.ref,
+      { ...nodeKey(runId, node.key), ...node },
+      version ?? 0,
+      `node ${node.key} of ${runId} at version ${version ?? 'none'}`,
     );
   }
 }

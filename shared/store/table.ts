@@ -16,9 +16,16 @@ export const globalIndexes = ['gsi1', 'gsi2', 'gsi3', 'gsi4'].map((name) => ({
   sortKey: `${name}sk`,
 }));
 
+/** Every key attribute: the table's and the indexes'. */
+const keyAttributes = [partitionKey, sortKey, ...globalIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+const isKeyAttribute = new Set(keyAttributes);
+
+/** A stored item as its record: every attribute but the key attributes. */
+export const withoutKeys = <T = Record<string, unknown>>(row: Record<string, unknown>): T =>
+  Object.fromEntries(Object.entries(row).filter(([name]) => !isKeyAttribute.has(name))) as T;
+
 /** The table as a DynamoDB CreateTable request (on-demand): what the local runtime sends to dynalite. */
 export function createTableInput(tableName: string) {
-  const keyAttributes = [partitionKey, sortKey, ...globalIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,

@@ -1,8 +1,7 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableRef } from './client.ts';
-import { conditional, deleteAtVersion, updateAtVersion } from './conditions.ts';
+import { getItem, type TableRef } from './client.ts';
+import { deleteAtVersion, putNew, updateAtVersion } from './conditions.ts';
 import { type Page, type PageRequest, queryPage } from './paging.ts';
-import { globalIndexes, partitionKey, sortKey } from './table.ts';
+import { globalIndexes, partitionKey, sortKey, withoutKeys } from './table.ts';
 
 /**
  * Users. Identity is case-insensitive (`Alice` and `alice` are one user, so nobody can register `ROOT` and
@@ -25,40 +24,29 @@ const listIndex = globalIndexes[0]!;
 
 const keyOf = (name: string) => ({ [partitionKey]: `USER#${name.toLowerCase()}`, [sortKey]: 'USER' });
 
-const toRecord = (row: Record<string, unknown>): UserRecord => ({
-  name: row.name as string,
-  passwordHash: row.passwordHash as string,
-  createdAt: row.createdAt as string,
-  version: row.version as number,
-});
+const toRecord = (row: Record<string, unknown>) => withoutKeys<UserRecord>(row);
 
 export class UserRepository {
   constructor(private readonly ref: TableRef) {}
 
   /** A strongly consistent read: auth decides on it right after a password change. */
   async get(name: string): Promise<UserRecord | undefined> {
-    const { Item } = await this.ref.client.send(
-      new GetCommand({ TableName: this.ref.table, Key: keyOf(name), ConsistentRead: true }),
-    );
-    return Item ? toRecord(Item) : undefined;
+    const item = await getItem(this.ref, keyOf(name));
+    return item ? toRecord(item) : undefined;
   }
 
   /** Fails with ConditionFailedError when a user of that name (in any casing) exists. */
   async create(user: Omit<UserRecord, 'version'>): Promise<UserRecord> {
     const record = { ...user, version: 1 };
-    await conditional(`user ${user.name} does not exist`, () =>
-      this.ref.client.send(
-        new PutCommand({
-          TableName: this.ref.table,
-          Item: {
-            ...keyOf(user.name),
-            [listIndex.partitionKey]: USERS_PARTITION,
-            [listIndex.sortKey]: `${user.createdAt}#${user.name.toLowerCase()}`,
-            ...record,
-          },
-          ConditionExpression: `attribute_not_exists(${partitionKey})`,
-        }),
-      ),
+    await putNew(
+      this.ref,
+      {
+        ...keyOf(user.name),
+        [listIndex.partitionKey]: USERS_PARTITION,
+        [listIndex.sortKey]: `${user.createdAt}#${user.name.toLowerCase()}`,
+        ...record,
+      },
+      `user ${user.name} does not exist`,
     );
     return record;
   }

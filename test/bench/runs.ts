@@ -55,7 +55,7 @@ export function measureReconcile(yaml: string): { nodes: number; msPerNode: numb
     mainFs: { id: 'fs-bench-data', name: 'data', mountPath: '/mnt/data', subPath: '', readOnly: false },
   };
   const start = process.hrtime.bigint();
-  let state: RunState = createRunState(spec, context, new Date(0).toISOString());
+  let state: RunState = createRunState(spec, context);
   let events: RunEvent[] = [{ type: 'resume' }];
   let steps = 0;
   while (events.length > 0) {

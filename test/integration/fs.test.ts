@@ -1,17 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatLocalTime } from '../../shared/http/time.ts';
-import { expectError, PASSWORD, startWithUsers } from '../support/api.ts';
-import { call, type FloeProcess, login } from '../support/floe-process.ts';
+import { everyRow, expectError, startWithUsers } from '../support/api.ts';
+import { call, type FloeProcess } from '../support/floe-process.ts';
 
 let floe: FloeProcess;
 let root: string;
 let alice: string;
 let bob: string;
+let pager: string;
+let lonely: string;
 
 beforeAll(async () => {
   let tokens: Record<string, string>;
   ({ floe, root, tokens } = await startWithUsers(['alice', 'bobby', 'pager', 'lonely']));
-  ({ alice, bobby: bob } = tokens as { alice: string; bobby: string });
+  ({ alice, bobby: bob, pager, lonely } = tokens as Record<'alice' | 'bobby' | 'pager' | 'lonely', string>);
 });
 afterAll(async () => {
   await floe.stop();
@@ -27,17 +29,8 @@ const s3 = {
   region: 'bj',
 };
 
-async function listAll(token: string, query = ''): Promise<string[]> {
-  const ids: string[] = [];
-  let marker = '';
-  for (;;) {
-    const reply = await call(floe.api, 'GET', `/fs?maxKeys=1000${query}${marker}`, { token });
-    expect(reply.status, reply.text).toBe(200);
-    ids.push(...reply.json.fsList.map((fs: { id: string }) => fs.id));
-    if (!reply.json.truncated) return ids;
-    marker = `&marker=${encodeURIComponent(reply.json.nextMarker)}`;
-  }
-}
+const listAll = async (token: string, query = ''): Promise<string[]> =>
+  (await everyRow(floe.api, token, `/fs?maxKeys=1000${query}`, 'fsList')).map((fs) => fs.id);
 
 describe('creating and reading a file system', () => {
   it('creates a local fs: 201 {fsName, fsID}, then reads it in PaddleFlow shape', async () => {
@@ -325,8 +318,8 @@ describe('deleting', () => {
 
 describe('listing, newest first, by time', () => {
   let created: string[];
+  let lastCreatedAt: number;
   beforeAll(async () => {
-    const pager = await login(floe.api, 'pager', PASSWORD);
     created = [];
     // Created back to back, several in the same second: PaddleFlow's second-grained marker loses some.
     for (let i = 0; i < 7; i++) {
@@ -334,10 +327,10 @@ describe('listing, newest first, by time', () => {
       expect(reply.status).toBe(201);
       created.push(reply.json.fsID);
     }
+    lastCreatedAt = Date.now();
   });
 
   it('pages through every fs exactly once, newest first, with exact truncation', async () => {
-    const pager = await login(floe.api, 'pager', PASSWORD);
     const seen: string[] = [];
     let marker: string | undefined;
     for (let page = 0; ; page++) {
@@ -360,7 +353,6 @@ describe('listing, newest first, by time', () => {
   });
 
   it("accepts PaddleFlow's timestamp marker: rows created strictly before it", async () => {
-    const pager = await login(floe.api, 'pager', PASSWORD);
     const past = await call(floe.api, 'GET', '/fs?marker=2000-01-01%2000:00:00', { token: pager });
     expect(past.json).toEqual({
       marker: '2000-01-01 00:00:00',
@@ -373,7 +365,9 @@ describe('listing, newest first, by time', () => {
     });
     expect(future.json.fsList.map((fs: { id: string }) => fs.id)).toEqual([...created].reverse());
 
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    // The marker must name a later second than the last row's creation (a timer may fire a little early).
+    const nextSecond = (Math.floor(lastCreatedAt / 1000) + 1) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, nextSecond + 10 - Date.now())));
     const boundary = formatLocalTime(new Date());
     await createFs(pager, { name: 'later', url: 'local://tmp/later' });
     const before = await call(floe.api, 'GET', `/fs?marker=${encodeURIComponent(boundary)}&maxKeys=1000`, {
@@ -385,7 +379,6 @@ describe('listing, newest first, by time', () => {
   });
 
   it('answers an empty list with [], never null', async () => {
-    const lonely = await login(floe.api, 'lonely', PASSWORD);
     const reply = await call(floe.api, 'GET', '/fs', { token: lonely });
     expect(reply.json).toMatchObject({ truncated: false, nextMarker: '', fsList: [] });
   });

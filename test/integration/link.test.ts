@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startWithUsers } from '../support/api.ts';
+import { everyRow, expectError, startWithUsers } from '../support/api.ts';
 import { call, type FloeProcess } from '../support/floe-process.ts';
 
 let floe: FloeProcess;
@@ -33,17 +33,10 @@ afterAll(async () => {
 const createLink = (token: string, body: Record<string, unknown>) =>
   call(floe.api, 'POST', '/link', { token, body });
 
-async function linkPaths(token: string, fsName: string, query = ''): Promise<string[]> {
-  const paths: string[] = [];
-  let marker = '';
-  for (;;) {
-    const reply = await call(floe.api, 'GET', `/link/${fsName}?maxKeys=1000${query}${marker}`, { token });
-    expect(reply.status, reply.text).toBe(200);
-    paths.push(...reply.json.linkList.map((l: { fsPath: string }) => l.fsPath));
-    if (!reply.json.truncated) return paths;
-    marker = `&marker=${encodeURIComponent(reply.json.nextMarker)}`;
-  }
-}
+const linkPaths = async (token: string, fsName: string, query = ''): Promise<string[]> =>
+  (await everyRow(floe.api, token, `/link/${fsName}?maxKeys=1000${query}`, 'linkList')).map(
+    (link) => link.fsPath,
+  );
 
 describe('creating and reading links', () => {
   it('creates a link with 201 and an empty body, and lists it in PaddleFlow shape', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../support/api.ts';
 import { call, type FloeProcess, login, startFloe } from '../support/floe-process.ts';
 
 let floe: FloeProcess;
@@ -42,9 +43,7 @@ describe('login', () => {
     [[], 400, 'MalformedJSON'],
   ])('refuses %j with %i %s', async (body, status, code) => {
     const reply = await call(floe.api, 'POST', '/login', { body });
-    expect(reply.status).toBe(status);
-    expect(reply.json).toMatchObject({ code });
-    expect(typeof reply.json.requestID).toBe('string');
+    expectError(reply, status, code);
     expect(typeof reply.json.message).toBe('string');
   });
 
@@ -59,16 +58,13 @@ describe('login', () => {
       rawBody,
       headers: { 'content-type': 'application/json' },
     });
-    expect(reply.status).toBe(400);
-    expect(reply.json.code).toBe('MalformedJSON');
+    expectError(reply, 400, 'MalformedJSON');
   });
 });
 
 describe('tokens and request ids', () => {
   it('asks for a token before anything else, with 400 AuthWithoutToken', async () => {
-    const reply = await call(floe.api, 'GET', '/user');
-    expect(reply.status).toBe(400);
-    expect(reply.json.code).toBe('AuthWithoutToken');
+    expectError(await call(floe.api, 'GET', '/user'), 400, 'AuthWithoutToken');
   });
 
   it('checks the token before the body: no token and a broken body is still AuthWithoutToken', async () => {
@@ -79,9 +75,7 @@ describe('tokens and request ids', () => {
   it.each(['garbage', 'eyJhbGciOiJIUzI1NiJ9.eyJ1c2VybmFtZSI6InJvb3QiLCJjcmVkIjoieCJ9.c2lnbmF0dXJl'])(
     'refuses token %j with 400 AuthInvalidToken',
     async (token) => {
-      const reply = await call(floe.api, 'GET', '/user', { token });
-      expect(reply.status).toBe(400);
-      expect(reply.json.code).toBe('AuthInvalidToken');
+      expectError(await call(floe.api, 'GET', '/user', { token }), 400, 'AuthInvalidToken');
     },
   );
 

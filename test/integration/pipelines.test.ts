@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, PASSWORD, startWithUsers } from '../support/api.ts';
-import { call, type FloeProcess, login } from '../support/floe-process.ts';
+import { expectError, startWithUsers } from '../support/api.ts';
+import { call, type FloeProcess } from '../support/floe-process.ts';
 import { base64, pipelineClient, TIME, yamlOf } from '../support/pipelines.ts';
 
 const USERS = ['alice', 'bobby', 'pager'];
@@ -9,10 +9,11 @@ let floe: FloeProcess;
 let root: string;
 let alice: string;
 let bobby: string;
+let pager: string;
 beforeAll(async () => {
   let tokens: Record<string, string>;
   ({ floe, root, tokens } = await startWithUsers(USERS));
-  ({ alice, bobby } = tokens as { alice: string; bobby: string });
+  ({ alice, bobby, pager } = tokens as Record<'alice' | 'bobby' | 'pager', string>);
 });
 afterAll(async () => {
   await floe.stop();
@@ -202,9 +203,7 @@ describe('creating a pipeline from yamlRaw', () => {
 
 describe('listing pipelines', () => {
   let pagerIds: string[];
-  let pager: string;
   beforeAll(async () => {
-    pager = await login(floe.api, 'pager', PASSWORD);
     pagerIds = [];
     for (let i = 1; i <= 7; i++) pagerIds.push(await create(pager, `paged_${i}`));
   });

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { startWithUsers } from '../support/api.ts';
 import { call, login, newDataDir, startFloe } from '../support/floe-process.ts';
 
 describe('the local runtime across restarts', () => {
   it('stops cleanly on SIGTERM and a second start on the same data directory sees everything', async () => {
     const dataDir = newDataDir();
-    const first = await startFloe({ dataDir });
-    const root = await login(first.api, 'root', 'paddleflow');
-    for (const name of ['keep1', 'keep2']) {
-      expect(
-        (
-          await call(first.api, 'POST', '/user', {
-            token: root,
-            body: { username: name, password: 'keep1234' },
-          })
-        ).status,
-      ).toBe(200);
-    }
-    const keep1 = await login(first.api, 'keep1', 'keep1234');
+    const { floe: first, root, tokens } = await startWithUsers(['keep1', 'keep2'], { dataDir });
+    const keep1 = tokens.keep1;
     expect(await first.stop()).toBe(0);
 
     const second = await startFloe({ dataDir });

@@ -9,8 +9,8 @@ import { type ArtifactEventRecord, ArtifactEventRepository } from '../../shared/
 import { documentClient, dynamoDbClient } from '../../shared/store/client.ts';
 import { type RunCacheRecord, RunCacheRepository } from '../../shared/store/run-caches.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/store/table.ts';
-import { expectError, PASSWORD } from '../support/api.ts';
-import { call, type FloeProcess, login, newDataDir, startFloe } from '../support/floe-process.ts';
+import { expectError, startWithUsers } from '../support/api.ts';
+import { call, type FloeProcess, newDataDir } from '../support/floe-process.ts';
 
 const CREATED = '2024-03-01T08:30:00.000Z';
 const caches: RunCacheRecord[] = [];
@@ -81,18 +81,9 @@ let carol: string;
 beforeAll(async () => {
   const dataDir = newDataDir();
   await seed(dataDir);
-  floe = await startFloe({ dataDir });
-  root = await login(floe.api, 'root', 'paddleflow');
-  for (const username of ['alice', 'bobby', 'carol']) {
-    const reply = await call(floe.api, 'POST', '/user', {
-      token: root,
-      body: { username, password: PASSWORD },
-    });
-    expect(reply.status, reply.text).toBe(200);
-  }
-  alice = await login(floe.api, 'alice', PASSWORD);
-  bobby = await login(floe.api, 'bobby', PASSWORD);
-  carol = await login(floe.api, 'carol', PASSWORD);
+  let tokens: Record<string, string>;
+  ({ floe, root, tokens } = await startWithUsers(['alice', 'bobby', 'carol'], { dataDir }));
+  ({ alice, bobby, carol } = tokens as Record<'alice' | 'bobby' | 'carol', string>);
 }, 60_000);
 afterAll(async () => {
   await floe.stop();

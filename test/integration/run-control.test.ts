@@ -183,7 +183,7 @@ entry_points:
 
     const active = await submit(
       alice,
-      'name: busy\ndocker_env: img\nentry_points:\n  b:\n    command: sleep 2\n',
+      'name: busy\ndocker_env: img\nentry_points:\n  b:\n    command: sleep 30\n',
       { fsName: 'work' },
     );
     expectError(
@@ -192,6 +192,8 @@ entry_points:
       'ActionNotAllowed',
       'final',
     );
+    // Stopped rather than waited for: the other tests need no run left active.
+    expect((await put(`/run/${active}?action=stop`)).status).toBe(200);
     await waitFor(alice, active);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { call, type FloeProcess, login, newDataDir, startFloe } from '../support/floe-process.ts';
 import { runClient } from '../support/runs.ts';
 
@@ -38,18 +38,12 @@ entry_points:
     command: echo waiting >> waiting.txt
 `;
     const runId = await submit(root, yaml, { fsName: 'work' });
-    // With one slot, \`long\` and \`waiting\` run one after the other: stop while the first of them runs.
-    const deadline = Date.now() + 20_000;
-    while (!existsSync(join(dir, 'long-started.txt')) && !existsSync(join(dir, 'waiting.txt'))) {
-      if (Date.now() > deadline) throw new Error('no step started');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const longFirst = existsSync(join(dir, 'long-started.txt'));
-    if (!longFirst) {
-      // `waiting` went first: let it finish and `long` start, so the restart meets a running step.
-      while (!existsSync(join(dir, 'long-started.txt')))
-        await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // With one slot, `long` and `waiting` run one after the other, in either order: stop while `long` runs
+    // (if `waiting` went first, it has finished by then), so the restart meets a running step.
+    await vi.waitFor(() => expect(existsSync(join(dir, 'long-started.txt')), 'long started').toBe(true), {
+      timeout: 20_000,
+      interval: 50,
+    });
     expect(await floe.stop()).toBe(0);
 
     floe = await startFloe({ dataDir });

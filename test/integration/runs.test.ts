@@ -303,56 +303,23 @@ entry_points:
   });
 
   it('refuses bad requests with PaddleFlow’s codes and creates nothing', async () => {
+    const refused: [body: Record<string, unknown>, status: number, code: string, ...inMessage: string[]][] = [
+      [{ runYamlRaw: 'not base64!' }, 400, 'MalformedYaml'],
+      [{ runYamlRaw: base64(`${simple('bogus')}    bogus: 1\n`), fsName: 'work' }, 400, 'InvalidPipeline'],
+      [
+        { runYamlRaw: base64(simple('okname')), fsName: 'work', name: 'bad name!' },
+        400,
+        'InvalidNamePattern',
+      ],
+      [{ runYamlPath: './x.yaml' }, 400, 'InvalidArguments', 'fsName'],
+      [{ fsName: 'nofs', runYamlRaw: base64(simple('nofs')) }, 400, 'InvalidArguments', 'nofs'],
+      [{ pipelineID: 'ppl-999999' }, 404, 'PipelineNotFound'],
+      [{ fsName: 'work', runYamlPath: './missing.yaml' }, 400, 'ReadYamlFileFailed'],
+    ];
     const before = await call(floe.api, 'GET', '/run?maxKeys=1000', { token: alice });
-    expectError(
-      await call(floe.api, 'POST', '/run', { token: alice, body: { runYamlRaw: 'not base64!' } }),
-      400,
-      'MalformedYaml',
-    );
-    expectError(
-      await call(floe.api, 'POST', '/run', {
-        token: alice,
-        body: { runYamlRaw: base64(`${simple('bogus')}    bogus: 1\n`), fsName: 'work' },
-      }),
-      400,
-      'InvalidPipeline',
-    );
-    expectError(
-      await call(floe.api, 'POST', '/run', {
-        token: alice,
-        body: { runYamlRaw: base64(simple('okname')), fsName: 'work', name: 'bad name!' },
-      }),
-      400,
-      'InvalidNamePattern',
-    );
-    expectError(
-      await call(floe.api, 'POST', '/run', { token: alice, body: { runYamlPath: './x.yaml' } }),
-      400,
-      'InvalidArguments',
-      'fsName',
-    );
-    expectError(
-      await call(floe.api, 'POST', '/run', {
-        token: alice,
-        body: { fsName: 'nofs', runYamlRaw: base64(simple('nofs')) },
-      }),
-      400,
-      'InvalidArguments',
-      'nofs',
-    );
-    expectError(
-      await call(floe.api, 'POST', '/run', { token: alice, body: { pipelineID: 'ppl-999999' } }),
-      404,
-      'PipelineNotFound',
-    );
-    expectError(
-      await call(floe.api, 'POST', '/run', {
-        token: alice,
-        body: { fsName: 'work', runYamlPath: './missing.yaml' },
-      }),
-      400,
-      'ReadYamlFileFailed',
-    );
+    for (const [body, status, code, ...inMessage] of refused) {
+      expectError(await call(floe.api, 'POST', '/run', { token: alice, body }), status, code, ...inMessage);
+    }
     const after = await call(floe.api, 'GET', '/run?maxKeys=1000', { token: alice });
     expect(after.json.runList.length).toBe(before.json.runList.length);
   });

@@ -12,9 +12,12 @@ export function expectError(reply: Reply, status: number, code: string, ...inMes
   for (const text of inMessage) expect(reply.json.message).toContain(text);
 }
 
-/** Starts Floe and creates `users` (password PASSWORD); returns their tokens and root's. */
-export async function startWithUsers(users: string[]) {
-  const floe = await startFloe();
+/**
+ * Starts Floe (`options` as for startFloe) and creates `users` (password PASSWORD); returns their tokens and
+ * root's.
+ */
+export async function startWithUsers(users: string[], options: Parameters<typeof startFloe>[0] = {}) {
+  const floe = await startFloe(options);
   const root = await login(floe.api, 'root', 'paddleflow');
   const tokens: Record<string, string> = {};
   for (const username of users) {
@@ -26,4 +29,22 @@ export async function startWithUsers(users: string[]) {
     tokens[username] = await login(floe.api, username, PASSWORD);
   }
   return { floe, root, tokens };
+}
+
+/** Every row of an fs or link list (`path` with its query), following the `truncated`/`nextMarker` pages. */
+export async function everyRow(
+  api: string,
+  token: string,
+  path: string,
+  listKey: string,
+): Promise<Reply['json'][]> {
+  const rows: Reply['json'][] = [];
+  let marker = '';
+  for (;;) {
+    const reply = await call(api, 'GET', `${path}${marker}`, { token });
+    expect(reply.status, reply.text).toBe(200);
+    rows.push(...reply.json[listKey]);
+    if (!reply.json.truncated) return rows;
+    marker = `&marker=${encodeURIComponent(reply.json.nextMarker)}`;
+  }
 }

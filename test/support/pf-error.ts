@@ -9,3 +9,13 @@ export function codeOf(fn: () => unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The PaddleFlow error `fn` throws; fails the test when it throws nothing. */
+export function errorOf(fn: () => unknown): PfError {
+  try {
+    fn();
+  } catch (error) {
+    return error as PfError;
+  }
+  throw new Error('expected an error');
+}

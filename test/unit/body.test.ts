@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import type { PfError } from '../../shared/errors.ts';
 import { bodyField, canonicalKeys, readBody } from '../../shared/http/body.ts';
+import { errorOf } from '../support/pf-error.ts';
 
 const Schema = z.object({
   fsName: z.optional(z.string()),
   userName: z.optional(z.string()),
   count: z.optional(z.number()),
 });
-
-function errorOf(fn: () => unknown): PfError {
-  try {
-    fn();
-  } catch (error) {
-    return error as PfError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('request keys', () => {
   it('match field names case-insensitively and drop unknown keys', () => {

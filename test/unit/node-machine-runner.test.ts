@@ -98,6 +98,16 @@ function makeRunner(deps: Partial<NodeMachineRunnerDeps> & Pick<NodeMachineRunne
 
 const succeed = async (): Promise<JobOutcome> => ({ status: 'succeeded', message: '' });
 
+/** A runner on controllable jobs, with jobs `keys` dispatched and started. */
+async function runnerWithStartedJobs(...keys: string[]) {
+  const jobs = controllableJobs();
+  const made = makeRunner({ runJob: jobs.runJob });
+  // Each dispatch returns at once: the execution runs on its own.
+  for (const key of keys) await made.runner.dispatch(job(key));
+  await Promise.all(keys.map((key) => jobs.whenStarted(key)));
+  return { ...made, jobs };
+}
+
 describe('NodeMachineRunner', () => {
   it('answers every Task state of the definition locally (none may call AWS)', async () => {
     const run = vi.spyOn(StateMachine.prototype, 'run');
@@ -122,11 +132,7 @@ describe('NodeMachineRunner', () => {
   });
 
   it('reports started, runs the job, and reports finished, in that order', async () => {
-    const jobs = controllableJobs();
-    const { runner, mailbox } = makeRunner({ runJob: jobs.runJob });
-    const spec = job('train');
-    await runner.dispatch(spec); // returns at once: the execution runs on its own
-    await jobs.whenStarted('train');
+    const { runner, mailbox, jobs } = await runnerWithStartedJobs('train');
     expect(mailbox.events()).toEqual([
       { type: 'started', key: 'train', attempt: 1, at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
     ]);
@@ -196,10 +202,7 @@ describe('NodeMachineRunner', () => {
   });
 
   it('kills a running job: its signal aborts and the machine reports terminated', async () => {
-    const jobs = controllableJobs();
-    const { runner, mailbox } = makeRunner({ runJob: jobs.runJob });
-    await runner.dispatch(job('a'));
-    await jobs.whenStarted('a');
+    const { runner, mailbox, jobs } = await runnerWithStartedJobs('a');
     await runner.kill('run-000007', 'a', 2); // another attempt: nothing
     await runner.kill('run-000008', 'a', 1); // another run: nothing
     expect(jobs.started.get('a')!.signal.aborted).toBe(false);
@@ -233,11 +236,7 @@ describe('NodeMachineRunner', () => {
   });
 
   it('runs executions concurrently: one waiting job does not hold back another', async () => {
-    const jobs = controllableJobs();
-    const { runner, mailbox } = makeRunner({ runJob: jobs.runJob });
-    await runner.dispatch(job('slow'));
-    await runner.dispatch(job('fast'));
-    await Promise.all([jobs.whenStarted('slow'), jobs.whenStarted('fast')]);
+    const { runner, mailbox, jobs } = await runnerWithStartedJobs('slow', 'fast');
     jobs.started.get('fast')!.end({ status: 'succeeded', message: '' });
     await vi.waitFor(() => expect(mailbox.events('fast')).toHaveLength(2));
     expect(mailbox.events('slow')).toHaveLength(1);
@@ -285,11 +284,7 @@ describe('NodeMachineRunner', () => {
   });
 
   it('closes by stopping every job, reporting nothing, and refusing new dispatches', async () => {
-    const jobs = controllableJobs();
-    const { runner, mailbox } = makeRunner({ runJob: jobs.runJob });
-    await runner.dispatch(job('a'));
-    await runner.dispatch(job('b'));
-    await Promise.all([jobs.whenStarted('a'), jobs.whenStarted('b')]);
+    const { runner, mailbox, jobs } = await runnerWithStartedJobs('a', 'b');
     await runner.close();
     expect(jobs.started.get('a')!.signal.aborted).toBe(true);
     expect(jobs.started.get('b')!.signal.aborted).toBe(true);

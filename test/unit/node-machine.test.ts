@@ -135,36 +135,59 @@ describe('toMachineInput', () => {
   });
 });
 
-describe('NodeMachine outcomes (local interpreter)', () => {
-  const machine = new StateMachine(
-    substituteDefinition(nodeMachineDefinition(), placeholders) as StateMachineDefinition,
-  );
+const machine = new StateMachine(
+  substituteDefinition(nodeMachineDefinition(), placeholders) as StateMachineDefinition,
+);
 
+/**
+ * Runs one execution of `input` on the local interpreter: the container step answers `task` (or throws it),
+ * the cache check answers `verdicts` in turn (or throws). Returns the checks asked, how often the container
+ * ran, and the events sent to the mailbox.
+ */
+async function execute(input: JobSpec, { task, verdicts = [] }: { task: unknown; verdicts?: unknown[] }) {
+  const sent: Json[] = [];
+  const checks: Json[] = [];
+  let containers = 0;
+  const send = (message: unknown) => {
+    sent.push(message as Json);
+    return {};
+  };
+  await machine.run(toMachineInput(input) as never, {
+    context: {
+      Execution: { Name: 'run-000042.dag1_0.train.2' },
+      State: { EnteredTime: '2026-11-22T10:00:00.000Z' },
+    },
+    overrides: {
+      taskResourceLocalHandlers: {
+        [NODE_STATES.checkCache]: (parameters: unknown) => {
+          checks.push(parameters as Json);
+          const verdict = verdicts.shift();
+          if (verdict instanceof Error) throw verdict;
+          return { Payload: verdict, StatusCode: 200 } as never;
+        },
+        [NODE_STATES.reportCacheHit]: send,
+        [NODE_STATES.reportStarted]: send,
+        [NODE_STATES.executeContainer]: () => {
+          containers++;
+          if (task instanceof Error) throw task;
+          return task as never;
+        },
+        [NODE_STATES.reportFinished]: send,
+      },
+      waitTimeOverrides: { [NODE_STATES.waitForCachedJob]: 1 },
+      retryIntervalOverrides: { [NODE_STATES.checkCache]: 1 },
+    },
+  }).result;
+  const events = sent.map((message) => (message.MessageBody as { event: Json }).event);
+  return { checks, containers, events };
+}
+
+describe('NodeMachine outcomes (local interpreter)', () => {
   /** Runs one execution whose container step answers `task` (or throws it); returns the finished event. */
   async function finish(task: unknown) {
-    const sent: Json[] = [];
-    const send = (input: unknown) => {
-      sent.push(input as Json);
-      return {};
-    };
-    await machine.run(toMachineInput(job) as never, {
-      context: {
-        Execution: { Name: 'run-000042.dag1_0.train.2' },
-        State: { EnteredTime: '2026-11-22T10:00:00.000Z' },
-      },
-      overrides: {
-        taskResourceLocalHandlers: {
-          [NODE_STATES.reportStarted]: send,
-          [NODE_STATES.executeContainer]: () => {
-            if (task instanceof Error) throw task;
-            return task as never;
-          },
-          [NODE_STATES.reportFinished]: send,
-        },
-      },
-    }).result;
-    expect(sent).toHaveLength(2);
-    return (sent[1]!.MessageBody as { event: Json }).event;
+    const { events } = await execute(job, { task });
+    expect(events).toHaveLength(2);
+    return events[1]!;
   }
 
   const exited = {
@@ -228,9 +251,6 @@ describe('NodeMachine outcomes (local interpreter)', () => {
 });
 
 describe('NodeMachine cache states (local interpreter)', () => {
-  const machine = new StateMachine(
-    substituteDefinition(nodeMachineDefinition(), placeholders) as StateMachineDefinition,
-  );
   const cachedJob: JobSpec = {
     ...job,
     cache: {
@@ -251,43 +271,9 @@ describe('NodeMachine cache states (local interpreter)', () => {
     cached: { runId: 'run-000041', jobId: 'job-run-000041-train-00000000', outputArtifacts: {} },
   };
 
+  const exitedZero = { Containers: [{ ExitCode: 0 }], StopCode: 'EssentialContainerExited' };
   /** Runs one execution whose cache check answers `verdicts` in turn (or throws); returns what it did. */
-  async function run(input: JobSpec, verdicts: (unknown | Error)[]) {
-    const sent: Json[] = [];
-    const checks: Json[] = [];
-    let containers = 0;
-    const send = (message: unknown) => {
-      sent.push(message as Json);
-      return {};
-    };
-    await machine.run(toMachineInput(input) as never, {
-      context: {
-        Execution: { Name: 'run-000042.dag1_0.train.2' },
-        State: { EnteredTime: '2026-11-22T10:00:00.000Z' },
-      },
-      overrides: {
-        taskResourceLocalHandlers: {
-          [NODE_STATES.checkCache]: (parameters: unknown) => {
-            checks.push(parameters as Json);
-            const verdict = verdicts.shift();
-            if (verdict instanceof Error) throw verdict;
-            return { Payload: verdict, StatusCode: 200 } as never;
-          },
-          [NODE_STATES.reportCacheHit]: send,
-          [NODE_STATES.reportStarted]: send,
-          [NODE_STATES.executeContainer]: () => {
-            containers++;
-            return { Containers: [{ ExitCode: 0 }], StopCode: 'EssentialContainerExited' } as never;
-          },
-          [NODE_STATES.reportFinished]: send,
-        },
-        waitTimeOverrides: { [NODE_STATES.waitForCachedJob]: 1 },
-        retryIntervalOverrides: { [NODE_STATES.checkCache]: 1 },
-      },
-    }).result;
-    const events = sent.map((message) => (message.MessageBody as { event: Json }).event);
-    return { checks, containers, events };
-  }
+  const run = (input: JobSpec, verdicts: unknown[]) => execute(input, { task: exitedZero, verdicts });
 
   it('skips the check for a job without cache', async () => {
     const { checks, containers, events } = await run(job, []);

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { splitCommaList } from '../../shared/engine/comma-list.ts';
-import type { PfError } from '../../shared/errors.ts';
 import { decodeStdBase64 } from '../../shared/services/pipeline-source.ts';
 import { sequenceId, sortableNumber } from '../../shared/store/counters.ts';
-
-function failure(fn: () => unknown): PfError {
-  try {
-    fn();
-  } catch (error) {
-    return error as PfError;
-  }
-  throw new Error('expected a failure');
-}
+import { errorOf } from '../support/pf-error.ts';
 
 describe('decodeStdBase64 (Go StdEncoding)', () => {
   it('decodes padded standard base64, with or without padding needed', () => {
@@ -41,7 +32,7 @@ describe('decodeStdBase64 (Go StdEncoding)', () => {
     ['three padding characters', 'b===', '"=" may only pad its end'],
     ['only padding', '====', '"=" may only pad its end'],
   ])('refuses %s with Decode base64 naming yamlRaw', (_, text, problem) => {
-    const error = failure(() => decodeStdBase64(text));
+    const error = errorOf(() => decodeStdBase64(text));
     expect(error.code).toBe('Decode base64');
     expect(error.status).toBe(400);
     expect(error.message).toContain('yamlRaw');

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MarkerCodec } from '../../shared/http/paging.ts';
 import { formatLocalTime, parseLocalTime } from '../../shared/http/time.ts';
 import { openTimeMarker, timePageEnvelope } from '../../shared/http/time-marker.ts';
+import { fileSystemPosition } from '../../shared/store/filesystems.ts';
 import { codeOf } from '../support/pf-error.ts';
 
 const codec = new MarkerCodec(new TextEncoder().encode('a key of thirty-two bytes or so.'));
@@ -41,8 +42,10 @@ describe('time markers', () => {
       echo: '2024-03-01 11:00:00',
     });
     // A row created at 10:59:59.999 is below; one at 11:00:00.000 is not.
-    expect('2024-03-01T10:59:59.999Z#fs-a-b' < '2024-03-01T11:00:00.000Z').toBe(true);
-    expect('2024-03-01T11:00:00.000Z#fs-a-b' < '2024-03-01T11:00:00.000Z').toBe(false);
+    const { below } = openTimeMarker(codec, 'fs', '2024-03-01 11:00:00', now);
+    const position = (createdAt: string) => fileSystemPosition({ createdAt, id: 'fs-a-b' });
+    expect(position('2024-03-01T10:59:59.999Z') < below!).toBe(true);
+    expect(position('2024-03-01T11:00:00.000Z') < below!).toBe(false);
   });
 
   it("Floe's own marker: the exact position it was sealed with, in its own list only", () => {

@@ -73,8 +73,3 @@ export function findSandbox(pathEnv: string = process.env.PATH ?? ''): Promise<S
   }
   return found;
 }
-
-/** Forget what was found (after installing bubblewrap, say). */
-export function forgetSandbox(): void {
-  cache.clear();
-}

@@ -1,5 +1,5 @@
 import { mkdir, open, realpath, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, relative } from 'node:path';
 import type { JobSpec } from '../../../shared/engine/run/model.ts';
 import { findOnPath, findSandbox, type SandboxProbe } from './find-sandbox.ts';
 import { assertStaysInside, FsPathError, hostPath, inside } from './fs-paths.ts';
@@ -44,9 +44,9 @@ async function prepareBinds(binds: SandboxBind[], hostRoots: Record<string, stri
   for (const bind of binds) {
     const root = hostRoots[bind.fsId]!;
     await mkdir(root, { recursive: true });
-    await assertStaysInside(root, bind.source, bind.source);
+    const realRoot = await assertStaysInside(root, bind.source, bind.source);
     await mkdir(bind.source, { recursive: true });
-    const [realRoot, source] = await Promise.all([realpath(root), realpath(bind.source)]);
+    const source = await realpath(bind.source);
     if (!inside(realRoot, source)) {
       throw new FsPathError(`the subPath of fs ${bind.fsId} leads outside it through a symbolic link`);
     }
@@ -63,7 +63,7 @@ async function prepareOutputs(job: JobSpec, hostRoots: Record<string, string>): 
   if (root === undefined) throw new FsPathError('the job has output artifacts but no main file system');
   for (const fsPath of job.outputPaths) {
     const path = hostPath(root, fsPath);
-    if (path === root || !inside(root, path)) throw new FsPathError(`output path "${fsPath}" is the fs root`);
+    if (relative(root, path) === '') throw new FsPathError(`output path "${fsPath}" is the fs root`);
     // The parent must stay in the fs; the path itself may be a link (removing it removes the link).
     await assertStaysInside(root, dirname(path), fsPath);
     await rm(path, { recursive: true, force: true });

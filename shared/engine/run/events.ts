@@ -6,6 +6,7 @@ import type { Draft } from './draft.ts';
 import { begin, expandGroup } from './expand.ts';
 import { jobSpecOf } from './job.ts';
 import { isFinalNode, isFinalRun, type NodeState, type RunEvent } from './model.ts';
+import { requestRead } from './nodes.ts';
 import { stopRun } from './stop.ts';
 import { specOf } from './tree.ts';
 
@@ -21,10 +22,7 @@ function resume(draft: Draft) {
       draft.emit({ type: 'dispatch', job: jobSpecOf(draft, node) });
     if (node.kind === 'step' && node.status === 'terminating')
       draft.emit({ type: 'kill', key: node.key, attempt: node.attempt });
-    if (node.waitingFor) {
-      const { paths, limit } = node.waitingFor;
-      draft.emit({ type: 'readArtifacts', key: node.key, paths, limit });
-    }
+    if (node.waitingFor) requestRead(draft, node);
   }
 }
 

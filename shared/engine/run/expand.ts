@@ -8,10 +8,10 @@ import type { Draft } from './draft.ts';
 import { CONDITION_READ_LIMIT, type Contents, contentOf, gate } from './gate.ts';
 import { LOOP_READ_LIMIT, loopItems } from './loop.ts';
 import type { NodeState, NodeStatus } from './model.ts';
-import { finish, newNode } from './nodes.ts';
+import { finish, newNode, requestRead } from './nodes.ts';
 import { ResolveError, resolveInputArtifacts, resolveParameters, type Scope } from './resolve.ts';
 
-export const scopeOf = (draft: Draft, parentKey: string): Scope => ({
+const scopeOf = (draft: Draft, parentKey: string): Scope => ({
   parent: parentKey ? draft.node(parentKey) : undefined,
   siblings: (name) => draft.group(parentKey, name),
 });
@@ -22,11 +22,15 @@ const range = (count: number) => Array.from({ length: count }, (_, index) => ind
 const expectedCount = (group: NodeState[]) => Math.max(1, ...group.map((node) => node.loopCount ?? 1));
 
 /** The loop indices a component's group lacks (`undefined`: the single node of a component without loop). */
-export function missingIndices(group: NodeState[], comp: ComponentSpec): (number | undefined)[] {
+function missingIndices(group: NodeState[], comp: ComponentSpec): (number | undefined)[] {
   if (!comp.loopArgument) return group.length === 0 ? [undefined] : [];
   const present = new Set(group.map((node) => node.seq));
   return range(expectedCount(group)).filter((index) => !present.has(index));
 }
+
+/** Whether a component's group has all its nodes: every iteration the loop gives, or its single node. */
+export const isComplete = (group: NodeState[], comp: ComponentSpec) =>
+  group.length > 0 && missingIndices(group, comp).length === 0;
 
 export const readingLoop = (group: NodeState[]) => group.find((node) => node.waitingFor?.purpose === 'loop');
 
@@ -64,13 +68,7 @@ export function begin(
         paths: decision.paths,
         limit: CONDITION_READ_LIMIT,
       };
-      draft.patch(node, { waitingFor });
-      draft.emit({
-        type: 'readArtifacts',
-        key: node.key,
-        paths: decision.paths,
-        limit: CONDITION_READ_LIMIT,
-      });
+      requestRead(draft, draft.patch(node, { waitingFor }));
       return;
     }
     case 'skip':
@@ -114,13 +112,7 @@ export function expandGroup(
       if (loop.kind === 'read') {
         const index = missingIndices(group, comp)[0] ?? 0;
         const waitingFor = { purpose: 'loop' as const, paths: [loop.path], limit: LOOP_READ_LIMIT };
-        const node = draft.put(newNode(draft, parentKey, comp, index, { ...shared, waitingFor }));
-        draft.emit({
-          type: 'readArtifacts',
-          key: node.key,
-          paths: waitingFor.paths,
-          limit: waitingFor.limit,
-        });
+        requestRead(draft, draft.put(newNode(draft, parentKey, comp, index, { ...shared, waitingFor })));
         return;
       }
       items = loop.items;

@@ -5,10 +5,10 @@
  * with the same fingerprint on the same fs and source may share a result once the second fingerprint (the
  * inputs' modification times, read by the cache check outside the engine) agrees too.
  */
-import { createHash } from 'node:crypto';
 import { formatGoValue } from '../format.ts';
 import type { StepSpec } from '../spec/model.ts';
 import type { Draft } from './draft.ts';
+import { sha256Hex } from './ids.ts';
 import type { JobCache, NodeState, RunContext } from './model.ts';
 
 /** System variables that differ between runs of the same step: PaddleFlow leaves them out of the key. */
@@ -16,11 +16,13 @@ const PER_RUN_ENV = new Set(['PF_RUN_ID', 'PF_STEP_NAME', 'PF_USER_NAME', 'PF_LO
 
 /** Go's `json.Marshal` of a map: keys sorted; `omitempty` drops an empty map altogether. */
 const sortedMap = (map: Record<string, string>) =>
-  Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  Object.fromEntries(
+    Object.keys(map)
+      .sort()
+      .map((name) => [name, map[name]]),
+  );
 const omitEmpty = (map: Record<string, string>) =>
   Object.keys(map).length === 0 ? undefined : sortedMap(map);
-
-export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
  * The cache key of a step about to be dispatched. `command` is resolved with its output-artifact templates
@@ -35,7 +37,7 @@ export function firstFingerprint(
   env: Record<string, string>,
 ): string {
   const key = {
-    DockerEnv: node.dockerEnv ?? step.dockerEnv,
+    DockerEnv: step.dockerEnv,
     Command: command,
     Env: omitEmpty(Object.fromEntries(Object.entries(env).filter(([name]) => !PER_RUN_ENV.has(name)))),
     Parameters: omitEmpty(
@@ -53,13 +55,12 @@ export function firstFingerprint(
 
 /** What the cache check needs beyond the job: the fingerprint, the expiry and what to read times of. */
 export function jobCacheOf(context: RunContext, node: NodeState, step: StepSpec, firstFp: string): JobCache {
-  const { mainFs, fsIds } = context;
-  const fsIdOf = (name: string) => (mainFs?.name === name ? mainFs.id : (fsIds[name] ?? ''));
   return {
     firstFp,
-    mainFsId: mainFs?.id ?? '',
+    mainFsId: context.mainFs?.id ?? '',
     maxExpiredTime: step.cache.maxExpiredTime,
-    inputArtifacts: { ...node.inputArtifacts },
-    fsScope: step.cache.fsScope.map((scope) => ({ fsId: fsIdOf(scope.name), path: scope.path })),
+    inputArtifacts: node.inputArtifacts,
+    // `fsIds` holds every fs the run names, the main fs included.
+    fsScope: step.cache.fsScope.map((scope) => ({ fsId: context.fsIds[scope.name] ?? '', path: scope.path })),
   };
 }

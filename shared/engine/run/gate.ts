@@ -6,12 +6,13 @@
  * PaddleFlow evaluates the condition before looking at `disabled`; we look at `disabled` first, so a
  * disabled component is skipped without reading or evaluating anything.
  */
+
+import { splitCommaList } from '../comma-list.ts';
 import { ConditionError, evaluateCondition } from '../condition.ts';
 import type { ComponentSpec } from '../spec/model.ts';
 import { templatesIn } from '../spec/templates.ts';
 import type { Draft } from './draft.ts';
 import type { NodeState } from './model.ts';
-import { splitPaths } from './paths.ts';
 import { ownLookup, ResolveError, substitute } from './resolve.ts';
 import { isDisabled } from './tree.ts';
 
@@ -26,16 +27,16 @@ export type Gate =
 /** File contents the adapter answered with, by fs path (`null`: unreadable). */
 export type Contents = Record<string, string | null>;
 
-/** The single fs path of an input artifact whose contents are read (a comma list cannot be read as one file). */
-export function readablePath(node: NodeState, artifact: string): string {
-  const paths = splitPaths(node.inputArtifacts[artifact] ?? '');
-  if (paths.length !== 1) {
-    throw new ResolveError(
-      `input artifact [${artifact}] of [${node.key}] has ${paths.length} paths; only a single file can be read`,
-    );
-  }
-  return paths[0]!;
+/** The single fs path of an artifact whose contents are read (a comma list cannot be read as one file). */
+export function singlePath(paths: string | undefined, what: string): string {
+  const list = splitCommaList(paths);
+  if (list.length !== 1)
+    throw new ResolveError(`${what} has ${list.length} paths; only a single file can be read`);
+  return list[0]!;
 }
+
+const readablePath = (node: NodeState, artifact: string) =>
+  singlePath(node.inputArtifacts[artifact], `input artifact [${artifact}] of [${node.key}]`);
 
 /** The contents of one read path, checked against the read's limit. */
 export function contentOf(contents: Contents, path: string, limit: number, error?: string): string {

@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 
-const hexOf = (text: string, length: number) =>
-  createHash('sha256').update(text).digest('hex').slice(0, length);
+export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+const hexOf = (text: string, length: number) => sha256Hex(text).slice(0, length);
 
 export const md5Hex = (text: string) => createHash('md5').update(text).digest('hex');
 
@@ -22,7 +23,7 @@ export const dagId = (runId: string, key: string, attempt: number) =>
   `dag-${runId}-${hexOf(`${runId}\n${key}\n${attempt}`, 16)}`;
 
 /** Step Functions' limit for an execution name. */
-export const EXECUTION_NAME_LIMIT = 80;
+const EXECUTION_NAME_LIMIT = 80;
 const HASH_LENGTH = 8;
 
 /** Keys as the engine builds them: component names (a letter, then letters, digits, `-`), `[n]`, `post:`. */

@@ -4,7 +4,7 @@
  * (≤ 1 MB) holds a JSON list, which the adapter has to read first.
  */
 import type { LoopArgument, ParamList, ParamValue } from '../spec/model.ts';
-import { splitPaths } from './paths.ts';
+import { singlePath } from './gate.ts';
 import { ResolveError } from './resolve.ts';
 
 export const LOOP_READ_LIMIT = 1_048_576;
@@ -16,9 +16,7 @@ function parseList(text: string, what: string): ParamList {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ResolveError(
-      `the value of loop_argument (${what}) should be a list or a JSON list, and is: ${text}`,
-    );
+    // Not JSON: refused below, as a value that is not a list.
   }
   if (!Array.isArray(value))
     throw new ResolveError(
@@ -48,13 +46,10 @@ export function loopItems(
     }
     case 'artifact': {
       if (content !== undefined) return { kind: 'items', items: parseList(content, `artifact ${loop.name}`) };
-      const paths = splitPaths(inputArtifacts[loop.name] ?? '');
-      if (paths.length !== 1) {
-        throw new ResolveError(
-          `loop_argument artifact [${loop.name}] has ${paths.length} paths; only a single file can be read`,
-        );
-      }
-      return { kind: 'read', path: paths[0]! };
+      return {
+        kind: 'read',
+        path: singlePath(inputArtifacts[loop.name], `loop_argument artifact [${loop.name}]`),
+      };
     }
   }
 }

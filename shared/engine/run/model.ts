@@ -58,7 +58,7 @@ export interface RunContext {
   userName: string;
   /** The main fs; absent when the pipeline has none (then steps have no working directory of their own). */
   mainFs?: MountView;
-  /** The pipeline-level `fs_options.extra_fs`, resolved to ids; steps' own `extra_fs` are resolved here too. */
+  /** Every fs the run names (main fs, the pipeline's and the steps' `extra_fs`): name → id. */
   fsIds: Record<string, string>;
 }
 

@@ -52,3 +52,9 @@ export function newPostNode(draft: Draft, step: StepSpec, fields: Partial<NodeSt
 export function finish(draft: Draft, node: NodeState, status: NodeStatus, message: string): NodeState {
   return draft.patch(node, { status, message, endTime: draft.now }, ['waitingFor']);
 }
+
+/** Asks the adapter for the files a node waits on (its `waitingFor`); the answer is an `artifactsRead`. */
+export function requestRead(draft: Draft, node: NodeState) {
+  const { paths, limit } = node.waitingFor!;
+  draft.emit({ type: 'readArtifacts', key: node.key, paths, limit });
+}

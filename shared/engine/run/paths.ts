@@ -3,6 +3,7 @@
  * and the file systems a step mounts. PaddleFlow: `GenerateOutAtfPath` (pkg/pipeline/common/resourceHandler.go)
  * and the job builder's mounts.
  */
+import { splitCommaList } from '../comma-list.ts';
 import type { FsMount, PipelineSpec, StepSpec } from '../spec/model.ts';
 import { md5Hex } from './ids.ts';
 import type { MountView, NodeState, RunContext } from './model.ts';
@@ -14,7 +15,7 @@ const trimSlashes = (path: string) => path.replace(/^\/+|\/+$/g, '');
  * PaddleFlow's runtime name: `<ppl>.entry_points.<dag path…>.<step>`, each looped level with `-<seq>` when
  * seq > 0 (so `dag1[2].train[0]` is `dag1-2.train`); the post-process step is `<ppl>.post_process.<step>`.
  */
-export function runtimeName(spec: PipelineSpec, node: NodeState): string {
+function runtimeName(spec: PipelineSpec, node: NodeState): string {
   if (isPostKey(node.key)) return `${spec.name}.post_process.${node.key.slice(POST_PREFIX.length)}`;
   const path = node.key.replace(/\[(\d+)\]/g, (_, n: string) => (n === '0' ? '' : `-${n}`));
   return `${spec.name}.entry_points.${path}`;
@@ -33,7 +34,7 @@ export function outputFsPath(
 }
 
 /** An fs path of the main fs as the step sees it: under the mount path, with the sub_path prefix taken off. */
-export function containerPath(context: RunContext, fsPath: string): string {
+function containerPath(context: RunContext, fsPath: string): string {
   const mainFs = context.mainFs;
   if (!mainFs) return fsPath;
   const subPath = trimSlashes(mainFs.subPath);
@@ -42,14 +43,8 @@ export function containerPath(context: RunContext, fsPath: string): string {
 }
 
 /** Comma lists (a looped upstream's paths) stay comma lists, each path translated. */
-export const splitPaths = (paths: string) =>
-  paths
-    .split(',')
-    .map((path) => path.trim())
-    .filter((path) => path !== '');
-
 export const containerPaths = (context: RunContext, paths: string) =>
-  splitPaths(paths)
+  splitCommaList(paths)
     .map((path) => containerPath(context, path))
     .join(',');
 

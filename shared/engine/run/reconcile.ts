@@ -10,7 +10,7 @@ import type { ReconcileResult, RunContext, RunEvent, RunState } from './model.ts
 import { settle } from './settle.ts';
 
 /** A new run: `pending` and empty until its first `resume` starts it. */
-export function createRunState(spec: PipelineSpec, context: RunContext, _now: string): RunState {
+export function createRunState(spec: PipelineSpec, context: RunContext): RunState {
   return { runId: context.runId, status: 'pending', message: '', spec, context, nodes: {} };
 }
 

@@ -31,7 +31,7 @@ export function substitute(text: string, lookup: Lookup, where: string): string 
 }
 
 /** Like `substitute`, but a value that is one template and nothing else keeps its type (a number, a list). */
-export function substituteTyped(text: string, lookup: Lookup, where: string): ParamValue {
+function substituteTyped(text: string, lookup: Lookup, where: string): ParamValue {
   const refs = templatesIn(text);
   if (refs.length === 1 && refs[0]!.text === text) return templateValue(refs[0]!, lookup, where);
   return substitute(text, lookup, where);
@@ -87,6 +87,13 @@ export function resolveParameters(draft: Draft, comp: ComponentSpec, scope: Scop
   ) as Record<string, ParamValue>;
 }
 
+/** An output artifact's fs paths over a group's iterations, comma-joined (iterations without it left out). */
+export const outputPaths = (group: NodeState[], artifact: string) =>
+  group
+    .map((node) => node.outputArtifacts[artifact] ?? '')
+    .filter((path) => path !== '')
+    .join(',');
+
 /** Input artifacts → fs paths: a sibling's output (every iteration's, comma-joined) or the parent's input. */
 export function resolveInputArtifacts(comp: ComponentSpec, scope: Scope): Record<string, string> {
   const resolved: Record<string, string> = {};
@@ -106,10 +113,7 @@ export function resolveInputArtifacts(comp: ComponentSpec, scope: Scope): Record
     }
     const upstream = scope.siblings(ref.component);
     if (upstream.length === 0) return fail();
-    resolved[name] = upstream
-      .map((node) => node.outputArtifacts[ref.name] ?? '')
-      .filter((path) => path !== '')
-      .join(',');
+    resolved[name] = outputPaths(upstream, ref.name);
   }
   return resolved;
 }

@@ -8,19 +8,18 @@
  */
 import type { ComponentSpec } from '../spec/model.ts';
 import type { NodeState, RunContext, RunState } from './model.ts';
-import { childSpecs, compareKeys, isPostKey, isSuccessful } from './tree.ts';
+import { childSpecs, compareKeys, isPostKey, isSuccessful, siblingsOf } from './tree.ts';
 
 /** Every sibling that depends on `name`, directly or not. */
 function downstreamOf(siblings: Record<string, ComponentSpec>, name: string): Set<string> {
+  const { dependents } = siblingsOf(siblings);
   const found = new Set<string>();
   const queue = [name];
   while (queue.length > 0) {
-    const current = queue.pop()!;
-    for (const sibling of Object.values(siblings)) {
-      if (sibling.deps.includes(current) && !found.has(sibling.name)) {
-        found.add(sibling.name);
-        queue.push(sibling.name);
-      }
+    for (const sibling of dependents.get(queue.pop()!) ?? []) {
+      if (found.has(sibling)) continue;
+      found.add(sibling);
+      queue.push(sibling);
     }
   }
   return found;
@@ -57,7 +56,7 @@ function droppedKeys(previous: RunState): Set<string> {
   return dropped;
 }
 
-export function retryRunState(previous: RunState, context: RunContext, _now: string): RunState {
+export function retryRunState(previous: RunState, context: RunContext): RunState {
   const dropped = droppedKeys(previous);
   const nodes: Record<string, NodeState> = {};
   for (const [key, node] of Object.entries(previous.nodes)) {

@@ -17,13 +17,13 @@ import { isFinalNode, type NodeState } from './model.ts';
 import { lowerBound } from './sorted.ts';
 import { ACTIVE_STEP, childSpecs, compareKeys, isPostKey, siblingsOf } from './tree.ts';
 
-export const groupId = (parentKey: string, name: string) => `${parentKey}\u0000${name}`;
+const groupId = (parentKey: string, name: string) => `${parentKey}\u0000${name}`;
 
 const isWaiting = (node: NodeState) => node.kind === 'step' && node.status === 'init' && !node.waitingFor;
 const isLive = (node: NodeState) =>
   node.kind === 'dag' && (node.status === 'running' || node.status === 'terminating');
 /** Slots go to waiting steps oldest first: by creation time, then key. */
-export const byAge = (a: NodeState, b: NodeState) =>
+const byAge = (a: NodeState, b: NodeState) =>
   a.createTime < b.createTime ? -1 : a.createTime > b.createTime ? 1 : compareKeys(a.key, b.key);
 
 /** A node the roster holds: it holds every node of the state, so a miss is a bug, not a case. */

@@ -9,7 +9,7 @@
  */
 import type { ComponentSpec } from '../spec/model.ts';
 import type { Draft } from './draft.ts';
-import { begin, endGroup, expandGroup, missingIndices, readingLoop } from './expand.ts';
+import { begin, endGroup, expandGroup, isComplete, readingLoop } from './expand.ts';
 import { finishRun } from './finish.ts';
 import { jobSpecOf, prepareJob } from './job.ts';
 import { isFinalNode, isFinalRun, type NodeState } from './model.ts';
@@ -27,7 +27,7 @@ type DepState = 'satisfied' | 'blocked' | 'waiting';
 function depState(draft: Draft, instanceKey: string, dep: ComponentSpec | undefined): DepState {
   if (!dep) return 'satisfied';
   const group = draft.group(instanceKey, dep.name);
-  if (group.length === 0 || readingLoop(group) || missingIndices(group, dep).length > 0) return 'waiting';
+  if (readingLoop(group) || !isComplete(group, dep)) return 'waiting';
   if (group.every((node) => isSuccessful(node.status))) return 'satisfied';
   return group.every((node) => isFinalNode(node.status)) ? 'blocked' : 'waiting';
 }
@@ -49,7 +49,7 @@ function expandReady(draft: Draft, failFast: boolean): boolean {
       const comp = children[name];
       if (!comp) return;
       const group = draft.group(instanceKey, name);
-      if (readingLoop(group) || (group.length > 0 && missingIndices(group, comp).length === 0)) return;
+      if (readingLoop(group) || isComplete(group, comp)) return;
       if (stopping) {
         endGroup(draft, instanceKey, comp, 'cancelled', 'receive stop signal, not scheduled');
         changed = true;

@@ -5,9 +5,9 @@
  */
 import { templatesIn } from '../spec/templates.ts';
 import type { Draft } from './draft.ts';
-import { missingIndices } from './expand.ts';
+import { isComplete } from './expand.ts';
 import { isFinalNode, type NodeState, type NodeStatus } from './model.ts';
-import { ResolveError } from './resolve.ts';
+import { outputPaths, ResolveError } from './resolve.ts';
 import { childSpecs, isSuccessful } from './tree.ts';
 
 export interface Rollup {
@@ -25,8 +25,7 @@ export function finalChildren(draft: Draft, instanceKey: string): NodeState[] | 
   const nodes: NodeState[] = [];
   for (const comp of Object.values(childSpecs(draft.spec, instanceKey))) {
     const group = draft.group(instanceKey, comp.name);
-    if (group.length === 0 || missingIndices(group, comp).length > 0) return undefined;
-    if (!group.every((node) => isFinalNode(node.status))) return undefined;
+    if (!isComplete(group, comp) || !group.every((node) => isFinalNode(node.status))) return undefined;
     nodes.push(...group);
   }
   return nodes;
@@ -42,10 +41,7 @@ function dagOutputs(draft: Draft, dag: NodeState): Record<string, string> {
     const group = ref?.component ? draft.group(dag.key, ref.component) : [];
     if (!ref || group.length === 0)
       throw new ResolveError(`cannot resolve output artifact [${name}] = [${template}] of dag [${dag.key}]`);
-    outputs[name] = group
-      .map((node) => node.outputArtifacts[ref.name] ?? '')
-      .filter((path) => path !== '')
-      .join(',');
+    outputs[name] = outputPaths(group, ref.name);
   }
   return outputs;
 }

@@ -47,7 +47,7 @@ function walk(spec: PipelineSpec, path: string): ComponentSpec | undefined {
 }
 
 /** The component at a dotted spec path of the entry points. */
-export function componentAt(spec: PipelineSpec, path: string): ComponentSpec | undefined {
+function componentAt(spec: PipelineSpec, path: string): ComponentSpec | undefined {
   const { components } = lookupsOf(spec);
   if (components.has(path)) return components.get(path);
   const found = walk(spec, path);
@@ -114,7 +114,7 @@ export function siblingsOf(children: Record<string, ComponentSpec>): Siblings {
 }
 
 /** `a[1].b[0].c` → `a.b.c`. */
-export const pathOfKey = (key: string) => (key.includes('[') ? key.replace(/\[\d+\]/g, '') : key);
+const pathOfKey = (key: string) => (key.includes('[') ? key.replace(/\[\d+\]/g, '') : key);
 
 /**
  * Orders keys with loop indices compared as numbers (`a[2]` before `a[10]`), independent of storage order.

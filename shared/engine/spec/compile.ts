@@ -21,10 +21,10 @@ import type { RawCache, RawFsMount, RawParam } from './schema.ts';
 import type { Comp, Tree } from './structure.ts';
 import { exactOwn } from './templates.ts';
 
-export const DEFAULT_PARALLELISM = 10;
-export const MAX_PARALLELISM = 20;
+const DEFAULT_PARALLELISM = 10;
+const MAX_PARALLELISM = 20;
 
-export const normaliseParallelism = (value: number | undefined) =>
+const normaliseParallelism = (value: number | undefined) =>
   value === undefined || value <= 0 ? DEFAULT_PARALLELISM : Math.min(value, MAX_PARALLELISM);
 
 const toMount = (mount: RawFsMount): FsMount => ({
@@ -34,28 +34,21 @@ const toMount = (mount: RawFsMount): FsMount => ({
   readOnly: mount.read_only ?? false,
 });
 
-function toCache(raw: RawCache | undefined): CacheSpec {
+/**
+ * The cache settings `raw` gives, over `inherited` (a step's over the pipeline's): what it sets wins (an
+ * explicit `enable: false` too), scopes add up (§4.5).
+ */
+function toCache(raw: RawCache | undefined, inherited?: CacheSpec): CacheSpec {
   return {
-    enable: raw?.enable ?? false,
+    enable: raw?.enable ?? inherited?.enable ?? false,
     maxExpiredTime:
       raw?.max_expired_time === undefined || raw.max_expired_time === ''
-        ? '-1'
+        ? (inherited?.maxExpiredTime ?? '-1')
         : String(raw.max_expired_time),
-    fsScope: (raw?.fs_scope ?? []).map((scope) => ({ name: scope.name, path: scope.path || '/' })),
-  };
-}
-
-/** Step settings win where the step sets them (an explicit `enable: false` too); scopes add up (§4.5). */
-function effectiveCache(step: RawCache | undefined, pipeline: CacheSpec | undefined): CacheSpec {
-  const own = toCache(step);
-  if (!pipeline) return own;
-  return {
-    enable: step?.enable ?? pipeline.enable,
-    maxExpiredTime:
-      step?.max_expired_time !== undefined && step.max_expired_time !== ''
-        ? own.maxExpiredTime
-        : pipeline.maxExpiredTime,
-    fsScope: [...own.fsScope, ...pipeline.fsScope],
+    fsScope: [
+      ...(raw?.fs_scope ?? []).map((scope) => ({ name: scope.name, path: scope.path || '/' })),
+      ...(inherited?.fsScope ?? []),
+    ],
   };
 }
 
@@ -131,7 +124,7 @@ class Compiler {
       dockerEnv: body.dockerEnv || this.dockerEnv,
       env: { ...body.env },
       outputArtifacts: Object.keys(body.outputArtifacts),
-      cache: effectiveCache(body.cache, inheritsCache ? this.pipelineCache : undefined),
+      cache: toCache(body.cache, inheritsCache ? this.pipelineCache : undefined),
       extraFs: body.extraFs.map(toMount),
     };
   }

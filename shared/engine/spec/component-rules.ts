@@ -16,6 +16,7 @@ import {
   ownTemplatesIn,
   PF_PARENT,
   RETIRED_SYSTEM_VARIABLES,
+  SYSTEM_VARIABLES,
   type TemplateRef,
   templatesIn,
 } from './templates.ts';
@@ -29,8 +30,7 @@ export interface RuleContext {
 
 type Field = 'parameter' | 'env' | 'command';
 
-const SYSTEM_LIST =
-  '{{PF_RUN_ID}}, {{PF_STEP_NAME}}, {{PF_USER_NAME}}, {{PF_LOOP_ARGUMENT}}, {{PF_MOUNT_PATH}}';
+const SYSTEM_LIST = SYSTEM_VARIABLES.map((name) => `{{${name}}}`).join(', ');
 
 function unknownSystemVariable(name: string): string {
   return RETIRED_SYSTEM_VARIABLES.includes(name)
@@ -163,20 +163,28 @@ class ComponentChecker {
           `${what} is [${value}]; it must be exactly {{upstream.output_artifact}} or {{PF_PARENT.input_artifact}}`,
         );
       }
-      const text = `{{${ref.component}.${ref.name}}}`;
+      const named = { ...ref, text: `{{${ref.component}.${ref.name}}}` };
       if (ref.component === PF_PARENT) {
-        this.checkParentRef({ ...ref, text }, what, 'input artifact');
+        this.checkParentRef(named, what, 'input artifact');
         continue;
       }
-      const upstream = this.upstream({ ...ref, text }, what);
-      if (upstream.condition !== undefined) {
-        this.fail(
-          `${what} uses ${text}, but [${ref.component}] has a condition, so its outputs may not exist`,
-        );
-      }
-      if (!(ref.name in upstream.outputArtifacts)) {
-        this.fail(`${what} uses ${text}, but [${ref.component}] has no output artifact [${ref.name}]`);
-      }
+      this.checkProducer(this.upstream(named, what), named, what);
+    }
+  }
+
+  /** `{{c.x}}` as an artifact: `c` (resolved) has output x, and no condition (its outputs may not exist). */
+  private checkProducer(
+    producer: Comp,
+    ref: { component: string; name: string; text: string },
+    what: string,
+  ) {
+    if (producer.condition !== undefined) {
+      this.fail(
+        `${what} uses ${ref.text}, but [${ref.component}] has a condition, so its outputs may not exist`,
+      );
+    }
+    if (!(ref.name in producer.outputArtifacts)) {
+      this.fail(`${what} uses ${ref.text}, but [${ref.component}] has no output artifact [${ref.name}]`);
     }
   }
 
@@ -195,22 +203,10 @@ class ComponentChecker {
       if (!ref || ref.component === PF_PARENT) {
         this.fail(`${what} is [${value}]; a dag's output artifact must be exactly {{child.output_artifact}}`);
       }
+      const named = { ...ref, text: `{{${ref.component}.${ref.name}}}` };
       const child = this.comp.children[ref.component];
-      if (!child)
-        this.fail(
-          `${what} uses {{${ref.component}.${ref.name}}}, but the dag has no child [${ref.component}]`,
-        );
-      const resolved = resolveReference(child, this.context.tree.components);
-      if (resolved.condition !== undefined) {
-        this.fail(
-          `${what} uses {{${ref.component}.${ref.name}}}, but [${ref.component}] has a condition, so its outputs may not exist`,
-        );
-      }
-      if (!(ref.name in resolved.outputArtifacts)) {
-        this.fail(
-          `${what} uses {{${ref.component}.${ref.name}}}, but [${ref.component}] has no output artifact [${ref.name}]`,
-        );
-      }
+      if (!child) this.fail(`${what} uses ${named.text}, but the dag has no child [${ref.component}]`);
+      this.checkProducer(resolveReference(child, this.context.tree.components), named, what);
     }
   }
 
@@ -223,9 +219,6 @@ class ComponentChecker {
     }
     if (comp.command !== undefined)
       this.checkTemplateRefs(comp.command, 'command', `command of ${where(comp)}`);
-    if (comp.dockerEnv?.endsWith('.tar')) {
-      this.fail(`docker_env [${comp.dockerEnv}] of ${where(comp)} is a tar file; give an image name instead`);
-    }
   }
 
   private checkCondition() {

@@ -4,20 +4,9 @@
  * parent DAG's outputs, unless that consumer is disabled too.
  */
 import { SpecError } from './errors.ts';
-import type { Comp, Tree } from './structure.ts';
+import type { Tree } from './structure.ts';
 import { exactUpstream, templatesIn } from './templates.ts';
-
-/** The component at a dotted path of a map, with the map holding it. */
-function locate(
-  map: Record<string, Comp>,
-  path: string,
-): { comp: Comp; siblings: Record<string, Comp> } | null {
-  const [first, ...rest] = path.split('.');
-  const comp = map[first!];
-  if (!comp) return null;
-  if (rest.length === 0) return { comp, siblings: map };
-  return comp.kind === 'dag' ? locate(comp.children, rest.join('.')) : null;
-}
+import { locate } from './walk.ts';
 
 const refersTo = (value: string, name: string) => templatesIn(value).some((ref) => ref.component === name);
 

@@ -4,7 +4,7 @@ import type { Comp } from './structure.ts';
 import { where } from './walk.ts';
 
 /** The names of a map in an order where every component comes after its deps; throws on a cycle. */
-export function topologicalOrder(map: Record<string, Comp>): string[] {
+function topologicalOrder(map: Record<string, Comp>): string[] {
   const order: string[] = [];
   const remaining = new Map(
     Object.values(map).map((comp) => [comp.name, comp.deps.filter((dep) => dep in map)]),

@@ -34,7 +34,7 @@ function fieldOf(path: readonly PropertyKey[]): string {
     .replace(/^\./, '');
 }
 
-export function issueMessage(issue: z.core.$ZodIssue, where: string): string {
+function issueMessage(issue: z.core.$ZodIssue, where: string): string {
   const field = fieldOf(issue.path);
   const at = field ? `[${field}] of ${where}` : where;
   const input = (issue as { input?: unknown }).input;

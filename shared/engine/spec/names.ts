@@ -1,9 +1,9 @@
 /** PaddleFlow's naming rules (reference/paddleflow.md §3.1, §3.4). */
 import { SpecError } from './errors.ts';
 
-export const PIPELINE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-export const COMPONENT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{0,29}$/;
-export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,49}$/;
+const PIPELINE_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+const COMPONENT_NAME = /^[a-zA-Z][a-zA-Z0-9-]{0,29}$/;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,49}$/;
 
 export function checkPipelineName(name: string) {
   if (!PIPELINE_NAME.test(name)) {

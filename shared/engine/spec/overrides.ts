@@ -8,7 +8,7 @@ import { SpecError } from './errors.ts';
 import { checkDictValue, isDictParam } from './params.ts';
 import { resolveReference } from './references.ts';
 import type { Comp, Tree } from './structure.ts';
-import { walk, where } from './walk.ts';
+import { locate, walk, where } from './walk.ts';
 
 /** The parameters a component runs with: a reference step's come from its template. */
 function declaredParameter(comp: Comp, name: string, tree: Tree): { found: boolean; declared?: unknown } {
@@ -31,25 +31,15 @@ function replace(comp: Comp, name: string, value: unknown, tree: Tree): boolean 
   return true;
 }
 
-function find(map: Record<string, Comp>, path: string[]): Comp | undefined {
-  let current: Comp | undefined = map[path[0]!];
-  for (const name of path.slice(1)) {
-    if (current?.kind !== 'dag') return undefined;
-    current = current.children[name];
-  }
-  return current;
-}
-
 export function applyRunParameters(tree: Tree, parameters: Record<string, unknown>) {
   for (const [key, value] of Object.entries(parameters)) {
     const parts = key.split('.');
     const name = parts.pop()!;
     if (parts.length > 0) {
-      const comp = find(tree.entryPoints, parts) ?? find(tree.postProcess, parts);
+      const path = parts.join('.');
+      const comp = (locate(tree.entryPoints, path) ?? locate(tree.postProcess, path))?.comp;
       if (!comp)
-        throw new SpecError(
-          `run parameter [${key}] names component [${parts.join('.')}], which does not exist`,
-        );
+        throw new SpecError(`run parameter [${key}] names component [${path}], which does not exist`);
       if (!replace(comp, name, value, tree)) {
         throw new SpecError(`run parameter [${key}]: ${where(comp)} has no parameter [${name}]`);
       }

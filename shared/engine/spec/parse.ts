@@ -58,9 +58,10 @@ function applyRunLevelEnv(tree: Tree) {
 }
 
 function validate(tree: Tree, options: ParseOptions, mainFsName: string | undefined) {
+  const sections = [tree.entryPoints, tree.postProcess, tree.components];
   checkComponentTemplates(tree);
   checkPipelineName(tree.workflow.name);
-  for (const section of [tree.entryPoints, tree.postProcess, tree.components]) {
+  for (const section of sections) {
     for (const { comp } of walk(section)) checkComponentName(comp.name, comp.path);
   }
   checkDeps(tree.entryPoints);
@@ -70,7 +71,6 @@ function validate(tree: Tree, options: ParseOptions, mainFsName: string | undefi
   const disabled = splitCommaList(tree.workflow.disabled);
   checkDisabled(tree, disabled);
   const context = { tree, useFs: mainFsName !== undefined };
-  const sections = [tree.entryPoints, tree.postProcess, tree.components];
   for (const section of sections)
     for (const located of walk(section)) checkComponentAttributes(located, context);
   for (const section of sections) {
@@ -84,7 +84,7 @@ function validate(tree: Tree, options: ParseOptions, mainFsName: string | undefi
 }
 
 /** Validates a parsed document (YAML or `/runjson`) and compiles it. */
-export function parsePipelineDocument(
+function parsePipelineDocument(
   document: Record<string, unknown>,
   form: { runJson: boolean },
   options: ParseOptions = {},

@@ -12,14 +12,14 @@ const text = (description: string) => z.string().register(z.globalRegistry, { de
 
 const Scalar = z.union([z.string(), z.number()]);
 /** A list value: numbers, strings and lists of them (PaddleFlow's loop arguments go one level deep). */
-export const ListValue = z.array(z.union([z.string(), z.number(), z.array(Scalar)]), {
+const ListValue = z.array(z.union([z.string(), z.number(), z.array(Scalar)]), {
   error: 'a list of numbers, strings or lists',
 });
 
 /** PaddleFlow's structs carry a hidden `id` (filled in by the server); a YAML may repeat it, and it is ignored. */
 const hiddenId = z.optional(z.string());
 
-export const FsMountSchema = z.strictObject({
+const FsMountSchema = z.strictObject({
   name: text('The file system name (an fs of the run user).'),
   id: hiddenId,
   mount_path: z.optional(text('Where the fs appears inside the step.')),
@@ -27,7 +27,7 @@ export const FsMountSchema = z.strictObject({
   read_only: z.optional(z.boolean()),
 });
 
-export const CacheSchema = z.strictObject({
+const CacheSchema = z.strictObject({
   enable: z.optional(z.boolean()),
   max_expired_time: z.optional(
     z.union([z.string(), z.int()], { error: 'an integer number of seconds (-1 for never)' }),
@@ -45,12 +45,12 @@ export const CacheSchema = z.strictObject({
   ),
 });
 
-export const DictParamSchema = z.strictObject({
+const DictParamSchema = z.strictObject({
   type: z.enum(PARAM_TYPES),
   default: z.optional(z.union([z.string(), z.number(), ListValue])),
 });
 
-export const ParamSchema = z.union([z.number(), z.string(), ListValue, DictParamSchema], {
+const ParamSchema = z.union([z.number(), z.string(), ListValue, DictParamSchema], {
   error: 'a number, a string, a list, or a typed param {type, default}',
 });
 
@@ -77,7 +77,7 @@ const commonFields = {
   loop_argument: z.optional(LoopArgumentSchema),
 };
 
-export function stepSchema() {
+function stepSchema() {
   return z.strictObject({
     ...commonFields,
     command: z.optional(z.string()),
@@ -101,7 +101,7 @@ export function stepSchema() {
 }
 
 /** `/runjson` steps may also name their flavour, queue and job type; they become env (§1.7). */
-export function runJsonStepSchema() {
+function runJsonStepSchema() {
   return z.extend(stepSchema(), {
     flavour: z.optional(text('Shorthand for env PF_JOB_FLAVOUR.')),
     queue: z.optional(text('Shorthand for env PF_JOB_QUEUE_NAME.')),
@@ -110,7 +110,7 @@ export function runJsonStepSchema() {
 }
 
 /** `children` is the schema of the components in `entry_points`: shallow for parsing, recursive for editors. */
-export function dagSchema<C extends z.core.SomeType>(children: C) {
+function dagSchema<C extends z.core.SomeType>(children: C) {
   return z.strictObject({
     ...commonFields,
     artifacts: z.optional(
@@ -123,7 +123,7 @@ export function dagSchema<C extends z.core.SomeType>(children: C) {
   });
 }
 
-export function workflowSchema<C extends z.core.SomeType>(component: C) {
+function workflowSchema<C extends z.core.SomeType>(component: C) {
   return z.strictObject({
     name: text('The pipeline name: ^[A-Za-z_][A-Za-z0-9_-]{0,127}$.'),
     docker_env: z.optional(z.string()),
@@ -141,7 +141,7 @@ export function workflowSchema<C extends z.core.SomeType>(component: C) {
 }
 
 /** `/runjson` adds run-level keys that are copied into every step (controller/pipeline/run.go). */
-export function runJsonSchema<C extends z.core.SomeType>(component: C) {
+function runJsonSchema<C extends z.core.SomeType>(component: C) {
   return z.extend(workflowSchema(component), {
     username: z.optional(z.string()),
     description: z.optional(z.string()),
@@ -153,7 +153,7 @@ export function runJsonSchema<C extends z.core.SomeType>(component: C) {
 }
 
 /** What the parser reads a nested component as: any map, parsed on its own by the walker. */
-export const ShallowComponent = z.record(z.string(), z.unknown(), { error: 'a map' });
+const ShallowComponent = z.record(z.string(), z.unknown(), { error: 'a map' });
 
 export const shallow = {
   step: stepSchema(),

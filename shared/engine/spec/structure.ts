@@ -11,6 +11,7 @@ import { SpecError } from './errors.ts';
 import { parseWith } from './issues.ts';
 import {
   type RawCache,
+  type RawDag,
   type RawFsMount,
   type RawParam,
   type RawStep,
@@ -57,6 +58,15 @@ export interface Tree {
 /** Go stringifies env numbers; floats in their shortest form. */
 const envValue = (value: string | number) => (typeof value === 'number' ? formatGoFloat(value) : value);
 
+/** What every component reads the same way, step or DAG. */
+const commonFields = (raw: RawDag | RawStep) => ({
+  deps: splitCommaList(raw.deps),
+  parameters: raw.parameters ?? {},
+  inputArtifacts: raw.artifacts?.input ?? {},
+  condition: raw.condition,
+  loopArgument: raw.loop_argument,
+});
+
 const JOB_ENV_SHORTHANDS = {
   flavour: 'PF_JOB_FLAVOUR',
   queue: 'PF_JOB_QUEUE_NAME',
@@ -98,13 +108,9 @@ function readComponent(
     }
     return {
       ...common,
+      ...commonFields(dag),
       kind: 'dag',
-      deps: splitCommaList(dag.deps),
-      parameters: dag.parameters ?? {},
-      inputArtifacts: dag.artifacts?.input ?? {},
       outputArtifacts: dag.artifacts?.output ?? {},
-      condition: dag.condition,
-      loopArgument: dag.loop_argument,
       children,
     };
   }
@@ -125,15 +131,11 @@ function readComponent(
   }
   return {
     ...common,
+    ...commonFields(step),
     kind: 'step',
-    deps: splitCommaList(step.deps),
-    parameters: step.parameters ?? {},
-    inputArtifacts: step.artifacts?.input ?? {},
     outputArtifacts: Object.fromEntries(
       (Array.isArray(output) ? output : Object.keys(output ?? {})).map((n) => [n, '']),
     ),
-    condition: step.condition,
-    loopArgument: step.loop_argument,
     reference: step.reference?.component,
     command: step.command,
     dockerEnv: step.docker_env,

@@ -15,5 +15,17 @@ export function* walk(map: Record<string, Comp>, parent?: Comp): Generator<Locat
   }
 }
 
+/** The component at a dotted path of a map, with the map holding it. */
+export function locate(
+  map: Record<string, Comp>,
+  path: string,
+): { comp: Comp; siblings: Record<string, Comp> } | null {
+  const [first, ...rest] = path.split('.');
+  const comp = map[first!];
+  if (!comp) return null;
+  if (rest.length === 0) return { comp, siblings: map };
+  return comp.kind === 'dag' ? locate(comp.children, rest.join('.')) : null;
+}
+
 export const where = (comp: Comp) =>
   `${comp.kind} [${comp.path}]${comp.section === 'entry_points' ? '' : ` in ${comp.section}`}`;

@@ -1,5 +1,5 @@
 /** Modification times for the run cache's second fingerprint, on a real directory tree. */
-import { mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { lutimesSync, mkdirSync, mkdtempSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,10 +38,12 @@ describe('newestModTime', () => {
     const root = tree();
     const outside = mkdtempSync(join(tmpdir(), 'floe-outside-'));
     writeFileSync(join(outside, 'new.txt'), 'x');
+    utimesSync(join(outside, 'new.txt'), at(1_000), at(1_000));
     symlinkSync(outside, join(root, 'data/link'));
+    lutimesSync(join(root, 'data/link'), at(25), at(25));
+    utimesSync(join(root, 'data'), at(5), at(5));
     // The link itself counts (lstat), not what it points at.
-    const linked = await newestModTime(root, 'data');
-    expect(linked).toBeGreaterThanOrEqual(nanos(20));
+    expect(await newestModTime(root, 'data')).toBe(nanos(25));
     await expect(newestModTime(root, 'data/link')).rejects.toBeInstanceOf(FsPathError);
     await expect(newestModTime(root, '../etc')).rejects.toBeInstanceOf(FsPathError);
   });

@@ -339,8 +339,12 @@ describe('the launcher process', () => {
 
   it('fails the jobs it was running when it goes away', async () => {
     const launcher = new LauncherProcess();
-    const running = run(job('sleep 30'), { launcher });
-    await sleep(300);
+    let spawned!: () => void;
+    const started = new Promise<void>((resolve) => {
+      spawned = resolve;
+    });
+    const running = run(job('sleep 30'), { launcher, onSpawn: () => spawned() });
+    await Promise.race([started, running]); // or its end, should it never spawn
     launcher.close();
     const result = await running;
     expect(result.status).toBe('failed');

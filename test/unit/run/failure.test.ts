@@ -206,7 +206,7 @@ describe('retry', () => {
 
   it('keeps what succeeded or was skipped and re-runs the rest and its downstream', () => {
     const previous = failedRun().state;
-    const state = retryRunState(previous, context('run-000002'), 'now');
+    const state = retryRunState(previous, context('run-000002'));
     expect(state).toMatchObject({ runId: 'run-000002', status: 'pending', message: '' });
     expect(Object.keys(state.nodes).sort()).toEqual([
       'box.fine',
@@ -225,7 +225,7 @@ describe('retry', () => {
 
   it('runs the new attempt around the kept nodes, which are never dispatched again', () => {
     const previous = failedRun().state;
-    const run = Run.of(retryRunState(previous, context('run-000002'), 'now'));
+    const run = Run.of(retryRunState(previous, context('run-000002')));
     const first = dispatchedKeys(run.start());
     expect(first).toEqual(['bad', 'box.broken', 'many[1]']);
     expect(run.node('bad').id).toMatch(/^job-run-000002-bad-[0-9a-f]{8}$/);

@@ -4,6 +4,7 @@
  * simulator with random outcomes in a random order.
  */
 import fc from 'fast-check';
+import { createRunState } from '../../../shared/engine/run/index.ts';
 import type { PipelineSpec } from '../../../shared/engine/spec/index.ts';
 import { prng, type SimOptions, simulate } from './simulator.ts';
 import { context, type Doc, pipeline } from './support.ts';
@@ -92,18 +93,15 @@ export function runScenario(scenario: Scenario, reconcile?: SimOptions['reconcil
   const random = prng(scenario.seed);
   const spec = specOf(scenario);
   const outcomes = new Map<string, 'succeeded' | 'failed'>();
-  const result = simulate(
-    { runId: 'run-000007', status: 'pending', message: '', spec, context: context('run-000007'), nodes: {} },
-    {
-      random,
-      outcome: (key) => {
-        if (!outcomes.has(key)) outcomes.set(key, random() < scenario.failRate ? 'failed' : 'succeeded');
-        return outcomes.get(key)!;
-      },
-      output: () => JSON.stringify(Array.from({ length: 1 + Math.floor(random() * 3) }, (_, i) => i)),
-      ...(scenario.stop ? { stop: scenario.stop } : {}),
-      ...(reconcile ? { reconcile } : {}),
+  const result = simulate(createRunState(spec, context('run-000007')), {
+    random,
+    outcome: (key) => {
+      if (!outcomes.has(key)) outcomes.set(key, random() < scenario.failRate ? 'failed' : 'succeeded');
+      return outcomes.get(key)!;
     },
-  );
+    output: () => JSON.stringify(Array.from({ length: 1 + Math.floor(random() * 3) }, (_, i) => i)),
+    ...(scenario.stop ? { stop: scenario.stop } : {}),
+    ...(reconcile ? { reconcile } : {}),
+  });
   return { ...result, spec };
 }

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createRunState } from '../../../shared/engine/run/index.ts';
 import { parsePipelineYaml } from '../../../shared/engine/spec/index.ts';
 import { prng, simulate } from './simulator.ts';
 import { context, dispatchedKeys, MOUNT, pipeline, Run } from './support.ts';
@@ -126,6 +127,18 @@ describe('DAG components', () => {
 });
 
 describe('loops', () => {
+  /** `make` writes a file; `each` loops over the JSON list in it. */
+  const loopOverFile = (extra: Record<string, unknown> = {}) =>
+    pipeline({
+      make: step({ artifacts: { output: ['list'] } }),
+      each: step({
+        deps: 'make',
+        artifacts: { input: { items: '{{make.list}}' } },
+        loop_argument: '{{items}}',
+      }),
+      ...extra,
+    });
+
   it('runs one node per item of a literal list, with the item as PF_LOOP_ARGUMENT', () => {
     const run = new Run(
       pipeline({ a: step({ loop_argument: ['x', 2.5, [1, 2]], command: 'echo {{PF_LOOP_ARGUMENT}}' }) }),
@@ -156,17 +169,7 @@ describe('loops', () => {
   });
 
   it('reads an artifact’s JSON list before creating the iterations', () => {
-    const run = new Run(
-      pipeline({
-        make: step({ artifacts: { output: ['list'] } }),
-        each: step({
-          deps: 'make',
-          artifacts: { input: { items: '{{make.list}}' } },
-          loop_argument: '{{items}}',
-        }),
-        after: step({ deps: 'each' }),
-      }),
-    );
+    const run = new Run(loopOverFile({ after: step({ deps: 'each' }) }));
     run.start();
     const path = run.node('make').outputArtifacts.list!;
     const commands = run.finish('make');
@@ -189,14 +192,7 @@ describe('loops', () => {
   });
 
   it('fails the component when the artifact cannot be read or is not a list', () => {
-    const spec = pipeline({
-      make: step({ artifacts: { output: ['list'] } }),
-      each: step({
-        deps: 'make',
-        artifacts: { input: { items: '{{make.list}}' } },
-        loop_argument: '{{items}}',
-      }),
-    });
+    const spec = loopOverFile();
     const unreadable = new Run(spec);
     unreadable.start();
     const path = unreadable.node('make').outputArtifacts.list!;
@@ -302,24 +298,14 @@ describe('the spec fixture, end to end', () => {
     const spec = parsePipelineYaml(
       readFileSync(join(import.meta.dirname, '../spec/fixtures/dag-pipeline.yaml'), 'utf8'),
     );
-    const result = simulate(
-      {
-        runId: 'run-000042',
-        status: 'pending',
-        message: '',
-        spec,
-        context: context('run-000042'),
-        nodes: {},
+    const result = simulate(createRunState(spec, context('run-000042')), {
+      random: prng(7),
+      outcome: () => 'succeeded',
+      // draw writes [3, 12, -4]; split writes the highs [12] and lows [-4]; other files are not read.
+      output: (path) => {
+        return path.endsWith('/drawn') ? '[3, 12, -4]' : path.endsWith('/high') ? '[12]' : '[-4]';
       },
-      {
-        random: prng(7),
-        outcome: () => 'succeeded',
-        // draw writes [3, 12, -4]; split writes the highs [12] and lows [-4]; other files are not read.
-        output: (path) => {
-          return path.endsWith('/drawn') ? '[3, 12, -4]' : path.endsWith('/high') ? '[12]' : '[-4]';
-        },
-      },
-    );
+    });
     const status = (key: string) => result.state.nodes[key]?.status;
     expect(result.state.status).toBe('succeeded');
     expect(status('noisy')).toBe('skipped');

@@ -56,13 +56,7 @@ export function simulate(initial: RunState, options: SimOptions) {
       if (command.type === 'dispatch') {
         const id = `${command.job.key}#${command.job.attempt}`;
         if (jobs.has(id) || ended.has(id)) duplicates.push(id);
-        else
-          jobs.set(id, {
-            ...command.job,
-            started: false,
-            killed: false,
-            outputPaths: command.job.outputPaths,
-          });
+        else jobs.set(id, { ...command.job, started: false, killed: false });
       } else if (command.type === 'kill') {
         const job = jobs.get(`${command.key}#${command.attempt}`);
         if (job) job.killed = true;

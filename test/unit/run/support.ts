@@ -56,7 +56,7 @@ export class Run {
   commands: RunCommand[] = [];
 
   constructor(spec: PipelineSpec, ctx: RunContext = context()) {
-    this.state = createRunState(spec, ctx, tick());
+    this.state = createRunState(spec, ctx);
   }
 
   static of(state: RunState) {

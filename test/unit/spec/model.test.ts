@@ -176,9 +176,13 @@ describe('run overrides', () => {
     reject(doc, /^run parameter \[epochs\] for step \[a\] is a int param, so its value must be an integer/, {
       parameters: { epochs: 'many' },
     });
-    reject(doc, /^parameter \[lr\] of step \[a\] is an object|a parameter is a number, a string, a list/, {
-      parameters: { 'a.lr': true },
-    });
+    reject(
+      doc,
+      /^parameter \[lr\] of step \[a\] is boolean true; a parameter is a number, a string, a list/,
+      {
+        parameters: { 'a.lr': true },
+      },
+    );
   });
 
   it('gives a typed param without a default its value at run time', () => {
