@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { FloeApi } from './constructs/api.ts';
 import { FloeEngine } from './constructs/engine.ts';
+import { FloeEvents } from './constructs/events.ts';
 import { FloeHandlers } from './constructs/handlers.ts';
 import { FloeSecrets } from './constructs/secrets.ts';
 import { FloeTable } from './constructs/table.ts';
@@ -13,13 +14,15 @@ export interface FloeStackProps extends StackProps {
 
 /**
  * Floe in AWS: the table, the secrets, one function per resource and the HTTP API in front, and the engine
- * that runs pipelines (mailbox, NodeMachine, container steps).
+ * that runs pipelines (mailbox, NodeMachine, container steps); Floe's event bus, the schedules tick, triggers
+ * and webhooks.
  */
 export class FloeStack extends Stack {
   readonly data: FloeTable;
   readonly secrets: FloeSecrets;
   readonly handlers: FloeHandlers;
   readonly engine: FloeEngine;
+  readonly events: FloeEvents;
   readonly api: FloeApi;
 
   constructor(scope: Construct, id: string, props: FloeStackProps = {}) {
@@ -32,6 +35,7 @@ export class FloeStack extends Stack {
       ...(props.tokenTtlHours === undefined ? {} : { tokenTtlHours: props.tokenTtlHours }),
     });
     this.engine = new FloeEngine(this, 'Engine', { handlers: this.handlers });
+    this.events = new FloeEvents(this, 'Events', { handlers: this.handlers, engine: this.engine });
     this.api = new FloeApi(this, 'Api', { handlers: this.handlers });
 
     new CfnOutput(this, 'ApiUrl', {

@@ -53,6 +53,9 @@ const statusByCode = {
   PipelineNotFound: 404,
   RunNotFound: 404,
   RunCacheNotFound: 404,
+  ScheduleNotFound: 404,
+  TriggerNotFound: 404,
+  WebhookNotFound: 404,
 
   MethodNotAllowed: 405,
 

@@ -77,6 +77,30 @@ export const resources = {
     entry: 'functions/log/handler.ts',
     routes: [{ path: '/log/run/{runID}', methods: ['GET'] }],
   },
+  schedule: {
+    entry: 'functions/schedule/handler.ts',
+    routes: [
+      { path: '/schedule', methods: ['GET', 'POST'] },
+      { path: '/schedule/{scheduleID}', methods: ['GET', 'PUT', 'DELETE'] },
+    ],
+  },
+  /** Floe's extension: pipelines bound to event patterns, and the events that start them. */
+  trigger: {
+    entry: 'functions/trigger/handler.ts',
+    routes: [
+      { path: '/trigger', methods: ['GET', 'POST'] },
+      { path: '/trigger/{triggerID}', methods: ['GET', 'PUT', 'DELETE'] },
+      { path: '/event', methods: ['POST'] },
+    ],
+  },
+  /** Floe's extension: where status events are delivered over HTTP. */
+  webhook: {
+    entry: 'functions/webhook/handler.ts',
+    routes: [
+      { path: '/webhook', methods: ['GET', 'POST'] },
+      { path: '/webhook/{webhookID}', methods: ['GET', 'DELETE'] },
+    ],
+  },
 } as const satisfies Record<string, ResourceSpec>;
 
 /** Answers every request no route claims (API Gateway's `$default`), with PaddleFlow's 404 PathNotFound. */

@@ -13,7 +13,12 @@ export interface FloeFunctionProps {
   readonly description: string;
   /** Added to the variables every function gets. */
   readonly environment?: Record<string, string>;
+  /** How long one invocation may run: API Gateway's 29 s by default; longer only for functions not behind it. */
+  readonly timeout?: Duration;
 }
+
+/** API Gateway gives up on an integration after 29 s. */
+export const DEFAULT_TIMEOUT = Duration.seconds(29);
 
 const FUNCTION_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 
@@ -45,8 +50,7 @@ export class FloeFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 1024,
-      // API Gateway gives up on an integration after 29 s.
-      timeout: Duration.seconds(29),
+      timeout: props.timeout ?? DEFAULT_TIMEOUT,
       role: this.role,
       logGroup: this.logGroup,
       environment: {

@@ -5,6 +5,7 @@
  * run the same way as in AWS.
  */
 import type { JobSpec } from '../../shared/engine/run/model.ts';
+import type { EventBus } from '../../shared/runtime/events.ts';
 import { jobLogPath } from '../../shared/runtime/local-log-store.ts';
 import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
 import { CacheChecker } from '../../shared/services/cache-check.ts';
@@ -29,6 +30,7 @@ export interface LocalRunExecution {
 export async function startRunExecution(
   table: TableRef,
   dataDir: string,
+  events: EventBus,
   onError: (error: unknown) => void,
 ): Promise<LocalRunExecution> {
   const runs = new RunRepository(table);
@@ -103,6 +105,7 @@ export async function startRunExecution(
     dispatcher: runner,
     mailbox,
     artifacts,
+    events,
   });
   mailbox.connect(engine);
   registerLocalMailbox(mailbox);

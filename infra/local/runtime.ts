@@ -6,13 +6,16 @@
 import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { registerLocalEventBus } from '../../shared/runtime/event-bus-from-env.ts';
 import { tableFromEnv } from '../../shared/store/client.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/store/table.ts';
 import type { LocalConfig } from './config.ts';
 import { lockDataDir } from './data-lock.ts';
 import { type LocalDynamo, startLocalDynamo } from './dynamo.ts';
+import { LocalEventBus } from './event-bus.ts';
 import { createGateway, loadHandlers } from './gateway.ts';
 import { type LocalRunExecution, startRunExecution } from './run-execution.ts';
+import { LocalTicker } from './ticker.ts';
 
 export interface LocalRuntime {
   url: string;
@@ -42,14 +45,18 @@ export async function startLocalRuntime(
     POWERTOOLS_SERVICE_NAME: 'floe',
   });
 
+  const bus = new LocalEventBus(onError);
+  registerLocalEventBus(bus);
   let execution: LocalRunExecution;
   try {
-    execution = await startRunExecution(tableFromEnv(), config.dataDir, onError);
+    execution = await startRunExecution(tableFromEnv(), config.dataDir, bus, onError);
   } catch (error) {
+    registerLocalEventBus(undefined);
     await dynamo.close();
     unlock();
     throw error;
   }
+  const ticker = await startEventTargets(bus, onError);
 
   const server = createGateway(await loadHandlers(), onError);
   server.keepAliveTimeout = 5_000;
@@ -57,7 +64,10 @@ export async function startLocalRuntime(
   try {
     await once(server, 'listening');
   } catch (error) {
+    await ticker.close();
+    await bus.drain();
     await execution.close();
+    registerLocalEventBus(undefined);
     await dynamo.close();
     unlock();
     throw error;
@@ -71,9 +81,41 @@ export async function startLocalRuntime(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await ticker.close();
+      await bus.drain();
       await execution.close();
+      registerLocalEventBus(undefined);
       await dynamo.close();
       unlock();
     },
   };
+}
+
+/**
+ * What EventBridge's rules invoke in AWS, connected to the local bus: the tick function (also on the minute,
+ * through the local ticker), the webhook deliverer and the trigger function. The bus learns the triggers'
+ * rules from the table, as EventBridge keeps them across restarts.
+ */
+async function startEventTargets(
+  bus: LocalEventBus,
+  onError: (error: unknown) => void,
+): Promise<LocalTicker> {
+  // Imported here, once the environment points the app modules at the local table.
+  const [{ scheduleTicker }, { onTickEvent }, { triggerService }, webhookDelivery, triggerTarget] =
+    await Promise.all([
+      import('../../shared/app/schedules.ts'),
+      import('../../shared/services/schedule-ticker.ts'),
+      import('../../shared/app/triggers.ts'),
+      import('../../functions/webhook-delivery/handler.ts'),
+      import('../../functions/trigger-target/handler.ts'),
+    ]);
+  for (const rule of await triggerService().rulesForLocalBus()) await bus.put(rule);
+  const ticker = new LocalTicker((event, sleep) => onTickEvent(scheduleTicker(), event, sleep), onError);
+  bus.connect({
+    tick: (event) => ticker.deliver(event),
+    webhooks: (event) => webhookDelivery.handler(event),
+    trigger: (invocation) => triggerTarget.handler(invocation),
+  });
+  ticker.start();
+  return ticker;
 }

@@ -1,5 +1,6 @@
 /** The runs' consumer in AWS (see core.ts): Step Functions dispatches, SQS carries the events. */
 import { AwsDispatcher } from '../runtime/aws-dispatcher.ts';
+import { eventBusFromEnv } from '../runtime/event-bus-from-env.ts';
 import { SqsMailbox } from '../runtime/sqs-mailbox.ts';
 import { type ArtifactReader, RunEngine } from '../services/run-engine.ts';
 import { ArtifactEventRepository } from '../store/artifact-events.ts';
@@ -25,6 +26,7 @@ export function runEngine(): RunEngine {
     dispatcher: new AwsDispatcher(),
     mailbox: new SqsMailbox(),
     artifacts: noArtifactFiles,
+    events: eventBusFromEnv(),
   });
   return engine;
 }

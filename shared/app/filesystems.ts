@@ -6,6 +6,7 @@ import { FileSystemService } from '../services/filesystems.ts';
 import { LinkService } from '../services/links.ts';
 import { FileSystemRepository } from '../store/filesystems.ts';
 import { LinkRepository } from '../store/links.ts';
+import { ScheduleRepository } from '../store/schedules.ts';
 import { UserRepository } from '../store/users.ts';
 import { getSecrets, getTable, markerCodec } from './core.ts';
 
@@ -24,7 +25,8 @@ const serviceDeps = () =>
     new SecretCipher(() => getSecrets().signingKey()),
   ] as const;
 
-export const fileSystemService = () => (fileSystems ??= new FileSystemService(...serviceDeps()));
+export const fileSystemService = () =>
+  (fileSystems ??= new FileSystemService(...serviceDeps(), new ScheduleRepository(getTable())));
 
 export const linkService = () => (links ??= new LinkService(...serviceDeps()));
 

@@ -1,5 +1,6 @@
 /** Runs (see core.ts). */
 
+import { eventBusFromEnv } from '../runtime/event-bus-from-env.ts';
 import { localRunFiles } from '../runtime/local-run-files.ts';
 import { mailboxFromEnv } from '../runtime/mailbox-from-env.ts';
 import { RunService } from '../services/runs.ts';
@@ -17,4 +18,5 @@ export const runService = () =>
     pipelines: pipelineService(),
     mailbox: mailboxFromEnv(),
     runFiles: localRunFiles,
+    events: eventBusFromEnv(),
   }));

@@ -35,12 +35,18 @@ export interface FileSystemListQuery {
   limit: number;
 }
 
+/** The running schedules whose pipelines name an fs (of its owner), which hold it from deletion. */
+export interface SchedulesNamingFs {
+  runningNamingFs(owner: string, fsName: string): Promise<{ id: string }[]>;
+}
+
 export class FileSystemService {
   constructor(
     private readonly fileSystems: FileSystemRepository,
     private readonly links: LinkRepository,
     private readonly users: UserRepository,
     private readonly cipher: SecretCipher,
+    private readonly schedules?: SchedulesNamingFs,
   ) {}
 
   async create(actor: Actor, input: FileSystemInput): Promise<FileSystemRecord> {
@@ -101,12 +107,19 @@ export class FileSystemService {
    * Deletes the fs, then its links. The fs item's conditional delete is the visible change; removing the
    * links after it is best effort, and harmless to miss: they are kept under the fs incarnation, which no
    * later fs of the same name shares.
-   * PaddleFlow also refuses (403 ActionNotAllowed) to delete an fs named by a running schedule's pipeline;
-   * schedules do not exist in Floe yet, and that check belongs here when they do.
+   * An fs named by a running schedule's pipeline is refused (403 ActionNotAllowed), as PaddleFlow does: its
+   * next run would fail.
    */
   async delete(actor: Actor, fsName: string, username?: string): Promise<void> {
     const owner = await actingOwner(this.users, actor, username);
     const fs = await this.existing(owner, fsName);
+    const scheduled = (await this.schedules?.runningNamingFs(owner, fsName)) ?? [];
+    if (scheduled.length > 0) {
+      throw new PfError(
+        'ActionNotAllowed',
+        `fs[${fsName}] is used by running schedules [${scheduled.map((s) => s.id).join(',')}]; stop them first`,
+      );
+    }
     try {
       await this.fileSystems.delete(fs);
     } catch (error) {

@@ -3,8 +3,7 @@
  * (`controller/pipeline/pipeline.go`): the request's own fields, then its YAML, then the pipeline's existence
  * and ownership, then the state of the store.
  *
- * Schedules are not built yet. When they are: deleting a pipeline with a schedule that is not finished, or a
- * version such a schedule uses, is 403 ActionNotAllowed ("there are running schedules, pls stop first"),
+ * Deleting a pipeline with a running schedule, or a version such a schedule uses, is 403 ActionNotAllowed,
  * checked after the last-version rule.
  */
 import { parsePipelineYaml, SpecError } from '../engine/spec/index.ts';
@@ -54,11 +53,29 @@ export function parseOrRefuse<T>(parse: () => T): T {
 const versionNumber = (versionId: string): number | undefined =>
   /^[1-9]\d{0,9}$/.test(versionId) ? Number(versionId) : undefined;
 
+/** The running schedules of a pipeline (or of one of its versions), which hold it from deletion. */
+export interface RunningSchedules {
+  runningForPipeline(pipelineId: string, versionId?: string): Promise<{ id: string }[]>;
+}
+
 export class PipelineService {
   constructor(
     private readonly pipelines: PipelineRepository,
     private readonly files: YamlFiles,
+    private readonly schedules?: RunningSchedules,
   ) {}
+
+  private async refuseIfScheduled(pipelineId: string, versionId?: string): Promise<void> {
+    const running = (await this.schedules?.runningForPipeline(pipelineId, versionId)) ?? [];
+    if (running.length > 0) {
+      const what =
+        versionId === undefined ? `pipeline[${pipelineId}]` : `pipeline[${pipelineId}] version[${versionId}]`;
+      throw new PfError(
+        'ActionNotAllowed',
+        `delete ${what} failed: there are running schedules [${running.map((s) => s.id).join(',')}], pls stop first`,
+      );
+    }
+  }
 
   async create(
     actor: Actor,
@@ -170,6 +187,7 @@ export class PipelineService {
           `version[${versionId}] is the only version of pipeline[${id}]; delete the pipeline instead`,
         );
       }
+      await this.refuseIfScheduled(id, String(n));
       try {
         return await this.pipelines.removeVersion(pipeline, n);
       } catch (error) {
@@ -184,6 +202,7 @@ export class PipelineService {
 
   async delete(actor: Actor, id: string): Promise<void> {
     const pipeline = await this.get(actor, id);
+    await this.refuseIfScheduled(id);
     try {
       await this.pipelines.delete(pipeline);
     } catch (error) {

@@ -8,10 +8,12 @@
  * still what is stored, so a pass reads one item instead of the whole graph.
  */
 import { isFinalRun, type RunCommand, type RunEvent, type RunState, reconcile } from '../engine/run/index.ts';
+import type { EventBus, EventEntry } from '../runtime/events.ts';
 import type { Dispatcher, Mailbox } from '../runtime/ports.ts';
 import type { ArtifactEventRecord } from '../store/artifact-events.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
 import type { LoadedRun, RunHead, RunRecord, RunRepository } from '../store/runs.ts';
+import { statusEvents } from './status-events.ts';
 
 /** Reads artifact files for conditions and loop arguments (the engine has no I/O). */
 export interface ArtifactReader {
@@ -33,6 +35,8 @@ export interface RunEngineDeps {
   dispatcher: Dispatcher;
   mailbox: Mailbox;
   artifacts: ArtifactReader;
+  /** Where run and job status changes are published. */
+  events?: EventBus;
   now?: () => Date;
 }
 
@@ -46,11 +50,16 @@ export class RunEngine {
 
   /** Applies a batch of events to a run and carries out what follows. Unknown (deleted) runs are ignored. */
   async apply(runId: string, events: RunEvent[]): Promise<void> {
+    let conflicted = false;
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const loaded = await this.current(runId);
       if (!loaded) return;
       const fresh = this.cache.get(runId) !== loaded;
       const batch = [...(fresh ? loaded.results : []), ...events];
+      // A lost write may have landed its nodes before the head failed: the commands those changes called
+      // for (a kill, a dispatch) are not derived again from nodes already changed, so re-issue every pending
+      // command, as a restart does (they are idempotent).
+      if (conflicted) batch.push({ type: 'resume' });
       const headChanges: Record<string, unknown> = {};
       if (loaded.record.stopRequest) {
         batch.push({ type: 'stop', force: loaded.record.stopRequest.force });
@@ -67,16 +76,28 @@ export class RunEngine {
           saved = await this.deps.runs.save(loaded, state, now, headChanges);
         } catch (error) {
           this.cache.delete(runId);
-          if (error instanceof ConditionFailedError) continue;
-          throw error;
+          if (!(error instanceof ConditionFailedError)) throw error;
+          conflicted = true;
+          continue;
         }
       }
       if (isFinalRun(state.status)) this.cache.delete(runId);
       else this.cache.set(runId, saved);
-      await this.carryOut(saved.record, commands);
+      // After the write: an event tells what is stored. A crash between the two loses the event, never
+      // invents one.
+      const published = this.publish(statusEvents(saved.record, loaded.state, state, now));
+      await Promise.all([this.carryOut(saved.record, commands), published]);
       return;
     }
     throw new Error(`run ${runId}: gave up after ${MAX_TRIES} conflicting writes`);
+  }
+
+  /** Status events are told, not relied on: a bus that fails does not fail the pass (it is logged). */
+  private async publish(entries: EventEntry[]): Promise<void> {
+    if (entries.length === 0 || !this.deps.events) return;
+    await this.deps.events.publish(entries).catch((error: unknown) => {
+      console.warn('publishing status events failed', error);
+    });
   }
 
   private async current(runId: string): Promise<LoadedRun | undefined> {

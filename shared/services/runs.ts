@@ -15,14 +15,17 @@ import {
 } from '../engine/run/index.ts';
 import { type PipelineSpec, parsePipelineYaml, parseRunJson } from '../engine/spec/index.ts';
 import { PfError } from '../errors.ts';
+import type { EventBus, EventEntry } from '../runtime/events.ts';
 import type { Mailbox } from '../runtime/ports.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
 import type { FileSystemRecord } from '../store/filesystems.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import type { RunFilter, RunHead, RunRecord, RunRepository, RunRequestFields } from '../store/runs.ts';
+import type { PendingRun } from '../store/schedules.ts';
 import type { FileSystemService } from './filesystems.ts';
 import { parseOrRefuse } from './pipelines.ts';
 import { type RunSourceDeps, type RunSourceRequest, readRunSource } from './run-source.ts';
+import { runStatusEvent } from './status-events.ts';
 import { type Actor, assertAccess, isRoot } from './users.ts';
 
 /** PaddleFlow's RegPatternRunName. */
@@ -42,6 +45,23 @@ export interface CreateRunRequest extends RunSourceRequest {
   scheduledAt: string;
 }
 
+/** What a scheduled run is made from: its schedule's fields (see store/schedules.ts). */
+export interface ScheduledRunSource {
+  id: string;
+  name: string;
+  desc: string;
+  owner: string;
+  fsUser: string;
+  pipelineId: string;
+  pipelineVersionId: string;
+}
+
+/** One run a tick decided on. */
+export type PlannedScheduledRun = PendingRun;
+
+/** The id (and, for a recorded-only run, the status and message) a run is created under. */
+export type PresetRun = Pick<PendingRun, 'runId' | 'seq' | 'status' | 'message'>;
+
 /** What the service needs of the file systems on the steps' machine. */
 export interface RunFiles {
   /** Removes `.pipeline/<runId>` under the fs root (not its sub_path), as PaddleFlow does on delete. */
@@ -53,6 +73,8 @@ export interface RunServiceDeps extends RunSourceDeps {
   files: RunSourceDeps['files'] & Pick<FileSystemService, 'resolveForUse'>;
   mailbox: Mailbox;
   runFiles: RunFiles;
+  /** Where run status events go (the run's creation is its first status change). */
+  events?: EventBus;
   now?: () => Date;
 }
 
@@ -64,6 +86,57 @@ export class RunService {
   }
 
   async create(actor: Actor, request: CreateRunRequest): Promise<string> {
+    const { spec, fields } = await this.prepare(actor, request);
+    return this.start(actor, spec, fields, request.username);
+  }
+
+  /**
+   * A run a schedule's tick decided on, under the id the tick took for it (so that a tick carried out twice
+   * creates it once), as the schedule's owner. A `skipped` one is recorded and never started.
+   */
+  async createScheduled(schedule: ScheduledRunSource, planned: PlannedScheduledRun): Promise<void> {
+    const actor = { name: schedule.owner };
+    const request = scheduledRequest(schedule, planned.scheduledAt);
+    await this.createWithId(actor, request, planned);
+  }
+
+  /**
+   * A run under an id taken before it (by a schedule's tick, by a trigger's delivery of an event), so that a
+   * request carried out twice creates one run. `skipped`: only recorded, never started.
+   */
+  async createWithId(actor: Actor, request: CreateRunRequest, preset: PresetRun): Promise<void> {
+    const { spec, fields } = await this.prepare(actor, request);
+    await this.start(actor, spec, fields, request.username, preset);
+  }
+
+  /**
+   * What creating a schedule checks: that its runs could be created now (the pipeline version readable by the
+   * owner, its YAML valid, every fs it names usable). Returns the file systems it names.
+   */
+  async checkScheduled(schedule: ScheduledRunSource): Promise<string[]> {
+    const actor = { name: schedule.owner };
+    const request = scheduledRequest(schedule, '');
+    const { spec } = await this.prepare(actor, request);
+    const { context } = await this.resolveFileSystems(actor, spec, request.username || actor.name);
+    return Object.keys(context.fsIds);
+  }
+
+  /** Takes a run id ahead of creating the run (see `createWithId`). */
+  allocateRunId(): Promise<{ id: string; seq: number }> {
+    return this.deps.runs.allocateId();
+  }
+
+  /** Stops a run for its schedule (`replace`), not forced; a run that ended meanwhile is left as it is. */
+  async stopForSchedule(owner: string, id: string): Promise<void> {
+    try {
+      await this.stop({ name: owner }, id, false);
+    } catch (error) {
+      if (!(error instanceof PfError)) throw error;
+    }
+  }
+
+  /** The checked spec of a create request and the run fields it records. */
+  private async prepare(actor: Actor, request: CreateRunRequest) {
     const { yaml, source } = await readRunSource(actor, request, this.deps);
     if (request.name !== '' && !RUN_NAME.test(request.name)) {
       throw new PfError(
@@ -92,7 +165,7 @@ export class RunService {
     if (request.fsName && spec.fsOptions.mainFs && spec.fsOptions.mainFs.name !== request.fsName) {
       throw new PfError('InvalidArguments', '[main_fs.name] should be same as fs_name in request');
     }
-    return this.start(actor, spec, { ...request, runYaml: yaml, source }, request.username);
+    return { spec, fields: { ...request, runYaml: yaml, source } };
   }
 
   /** `POST /runjson`: the pipeline as JSON; the fs comes from its `fsOptions.mainFS`. */
@@ -122,6 +195,15 @@ export class RunService {
   list(actor: Actor, filter: RunFilter, page: PageRequest): Promise<Page<RunHead>> {
     const owners = isRoot(actor.name) ? filter.owners : [actor.name];
     return this.deps.runs.list({ ...filter, owners }, page);
+  }
+
+  /** A schedule's runs (the caller has checked access to the schedule). */
+  listForSchedule(
+    scheduleId: string,
+    filter: Pick<RunFilter, 'runIds' | 'statuses'>,
+    page: PageRequest,
+  ): Promise<Page<RunHead>> {
+    return this.deps.runs.listBySchedule(scheduleId, filter, page);
   }
 
   async get(actor: Actor, id: string): Promise<RunRecord> {
@@ -202,6 +284,7 @@ export class RunService {
       version: 1,
     };
     await this.deps.runs.create(record, Object.values(state.nodes));
+    await this.publish([runStatusEvent(record, '', now)]);
     await this.deps.mailbox.post(newId, { type: 'resume' });
     return newId;
   }
@@ -253,6 +336,13 @@ export class RunService {
     return found;
   }
 
+  /** Status events are told, not relied on: a bus that fails does not undo or fail the request. */
+  private async publish(entries: EventEntry[]): Promise<void> {
+    await this.deps.events?.publish(entries).catch((error: unknown) => {
+      console.warn('publishing status events failed', error);
+    });
+  }
+
   private loadVisible(actor: Actor, id: string) {
     return this.visible(
       actor,
@@ -262,38 +352,50 @@ export class RunService {
     );
   }
 
+  /**
+   * Stores the run and wakes its consumer. `preset` is a scheduled run's: its id, and `skipped` for one that is
+   * only recorded. A preset run stored already is not stored again, but woken again (the first try may have
+   * stopped between the two).
+   */
   private async start(
     actor: Actor,
     spec: PipelineSpec,
     request: Omit<RunRequestFields, 'owner' | 'fsName'>,
     username: string,
+    preset?: PresetRun,
   ): Promise<string> {
     const owner = username || actor.name;
     const { context, fsName } = await this.resolveFileSystems(actor, spec, owner);
-    const { id, seq } = await this.deps.runs.allocateId();
+    const { id, seq } = preset ? { id: preset.runId, seq: preset.seq } : await this.deps.runs.allocateId();
     context.runId = id;
     const now = this.now();
     const state = createRunState(spec, context);
-    await this.deps.runs.create(
-      {
-        ...request,
-        name: spec.name,
-        owner,
-        fsName,
-        id,
-        seq,
-        status: state.status,
-        message: state.message,
-        spec,
-        context,
-        createdAt: now,
-        updatedAt: now,
-        runCachedIds: [],
-        version: 1,
-      },
-      [],
-    );
-    await this.deps.mailbox.post(id, { type: 'resume' });
+    const skipped = preset?.status === 'skipped';
+    const record: RunRecord = {
+      ...request,
+      name: spec.name,
+      owner,
+      fsName,
+      id,
+      seq,
+      status: skipped ? 'skipped' : state.status,
+      message: skipped ? preset.message : state.message,
+      spec,
+      context,
+      createdAt: now,
+      updatedAt: now,
+      runCachedIds: [],
+      version: 1,
+    };
+    let stored = true;
+    try {
+      await this.deps.runs.create(record, []);
+    } catch (error) {
+      if (!(preset && error instanceof ConditionFailedError)) throw error;
+      stored = false;
+    }
+    if (stored) await this.publish([runStatusEvent(record, '', now)]);
+    if (!skipped) await this.deps.mailbox.post(id, { type: 'resume' });
     return id;
   }
 
@@ -339,10 +441,32 @@ function* stepsOf(spec: PipelineSpec) {
   }
 }
 
+/** PaddleFlow's scheduler's CreateRunRequest (§6). */
+function scheduledRequest(schedule: ScheduledRunSource, scheduledAt: string): CreateRunRequest {
+  return {
+    fsName: '',
+    username: schedule.fsUser,
+    // A schedule name may be shorter than a run name can be: the pipeline's own name serves then.
+    name: RUN_NAME.test(schedule.name) ? schedule.name : '',
+    description: schedule.desc,
+    parameters: null,
+    dockerEnv: '',
+    disabled: '',
+    failureStrategy: '',
+    runYamlRaw: '',
+    pipelineId: schedule.pipelineId,
+    pipelineVersionId: schedule.pipelineVersionId,
+    runYamlPath: '',
+    scheduleId: schedule.id,
+    scheduledAt,
+  };
+}
+
 function pickRequest(run: RunRecord): RunRequestFields {
   const { name, source, owner, fsName, description, parameters, runYaml, dockerEnv, disabled } = run;
-  const { failureStrategy, scheduleId, scheduledAt } = run;
+  const { failureStrategy, scheduleId, scheduledAt, pipelineId, pipelineVersionId } = run;
   return {
+    ...(pipelineId ? { pipelineId, pipelineVersionId: pipelineVersionId ?? '' } : {}),
     name,
     source,
     owner,

@@ -44,6 +44,9 @@ export interface RunRequestFields {
   scheduleId: string;
   /** ISO instant, or empty. */
   scheduledAt: string;
+  /** The pipeline version the run was made from, when it was made from one. */
+  pipelineId?: string;
+  pipelineVersionId?: string;
 }
 
 export interface RunRecord extends RunRequestFields {
@@ -92,6 +95,9 @@ const listing = new OwnerListing('RUNS');
 /** Sparse: only runs that are not final are in it, so a restart finds the runs to resume without a Scan. */
 const activeIndex = globalIndexes[2]!;
 const ACTIVE_PARTITION = 'RUNS#ACTIVE';
+/** A schedule's runs, by the id's number: what `GET /schedule/{id}` pages through. */
+const scheduleIndex = globalIndexes[3]!;
+const schedulePartition = (scheduleId: string) => `SCHEDRUNS#${scheduleId}`;
 
 export const runPartition = (id: string) => `RUN#${id}`;
 const headKey = (id: string) => ({ [partitionKey]: runPartition(id), [sortKey]: 'RUN' });
@@ -150,6 +156,12 @@ export class RunRepository {
       {
         ...headKey(record.id),
         ...listing.keys(record.owner, sortableNumber(record.seq)),
+        ...(record.scheduleId
+          ? {
+              [scheduleIndex.partitionKey]: schedulePartition(record.scheduleId),
+              [scheduleIndex.sortKey]: sortableNumber(record.seq),
+            }
+          : {}),
         ...(isFinalRun(record.status)
           ? {}
           : {
@@ -322,6 +334,28 @@ export class RunRepository {
     const { owners, fsNames, runIds, names, statuses } = filter;
     const match = { fsName: fsNames, id: runIds, name: names, status: statuses };
     return listing.page(this.ref, { owners, match }, page, toHead);
+  }
+
+  /** A schedule's runs in id order, filtered by id and status. */
+  listBySchedule(
+    scheduleId: string,
+    filter: Pick<RunFilter, 'runIds' | 'statuses'>,
+    page: PageRequest,
+  ): Promise<Page<RunHead>> {
+    const ids = new Set(filter.runIds);
+    const statuses = new Set(filter.statuses);
+    const keep =
+      ids.size === 0 && statuses.size === 0
+        ? undefined
+        : (row: Record<string, unknown>) =>
+            (ids.size === 0 || ids.has(row.id as string)) &&
+            (statuses.size === 0 || statuses.has(row.status as string));
+    return queryPage(
+      this.ref,
+      { index: scheduleIndex, partitionValue: schedulePartition(scheduleId), ...(keep ? { keep } : {}) },
+      page,
+      toHead,
+    );
   }
 
   /** Deletes a final run's head (if unchanged since read), then the rest of its partition. */

@@ -8,6 +8,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks, buildApp } from '../../infra/build.ts';
 import { MAILBOX_MAX_RECEIVES, STEP_IMAGE, VISIBILITY_FACTOR } from '../../infra/constructs/engine.ts';
+import { TICK_TIMEOUT, TRIGGER_RULE_ACTIONS } from '../../infra/constructs/events.ts';
 import { ROOT_PASSWORD_READERS } from '../../infra/constructs/handlers.ts';
 import type { FloeStack } from '../../infra/stack.ts';
 import type { JobSpec } from '../../shared/engine/run/model.ts';
@@ -19,6 +20,7 @@ import {
   toMachineInput,
 } from '../../shared/machines/node-machine.ts';
 import { gatewayPath, type RouteSpec, resourceNames, resources } from '../../shared/routes.ts';
+import { FIXED_RULES } from '../../shared/runtime/event-rules.ts';
 import { globalIndexes, partitionKey, sortKey } from '../../shared/store/table.ts';
 
 type Json = Record<string, unknown>;
@@ -120,28 +122,32 @@ describe('table', () => {
 });
 
 describe('functions', () => {
-  it('are one per resource, the fallback, the mailbox consumer, node events and the cache check, and nothing else', () => {
+  it('are one per resource, the fallback, the mailbox consumer, node events, the cache check, the tick, the trigger function and webhook delivery, and nothing else', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions).toHaveLength(resourceNames.length + 4);
+    expect(functions).toHaveLength(resourceNames.length + 7);
     const expected = [
       ...resourceNames.map((name) => logicalId(stack.handlers.resources[name].function)),
       logicalId(stack.handlers.fallback.function),
       logicalId(stack.engine.mailboxConsumer.function),
       logicalId(stack.engine.nodeEvents.function),
       logicalId(stack.engine.cacheCheck.function),
+      logicalId(stack.events.tick.function),
+      logicalId(stack.events.triggerTarget.function),
+      logicalId(stack.events.webhookDelivery.function),
     ];
     expect(functions.map(([id]) => id).sort()).toEqual([...new Set(expected)].sort());
     // No CDK helper functions: retention is set on explicit log groups.
     expect(ofType('Custom::LogRetention')).toHaveLength(0);
   });
 
-  it('run nodejs24.x on arm64 with their own log group', () => {
+  it("run nodejs24.x on arm64 with their own log group, within API Gateway's 29 s but for the tick", () => {
+    const tick = logicalId(stack.events.tick.function);
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties, id).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         MemorySize: 1024,
-        Timeout: 29,
+        Timeout: id === tick ? TICK_TIMEOUT.toSeconds() : 29,
         Handler: 'index.handler',
       });
       const logGroup = (fn.Properties.LoggingConfig as Json | undefined)?.LogGroup;
@@ -275,7 +281,7 @@ describe('permissions', () => {
     expect(actions.filter((action) => /^(dynamodb|secretsmanager):/.test(action))).toEqual([]);
   });
 
-  it('let every resource, the mailbox consumer and the cache check read the signing key, and only login the root password', () => {
+  it('let every resource, the mailbox consumer, the cache check and the event functions read the signing key, and only login the root password', () => {
     const rolesReading = (secret: secretsmanager.Secret) => {
       const id = logicalId(secret);
       return new Set(
@@ -293,6 +299,9 @@ describe('permissions', () => {
         ...resourceNames.map(roleOf),
         logicalId(stack.engine.mailboxConsumer.role),
         logicalId(stack.engine.cacheCheck.role),
+        logicalId(stack.events.tick.role),
+        logicalId(stack.events.triggerTarget.role),
+        logicalId(stack.events.webhookDelivery.role),
       ]),
     );
   });
@@ -774,6 +783,176 @@ describe('engine', () => {
         throw new Error('RunTask failed: no capacity');
       });
       expect(result.event).toMatchObject({ status: 'failed', message: 'Error: RunTask failed: no capacity' });
+    });
+  });
+});
+
+describe('events', () => {
+  const events = () => stack.events;
+  const props = (construct: IConstruct) => cfn[logicalId(construct)]!.Properties;
+  const env = (construct: IConstruct) => (props(construct).Environment as { Variables: Json }).Variables;
+  const busArn = () => ({ 'Fn::GetAtt': [logicalId(events().bus), 'Arn'] });
+  const functionArn = (fn: IConstruct) => ({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] });
+  /** From the route table and the engine, not from the construct's own list. */
+  const publishers = () => [
+    ...resourceNames.map((name) => stack.handlers.resources[name]),
+    stack.engine.mailboxConsumer,
+    events().tick,
+    events().triggerTarget,
+    events().webhookDelivery,
+  ];
+  const invokePermissions = (fn: IConstruct) =>
+    ofType('AWS::Lambda::Permission')
+      .map(([, permission]) => permission.Properties)
+      .filter((permission) => referencedIds(permission.FunctionName).includes(logicalId(fn)));
+
+  it("is one bus, Floe's own, whose name every publishing function gets and no other function", () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    expect(props(events().bus).Name).toBe('Floe-events');
+    expect(events().busName).toBe('Floe-events');
+    const busName = stack.resolve(events().bus.eventBusName);
+    const publishing = new Set(publishers().map((publisher) => logicalId(publisher.function)));
+    expect(publishing.size).toBe(resourceNames.length + 4);
+    expect(new Set(events().publishers.map((publisher) => logicalId(publisher.function)))).toEqual(
+      publishing,
+    );
+    for (const [id, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Json }).Variables;
+      expect(variables.FLOE_EVENT_BUS_NAME, id).toEqual(publishing.has(id) ? busName : undefined);
+    }
+  });
+
+  it('grant PutEvents on the bus only, to the publishing functions and to nothing else', () => {
+    const putEvents = statements().filter(({ statement }) =>
+      asList(statement.Action).includes('events:PutEvents'),
+    );
+    for (const { statement } of putEvents) {
+      expect(asList(statement.Action)).toEqual(['events:PutEvents']);
+      expect(statement.Resource).toEqual(busArn());
+    }
+    const roles = new Set(putEvents.flatMap((entry) => entry.roles));
+    expect(roles).toEqual(new Set(publishers().map((publisher) => logicalId(publisher.role))));
+  });
+
+  it('tick every minute, from a schedule rule on the default bus', () => {
+    const rule = props(events().minuteRule);
+    expect(rule.ScheduleExpression).toBe('rate(1 minute)');
+    expect(rule.EventBusName).toBeUndefined();
+    expect(rule.EventPattern).toBeUndefined();
+    expect(rule.Targets).toEqual([expect.objectContaining({ Arn: functionArn(events().tick.function) })]);
+    expect(invokePermissions(events().tick.function)).toContainEqual({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: functionArn(events().tick.function),
+      SourceArn: { 'Fn::GetAtt': [logicalId(events().minuteRule), 'Arn'] },
+    });
+  });
+
+  it("give the tick 90 s, a minute's worth of schedules", () => {
+    expect(TICK_TIMEOUT.toSeconds()).toBe(90);
+    expect(props(events().tick.function).Timeout).toBe(90);
+  });
+
+  it("are the fixed rules on Floe's bus, each with exactly its pattern and its target", () => {
+    const targets = { tick: events().tick.function, webhooks: events().webhookDelivery.function };
+    const onBus = ofType('AWS::Events::Rule').filter(([, rule]) =>
+      referencedIds(rule.Properties.EventBusName).includes(logicalId(events().bus)),
+    );
+    expect(onBus.map(([id]) => id).sort()).toEqual(
+      FIXED_RULES.map((fixed) => logicalId(events().fixedRules[fixed.id]!)).sort(),
+    );
+    for (const fixed of FIXED_RULES) {
+      const construct = events().fixedRules[fixed.id]!;
+      const rule = props(construct);
+      expect(rule.EventPattern, fixed.id).toEqual(fixed.pattern);
+      expect(rule.EventBusName, fixed.id).toEqual({ Ref: logicalId(events().bus) });
+      expect(rule.State, fixed.id).toBe('ENABLED');
+      const target = targets[fixed.target];
+      expect(rule.Targets, fixed.id).toEqual([expect.objectContaining({ Arn: functionArn(target) })]);
+      expect(invokePermissions(target), fixed.id).toContainEqual({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: functionArn(target),
+        SourceArn: { 'Fn::GetAtt': [logicalId(construct), 'Arn'] },
+      });
+    }
+    // The fixed rules, the minute tick and the NodeMachine's abnormal ends: no other rule in the template.
+    template.resourceCountIs('AWS::Events::Rule', FIXED_RULES.length + 2);
+  });
+
+  it('give the tick and the trigger function, which start runs, the mailbox', () => {
+    const mailboxArn = { 'Fn::GetAtt': [logicalId(stack.engine.mailbox), 'Arn'] };
+    for (const starter of [events().tick, events().triggerTarget]) {
+      expect(env(starter.function).FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(stack.engine.mailbox) });
+      const sends = statements().filter(
+        ({ roles, statement }) =>
+          roles.includes(logicalId(starter.role)) && asList(statement.Action).includes('sqs:SendMessage'),
+      );
+      expect(sends.map(({ statement }) => statement.Resource)).toEqual([mailboxArn]);
+    }
+    expect(env(events().webhookDelivery.function).FLOE_MAILBOX_URL).toBeUndefined();
+  });
+
+  it('give the event functions the table and the secrets as the resources', () => {
+    for (const fn of [events().tick, events().triggerTarget, events().webhookDelivery]) {
+      expect(env(fn.function)).toMatchObject({
+        FLOE_TABLE_NAME: { Ref: logicalId(stack.data.table) },
+        FLOE_SIGNING_KEY_SECRET_ARN: { Ref: logicalId(stack.secrets.signingKey) },
+        FLOE_ROOT_PASSWORD_SECRET_ARN: { Ref: logicalId(stack.secrets.rootPassword) },
+      });
+      expect(actionsOfRole(logicalId(fn.role))).toEqual(
+        expect.arrayContaining(['dynamodb:UpdateItem', 'secretsmanager:GetSecretValue', 'events:PutEvents']),
+      );
+    }
+  });
+
+  describe('triggers', () => {
+    const RULES = ':rule/Floe-events/floe-trigger-*';
+    const trigger = () =>
+      (stack.handlers.resources as Partial<Record<string, (typeof stack.handlers.resources)['login']>>)
+        .trigger;
+
+    it("may be invoked by EventBridge from trigger rules only, and are no fixed rule's target", () => {
+      expect(JSON.stringify(stack.resolve(events().triggerRuleArns))).toContain(RULES);
+      expect(invokePermissions(events().triggerTarget.function)).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          Principal: 'events.amazonaws.com',
+          FunctionName: functionArn(events().triggerTarget.function),
+          SourceArn: stack.resolve(events().triggerRuleArns),
+        },
+      ]);
+      const targeted = ofType('AWS::Events::Rule').flatMap(([, rule]) =>
+        referencedIds(rule.Properties.Targets),
+      );
+      expect(targeted).not.toContain(logicalId(events().triggerTarget.function));
+    });
+
+    it('are managed by the trigger resource, on floe-trigger-* rules only, and it knows their target', () => {
+      const resource = trigger();
+      if (!resource) return;
+      expect(env(resource.function).FLOE_TRIGGER_FUNCTION_ARN).toEqual(
+        functionArn(events().triggerTarget.function),
+      );
+      const ruleActions = new Set<string>(TRIGGER_RULE_ACTIONS);
+      const ruleStatements = statements().filter(({ statement }) =>
+        asList(statement.Action).some((action) => ruleActions.has(action)),
+      );
+      const own = ruleStatements.filter(({ roles }) => roles.includes(logicalId(resource.role)));
+      expect(own).toHaveLength(1);
+      expect([...asList(own[0]!.statement.Action)].sort()).toEqual([...TRIGGER_RULE_ACTIONS].sort());
+      expect(own[0]!.statement.Resource).toEqual(stack.resolve(events().triggerRuleArns));
+      expect(JSON.stringify(own[0]!.statement.Resource)).toContain(RULES);
+      // Nobody else may touch the triggers' rules; the NodeMachine keeps only its managed ECS rule.
+      for (const { roles, statement } of ruleStatements) {
+        if (roles.includes(logicalId(resource.role))) continue;
+        expect(roles).toEqual([logicalId(stack.engine.nodeMachineRole)]);
+        expect(JSON.stringify(statement.Resource)).toContain(':rule/StepFunctionsGetEventsForECSTaskRule');
+      }
+      const eventActions = actionsOfRole(logicalId(resource.role)).filter((action) =>
+        action.startsWith('events:'),
+      );
+      expect(eventActions.sort()).toEqual(['events:PutEvents', ...TRIGGER_RULE_ACTIONS].sort());
     });
   });
 });

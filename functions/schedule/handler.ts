@@ -1,0 +1,134 @@
+/** `/schedule` (reference/paddleflow.md §1.9, §6): create, list, show with its runs, stop, delete. */
+import * as z from 'zod/mini';
+import { authenticate, listPaging, markerCodec } from '../../shared/app/core.ts';
+import { scheduleService } from '../../shared/app/schedules.ts';
+import { splitCommaList } from '../../shared/engine/comma-list.ts';
+import { readBody } from '../../shared/http/body.ts';
+import { resourceHandler } from '../../shared/http/handler.ts';
+import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
+import { created, empty, ok } from '../../shared/http/response.ts';
+import { formatLocalTime } from '../../shared/http/time.ts';
+import type { CreateScheduleRequest } from '../../shared/services/schedules.ts';
+import type { ScheduleRecord } from '../../shared/store/schedules.ts';
+import { runBrief } from '../run/views.ts';
+
+/** PaddleFlow's CreateScheduleRequest. */
+const ScheduleBody = z.object({
+  name: z.optional(z.string()),
+  desc: z.optional(z.string()),
+  pipelineID: z.optional(z.string()),
+  pipelineVersionID: z.optional(z.string()),
+  crontab: z.optional(z.string()),
+  startTime: z.optional(z.string()),
+  endTime: z.optional(z.string()),
+  concurrency: z.optional(z.int()),
+  concurrencyPolicy: z.optional(z.string()),
+  expireInterval: z.optional(z.int()),
+  catchup: z.optional(z.boolean()),
+  username: z.optional(z.string()),
+});
+
+function readScheduleRequest(body: unknown): CreateScheduleRequest {
+  const fields = readBody(ScheduleBody, body);
+  return {
+    name: fields.name ?? '',
+    desc: fields.desc ?? '',
+    pipelineId: fields.pipelineID ?? '',
+    pipelineVersionId: fields.pipelineVersionID ?? '',
+    crontab: fields.crontab ?? '',
+    startTime: fields.startTime ?? '',
+    endTime: fields.endTime ?? '',
+    concurrency: fields.concurrency ?? 0,
+    concurrencyPolicy: fields.concurrencyPolicy ?? '',
+    expireInterval: fields.expireInterval ?? 0,
+    // PaddleFlow's SDK leaves falsy values out, so an absent catchup means true (§1.9).
+    catchup: fields.catchup ?? true,
+    username: fields.username ?? '',
+  };
+}
+
+const localTime = (iso: string) => (iso ? formatLocalTime(new Date(iso)) : '');
+
+/** PaddleFlow's ScheduleBrief. */
+const scheduleBrief = (schedule: ScheduleRecord) => ({
+  scheduleID: schedule.id,
+  name: schedule.name,
+  desc: schedule.desc,
+  pipelineID: schedule.pipelineId,
+  pipelineVersionID: schedule.pipelineVersionId,
+  username: schedule.owner,
+  fsConfig: { username: schedule.fsUser },
+  crontab: schedule.crontab,
+  options: {
+    catchup: schedule.options.catchup,
+    expireInterval: schedule.options.expireInterval,
+    concurrency: schedule.options.concurrency,
+    concurrencyPolicy: schedule.options.concurrencyPolicy,
+  },
+  startTime: localTime(schedule.startAt),
+  endTime: localTime(schedule.endAt),
+  createTime: localTime(schedule.createdAt),
+  updateTime: localTime(schedule.updatedAt),
+  nextRunTime: localTime(schedule.nextRunAt),
+  scheduleMsg: schedule.message,
+  status: schedule.status,
+});
+
+const SCHEDULE_LIST = 'schedule';
+/** A marker of one schedule's runs belongs to that schedule's list alone. */
+const scheduleRunList = (scheduleId: string) => `scheduleRuns:${scheduleId}`;
+
+export const handler = resourceHandler(
+  'schedule',
+  {
+    'POST /schedule': async ({ actor, body }) => {
+      const scheduleID = await scheduleService().create(actor, readScheduleRequest(body));
+      return created({ scheduleID });
+    },
+
+    'GET /schedule': async ({ actor, query }) => {
+      const paging = await listPaging(SCHEDULE_LIST, query);
+      const filter = {
+        owners: splitCommaList(query.userFilter),
+        pipelineIds: splitCommaList(query.pplFilter),
+        pipelineVersionIds: splitCommaList(query.pplVersionFilter),
+        scheduleIds: splitCommaList(query.scheduleFilter),
+        names: splitCommaList(query.nameFilter),
+        statuses: splitCommaList(query.statusFilter),
+      };
+      const page = await scheduleService().list(actor, filter, paging.request);
+      return ok(paging.envelope(page, 'scheduleList', scheduleBrief));
+    },
+
+    // Not listPaging: the marker's list names the schedule, so it is opened only after the schedule is
+    // read, while maxKeys is still checked first (as for a pipeline's versions).
+    'GET /schedule/{scheduleID}': async ({ actor, params, query }) => {
+      const maxKeys = parseMaxKeys(query.maxKeys);
+      const service = scheduleService();
+      const schedule = await service.get(actor, params.scheduleID!);
+      const markers = await markerCodec();
+      const list = scheduleRunList(schedule.id);
+      const cursor = markers.open(list, query.marker);
+      const filter = {
+        runIds: splitCommaList(query.runFilter),
+        statuses: splitCommaList(query.statusFilter),
+      };
+      const runs = await service.runs(schedule, filter, { limit: maxKeys, cursor });
+      return ok({
+        ...scheduleBrief(schedule),
+        runs: pageEnvelope(runs, { maxKeys, listKey: 'runList', list, markers, view: runBrief }),
+      });
+    },
+
+    'PUT /schedule/{scheduleID}': async ({ actor, params }) => {
+      await scheduleService().stop(actor, params.scheduleID!);
+      return empty();
+    },
+
+    'DELETE /schedule/{scheduleID}': async ({ actor, params }) => {
+      await scheduleService().delete(actor, params.scheduleID!);
+      return empty();
+    },
+  },
+  { authenticate },
+);
