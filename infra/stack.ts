@@ -43,5 +43,9 @@ export class FloeStack extends Stack {
       value: this.api.url,
     });
     new CfnOutput(this, 'TableName', { description: 'The DynamoDB table', value: this.data.tableName });
+    new CfnOutput(this, 'EventBusName', {
+      description: "Floe's event bus: status events, and the rules of triggers",
+      value: this.events.busName,
+    });
   }
 }

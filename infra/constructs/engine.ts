@@ -35,7 +35,7 @@ const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 const MESSAGE_RETENTION = Duration.days(14);
 
 /** cdk-nag's id for a wildcard resource in this account and region (`resource` as in the ARN). */
-const nagWildcardId = (service: string, resource: string) =>
+export const nagWildcardId = (service: string, resource: string) =>
   `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}]`;
 
 export interface FloeEngineProps {

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { FIXED_RULES, type FixedTarget } from '../../shared/runtime/event-rules.ts';
 import { TRIGGER_RULE_PREFIX } from '../../shared/runtime/eventbridge-trigger-rules.ts';
-import type { FloeEngine } from './engine.ts';
+import { type FloeEngine, nagWildcardId } from './engine.ts';
 import { FloeFunction } from './function.ts';
 import type { FloeHandlers } from './handlers.ts';
 
@@ -25,9 +25,8 @@ export const TRIGGER_RULE_ACTIONS = [
   'events:DescribeRule',
 ] as const;
 
-/** cdk-nag's id for a wildcard resource in this account and region (`resource` as in the ARN), as engine.ts. */
-const nagWildcardId = (service: string, resource: string) =>
-  `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}]`;
+/** Three attempts of up to 10 s each and their backoff (shared/services/webhook-post.ts), with room to spare. */
+export const WEBHOOK_DELIVERY_TIMEOUT = Duration.seconds(60);
 
 export interface FloeEventsProps {
   readonly handlers: FloeHandlers;
@@ -86,6 +85,7 @@ export class FloeEvents extends Construct {
       'WebhookDelivery',
       WEBHOOK_DELIVERY_ENTRY,
       'Floe: delivers status events to webhooks',
+      WEBHOOK_DELIVERY_TIMEOUT,
     );
 
     // The tick and the trigger function start runs, which posts to the run's mailbox (as the run resource).

@@ -13,7 +13,7 @@ import { InvalidCursorError, type Page, type PageRequest } from '../store/paging
 import type { PipelineVersionRecord } from '../store/pipeline-versions.ts';
 import { liveVersions, type PipelineRecord, type PipelineRepository } from '../store/pipelines.ts';
 import { readPipelineSource, type SourceRequest, type YamlFiles } from './pipeline-source.ts';
-import { type Actor, assertAccess, isRoot } from './users.ts';
+import { type Actor, assertAccess, listedOwners } from './users.ts';
 
 /** PaddleFlow's `util.MaxDescLength`, compared with Go's `len`: bytes of UTF-8, not characters. */
 export const MAX_DESC_BYTES = 256;
@@ -127,11 +127,7 @@ export class PipelineService {
     filter: { users: string[]; names: string[] },
     page: PageRequest,
   ): Promise<Page<PipelineRecord>> {
-    let owners = filter.users;
-    if (!isRoot(actor.name)) {
-      if (owners.length > 0) throw new PfError('AccessDenied', 'only root user can set userFilter!');
-      owners = [actor.name];
-    }
+    const owners = listedOwners(actor, filter.users);
     return this.pipelines.list({ owners, names: filter.names }, page);
   }
 

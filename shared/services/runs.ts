@@ -30,6 +30,12 @@ import { type Actor, assertAccess, isRoot } from './users.ts';
 
 /** PaddleFlow's RegPatternRunName. */
 const RUN_NAME = /^[A-Za-z0-9_][A-Za-z0-9-_]{1,49}[A-Za-z0-9_]$/;
+
+/**
+ * The run name a schedule or a trigger gives its runs: its own name, unless that is no valid run name (it may
+ * be shorter than a run name can be), in which case the pipeline's own name serves.
+ */
+export const runNameFrom = (name: string) => (RUN_NAME.test(name) ? name : '');
 const RUN_ID = /^run-\d{6,15}$/;
 /** Where PaddleFlow mounts a file system whose mount_path the YAML leaves out. */
 export const DEFAULT_MOUNT_ROOT = '/home/paddleflow/storage/mnt';
@@ -110,10 +116,10 @@ export class RunService {
   }
 
   /**
-   * What creating a schedule checks: that its runs could be created now (the pipeline version readable by the
+   * What creating a schedule or a trigger checks: that its runs could be created now (the pipeline version readable by the
    * owner, its YAML valid, every fs it names usable). Returns the file systems it names.
    */
-  async checkScheduled(schedule: ScheduledRunSource): Promise<string[]> {
+  async checkRunnable(schedule: ScheduledRunSource): Promise<string[]> {
     const actor = { name: schedule.owner };
     const request = scheduledRequest(schedule, '');
     const { spec } = await this.prepare(actor, request);
@@ -446,8 +452,7 @@ function scheduledRequest(schedule: ScheduledRunSource, scheduledAt: string): Cr
   return {
     fsName: '',
     username: schedule.fsUser,
-    // A schedule name may be shorter than a run name can be: the pipeline's own name serves then.
-    name: RUN_NAME.test(schedule.name) ? schedule.name : '',
+    name: runNameFrom(schedule.name),
     description: schedule.desc,
     parameters: null,
     dockerEnv: '',

@@ -19,10 +19,10 @@ import {
 } from '../store/schedules.ts';
 import { MAX_DESC_BYTES } from './pipelines.ts';
 import type { RunService } from './runs.ts';
-import { type Actor, assertAccess, isRoot } from './users.ts';
+import { type Actor, assertAccess, listedOwners } from './users.ts';
 
 /** PaddleFlow's RegPatternScheduleName. */
-const SCHEDULE_NAME = /^[A-Za-z_][A-Za-z0-9_]{1,49}$/;
+export const SCHEDULE_NAME = /^[A-Za-z_][A-Za-z0-9_]{1,49}$/;
 const SCHEDULE_ID = /^schedule-\d{6,15}$/;
 
 export interface CreateScheduleRequest {
@@ -50,7 +50,7 @@ export interface ScheduleSignal {
 
 export interface ScheduleServiceDeps {
   schedules: ScheduleRepository;
-  runs: Pick<RunService, 'checkScheduled' | 'listForSchedule'>;
+  runs: Pick<RunService, 'checkRunnable' | 'listForSchedule'>;
   signal: ScheduleSignal;
   now?: () => Date;
 }
@@ -111,7 +111,7 @@ export class ScheduleService {
       pipelineVersionId: request.pipelineVersionId,
     };
     // Everything a tick needs to start a run is checked now, so a schedule does not fail at its first tick.
-    const fsNames = await this.deps.runs.checkScheduled({ ...source, id: '' });
+    const fsNames = await this.deps.runs.checkRunnable({ ...source, id: '' });
     const duplicated = () =>
       new PfError(
         'DuplicatedName',
@@ -157,11 +157,7 @@ export class ScheduleService {
 
   /** Root sees everyone's schedules (or those of `owners`); anyone else their own and may not filter by user. */
   list(actor: Actor, filter: ScheduleFilter, page: PageRequest): Promise<Page<ScheduleRecord>> {
-    let owners = filter.owners;
-    if (!isRoot(actor.name)) {
-      if (owners.length > 0) throw new PfError('AccessDenied', 'only root user can set userFilter!');
-      owners = [actor.name];
-    }
+    const owners = listedOwners(actor, filter.owners);
     return this.deps.schedules.list({ ...filter, owners }, page);
   }
 

@@ -25,14 +25,13 @@ import type { Page, PageRequest } from '../store/paging.ts';
 import type { DeliveryClaim, TriggerFilter, TriggerRecord, TriggerRepository } from '../store/triggers.ts';
 import { readEventPattern } from './event-pattern-input.ts';
 import { MAX_DESC_BYTES } from './pipelines.ts';
-import type { CreateRunRequest, RunService } from './runs.ts';
-import { type Actor, assertAccess, isRoot } from './users.ts';
+import { type CreateRunRequest, type RunService, runNameFrom } from './runs.ts';
+import { SCHEDULE_NAME } from './schedules.ts';
+import { type Actor, assertAccess, isRoot, listedOwners } from './users.ts';
 
-/** PaddleFlow's RegPatternScheduleName: a trigger is named like a schedule. */
-const TRIGGER_NAME = /^[A-Za-z_][A-Za-z0-9_]{1,49}$/;
+/** A trigger is named like a schedule. */
+const TRIGGER_NAME = SCHEDULE_NAME;
 const TRIGGER_ID = /^trigger-\d{6,15}$/;
-/** PaddleFlow's RegPatternRunName (runs.ts): a trigger name that is not a valid run name leaves the YAML's. */
-const RUN_NAME = /^[A-Za-z0-9_][A-Za-z0-9-_]{1,49}[A-Za-z0-9_]$/;
 
 /** Parameters per trigger: far more than a pipeline has, few enough to keep the item small. */
 const MAX_PARAMETERS = 100;
@@ -67,7 +66,7 @@ export interface UpdateTriggerRequest {
 
 export interface TriggerServiceDeps {
   triggers: TriggerRepository;
-  runs: Pick<RunService, 'createWithId' | 'allocateRunId' | 'checkScheduled'>;
+  runs: Pick<RunService, 'createWithId' | 'allocateRunId' | 'checkRunnable'>;
   rules: TriggerRules;
   bus: EventBus;
   now?: () => Date;
@@ -99,7 +98,7 @@ export class TriggerService {
     const parameters = checkParameters(request.parameters);
     if (!request.pipelineId) throw invalid('create trigger failed, pipelineID is required');
     // Everything a delivery needs to start a run is checked now, so a trigger does not fail at its first event.
-    await this.deps.runs.checkScheduled({
+    await this.deps.runs.checkRunnable({
       id: '',
       name: request.name,
       desc: request.desc,
@@ -156,11 +155,7 @@ export class TriggerService {
 
   /** Root sees everyone's triggers (or those of `owners`); anyone else their own and may not filter by user. */
   async list(actor: Actor, filter: TriggerFilter, page: PageRequest): Promise<Page<TriggerRecord>> {
-    let owners = filter.owners;
-    if (!isRoot(actor.name)) {
-      if (owners.length > 0) throw new PfError('AccessDenied', 'only root user can set userFilter!');
-      owners = [actor.name];
-    }
+    const owners = listedOwners(actor, filter.owners);
     return this.deps.triggers.list({ ...filter, owners }, page);
   }
 
@@ -311,8 +306,7 @@ function runRequest(trigger: TriggerRecord, event: BusEvent): CreateRunRequest {
   return {
     fsName: '',
     username: trigger.fsUser,
-    // A trigger name may be shorter than a run name can be: the pipeline's own name serves then.
-    name: RUN_NAME.test(trigger.name) ? trigger.name : '',
+    name: runNameFrom(trigger.name),
     description: `triggered by event ${event.id} of ${event.source}/${event['detail-type']}`,
     parameters: Object.keys(parameters).length > 0 ? parameters : null,
     dockerEnv: '',

@@ -22,6 +22,16 @@ export interface Actor {
   name: string;
 }
 
+/**
+ * Whose items a list shows: root sees everyone's (or those of `requested`, PaddleFlow's `userFilter`); anyone
+ * else their own, and may not filter by user (403).
+ */
+export function listedOwners(actor: Actor, requested: string[]): string[] {
+  if (isRoot(actor.name)) return requested;
+  if (requested.length > 0) throw new PfError('AccessDenied', 'only root user can set userFilter!');
+  return [actor.name];
+}
+
 /** Root may reach any resource; anyone else only their own (user names match case-insensitively). */
 export function assertAccess(actor: Actor, owner: string, resource: string, id: string): void {
   if (!isRoot(actor.name) && actor.name.toLowerCase() !== owner.toLowerCase()) {

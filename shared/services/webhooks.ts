@@ -10,7 +10,7 @@ import type { BusEvent } from '../runtime/events.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import type { WebhookFilter, WebhookRecord, WebhookRepository } from '../store/webhooks.ts';
 import { readEventPattern } from './event-pattern-input.ts';
-import { type Actor, assertAccess, isRoot, ROOT_USER } from './users.ts';
+import { type Actor, assertAccess, listedOwners, ROOT_USER } from './users.ts';
 import { DEFAULT_RETRY_POLICY, type PostResult, postWithRetries, type RetryPolicy } from './webhook-post.ts';
 import { SIGNATURE_HEADER, signatureOf } from './webhook-signature.ts';
 
@@ -77,11 +77,7 @@ export class WebhookService {
 
   /** Root sees everyone's webhooks (or those of `owners`); anyone else their own and may not filter by user. */
   async list(actor: Actor, filter: WebhookFilter, page: PageRequest): Promise<Page<WebhookRecord>> {
-    let owners = filter.owners;
-    if (!isRoot(actor.name)) {
-      if (owners.length > 0) throw new PfError('AccessDenied', 'only root user can set userFilter!');
-      owners = [actor.name];
-    }
+    const owners = listedOwners(actor, filter.owners);
     return this.deps.webhooks.list({ owners }, page);
   }
 

@@ -8,7 +8,11 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks, buildApp } from '../../infra/build.ts';
 import { MAILBOX_MAX_RECEIVES, STEP_IMAGE, VISIBILITY_FACTOR } from '../../infra/constructs/engine.ts';
-import { TICK_TIMEOUT, TRIGGER_RULE_ACTIONS } from '../../infra/constructs/events.ts';
+import {
+  TICK_TIMEOUT,
+  TRIGGER_RULE_ACTIONS,
+  WEBHOOK_DELIVERY_TIMEOUT,
+} from '../../infra/constructs/events.ts';
 import { ROOT_PASSWORD_READERS } from '../../infra/constructs/handlers.ts';
 import type { FloeStack } from '../../infra/stack.ts';
 import type { JobSpec } from '../../shared/engine/run/model.ts';
@@ -140,14 +144,17 @@ describe('functions', () => {
     expect(ofType('Custom::LogRetention')).toHaveLength(0);
   });
 
-  it("run nodejs24.x on arm64 with their own log group, within API Gateway's 29 s but for the tick", () => {
-    const tick = logicalId(stack.events.tick.function);
+  it("run nodejs24.x on arm64 with their own log group, within API Gateway's 29 s but for the tick and webhooks", () => {
+    const longer: Record<string, number> = {
+      [logicalId(stack.events.tick.function)]: TICK_TIMEOUT.toSeconds(),
+      [logicalId(stack.events.webhookDelivery.function)]: WEBHOOK_DELIVERY_TIMEOUT.toSeconds(),
+    };
     for (const [id, fn] of ofType('AWS::Lambda::Function')) {
       expect(fn.Properties, id).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         MemorySize: 1024,
-        Timeout: id === tick ? TICK_TIMEOUT.toSeconds() : 29,
+        Timeout: longer[id] ?? 29,
         Handler: 'index.handler',
       });
       const logGroup = (fn.Properties.LoggingConfig as Json | undefined)?.LogGroup;
@@ -237,9 +244,10 @@ describe('API', () => {
     });
   });
 
-  it('outputs the API URL and the table name', () => {
+  it('outputs the API URL, the table name and the event bus name', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack.data.table) } });
+    template.hasOutput('EventBusName', { Value: stack.events.busName });
   });
 });
 
