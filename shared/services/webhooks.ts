@@ -48,7 +48,12 @@ const invalid = (message: string) => new PfError('InvalidArguments', message);
 /** The secret is sealed for its own webhook: a sealed value copied onto another webhook does not open. */
 const secretContext = (id: string) => `webhook-secret:${id}`;
 
+/** How long a read of an owner's webhooks serves deliveries (see `ofOwner`). */
+const LIST_TTL_MS = 5_000;
+
 export class WebhookService {
+  private readonly lists = new Map<string, { expires: number; webhooks: Promise<WebhookRecord[]> }>();
+
   constructor(private readonly deps: WebhookServiceDeps) {}
 
   async create(actor: Actor, request: CreateWebhookRequest): Promise<WebhookRecord> {
@@ -72,6 +77,7 @@ export class WebhookService {
       createdAt: (this.deps.now?.() ?? new Date()).toISOString(),
     };
     await this.deps.webhooks.create(record);
+    this.lists.clear();
     return record;
   }
 
@@ -92,6 +98,7 @@ export class WebhookService {
   async delete(actor: Actor, id: string): Promise<void> {
     await this.get(actor, id);
     await this.deps.webhooks.delete(id);
+    this.lists.clear();
   }
 
   /**
@@ -109,8 +116,23 @@ export class WebhookService {
   private async webhooksFor(event: BusEvent): Promise<WebhookRecord[]> {
     const owner = event.detail.username;
     const owners = new Set([ROOT_USER, ...(typeof owner === 'string' && owner ? [owner.toLowerCase()] : [])]);
-    const found = await Promise.all([...owners].map((name) => this.deps.webhooks.ofOwner(name)));
+    const found = await Promise.all([...owners].map((name) => this.ofOwner(name)));
     return found.flat().filter((webhook) => matches(webhook, event));
+  }
+
+  /**
+   * An owner's webhooks, read at most once per LIST_TTL_MS: every step's every status change is an event, and
+   * most owners have no webhook, so reading the table for each would double a run's reads. A change made
+   * through this instance is seen at once; one made elsewhere (another Lambda container) within LIST_TTL_MS.
+   */
+  private ofOwner(owner: string): Promise<WebhookRecord[]> {
+    const now = Date.now();
+    const cached = this.lists.get(owner);
+    if (cached && cached.expires > now) return cached.webhooks;
+    const webhooks = this.deps.webhooks.ofOwner(owner);
+    this.lists.set(owner, { expires: now + LIST_TTL_MS, webhooks });
+    webhooks.catch(() => this.lists.delete(owner));
+    return webhooks;
   }
 
   private async deliverTo(webhook: WebhookRecord, event: BusEvent, body: string): Promise<WebhookDelivery> {
