@@ -67,7 +67,7 @@ export const handler = resourceHandler(
         pattern: request.pattern,
         parameters: request.parameters ?? {},
         username: request.username ?? '',
-        ...(request.enabled === undefined ? {} : { enabled: request.enabled }),
+        enabled: request.enabled,
       });
       return created({ triggerID: trigger.id });
     },
@@ -87,14 +87,8 @@ export const handler = resourceHandler(
       ok(triggerView(await triggerService().get(actor, params.triggerID!))),
 
     'PUT /trigger/{triggerID}': async ({ actor, params, body }) => {
-      const { desc, pattern, parameters, enabled } = readBody(UpdateBody, body ?? {});
-      const trigger = await triggerService().update(actor, params.triggerID!, {
-        ...(desc === undefined ? {} : { desc }),
-        ...(pattern === undefined ? {} : { pattern }),
-        ...(parameters === undefined ? {} : { parameters }),
-        ...(enabled === undefined ? {} : { enabled }),
-      });
-      return ok(triggerView(trigger));
+      const changes = readBody(UpdateBody, body ?? {});
+      return ok(triggerView(await triggerService().update(actor, params.triggerID!, changes)));
     },
 
     'DELETE /trigger/{triggerID}': async ({ actor, params }) => {

@@ -32,11 +32,7 @@ export const handler = resourceHandler(
   {
     'POST /webhook': async ({ actor, body }) => {
       const { url = '', pattern, secret } = readBody(CreateBody, body);
-      const webhook = await webhookService().create(actor, {
-        url,
-        ...(pattern === undefined ? {} : { pattern }),
-        ...(secret === undefined ? {} : { secret }),
-      });
+      const webhook = await webhookService().create(actor, { url, pattern, secret });
       return created({ webhookID: webhook.id });
     },
 

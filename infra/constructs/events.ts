@@ -143,18 +143,16 @@ export class FloeEvents extends Construct {
       action: 'lambda:InvokeFunction',
       sourceArn: this.triggerRuleArns,
     });
-    const trigger = (handlers.resources as Partial<Record<string, FloeFunction>>).trigger;
-    if (trigger) {
-      trigger.function.addEnvironment('FLOE_TRIGGER_FUNCTION_ARN', this.triggerTarget.function.functionArn);
-      trigger.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: [...TRIGGER_RULE_ACTIONS], resources: [this.triggerRuleArns] }),
-      );
-      Validations.of(trigger.role).acknowledge({
-        id: nagWildcardId('events', triggerRules),
-        reason:
-          "Limited to the triggers' rules on Floe's bus (the floe-trigger- prefix), which the trigger resource " +
-          'creates and deletes at run time, one per trigger, so their names cannot be known in advance.',
-      });
-    }
+    const trigger = handlers.resources.trigger;
+    trigger.function.addEnvironment('FLOE_TRIGGER_FUNCTION_ARN', this.triggerTarget.function.functionArn);
+    trigger.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [...TRIGGER_RULE_ACTIONS], resources: [this.triggerRuleArns] }),
+    );
+    Validations.of(trigger.role).acknowledge({
+      id: nagWildcardId('events', triggerRules),
+      reason:
+        "Limited to the triggers' rules on Floe's bus (the floe-trigger- prefix), which the trigger resource " +
+        'creates and deletes at run time, one per trigger, so their names cannot be known in advance.',
+    });
   }
 }

@@ -4,7 +4,7 @@
  */
 import { parseJsonPath, readJsonPath } from './events/index.ts';
 
-export type RunParameterValue = string | number;
+type RunParameterValue = string | number;
 
 /**
  * Strings and numbers go as they are; booleans, objects and arrays as their JSON text (`true`, `{"a":1}`): a

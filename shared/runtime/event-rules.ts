@@ -15,7 +15,8 @@ export interface FixedRule {
   readonly target: FixedTarget;
 }
 
-const FINAL_RUN_STATUSES = ['succeeded', 'failed', 'terminated', 'skipped'];
+/** The ends of a run that was active: a `skipped` run is recorded final and never held a slot. */
+const ENDED_RUN_STATUSES = ['succeeded', 'failed', 'terminated'];
 
 export const FIXED_RULES: readonly FixedRule[] = [
   {
@@ -24,7 +25,7 @@ export const FIXED_RULES: readonly FixedRule[] = [
     pattern: {
       source: [FLOE_SOURCE],
       'detail-type': [DETAIL_TYPES.run],
-      detail: { scheduleID: [{ exists: true }], newStatus: FINAL_RUN_STATUSES },
+      detail: { scheduleID: [{ exists: true }], newStatus: ENDED_RUN_STATUSES },
     },
     target: 'tick',
   },

@@ -15,7 +15,7 @@ import {
 import type { EventBus, EventEntry } from './events.ts';
 
 /** EventBridge's limit of entries per PutEvents call. */
-export const PUT_EVENTS_BATCH = 10;
+const PUT_EVENTS_BATCH = 10;
 
 export class EventBridgeBus implements EventBus {
   constructor(

@@ -18,17 +18,15 @@ import {
 import type { TriggerRule, TriggerRules } from './events.ts';
 
 export const TRIGGER_RULE_PREFIX = 'floe-trigger-';
-export const TRIGGER_TARGET_ID = 'trigger-function';
+const TRIGGER_TARGET_ID = 'trigger-function';
 /** EventBridge rule names are 1–64 of `[.-_A-Za-z0-9]`: what is left of them for the trigger id. */
 const TRIGGER_ID = new RegExp(`^[.\\-_A-Za-z0-9]{1,${64 - TRIGGER_RULE_PREFIX.length}}$`);
-
-export const triggerRuleName = (triggerId: string) => `${TRIGGER_RULE_PREFIX}${triggerId}`;
 
 /**
  * The target input of a trigger's rule. The id is JSON-encoded; as it is also part of the rule name, it can
  * hold only `[.-_A-Za-z0-9]` anyway, so neither quotes nor `<…>` (a variable to EventBridge) can occur.
  */
-export const triggerInputTemplate = (triggerId: string) =>
+const triggerInputTemplate = (triggerId: string) =>
   `{"triggerID": ${JSON.stringify(triggerId)}, "event": <aws.events.event.json>}`;
 
 /** EventBridge refused a trigger's pattern (InvalidEventPatternException); `message` is AWS's reason. */
@@ -120,7 +118,7 @@ export class EventBridgeTriggerRules implements TriggerRules {
     if (!TRIGGER_ID.test(triggerId)) {
       throw new Error(`trigger id ${JSON.stringify(triggerId)} cannot name an EventBridge rule`);
     }
-    return triggerRuleName(triggerId);
+    return `${TRIGGER_RULE_PREFIX}${triggerId}`;
   }
 }
 

@@ -6,7 +6,7 @@ import { PfError } from '../errors.ts';
  * EventBridge's default quota on a pattern's size (characters of its JSON), beyond which PutRule fails. A
  * webhook's pattern is matched by Floe, not by a rule, but keeps the same limit: a pattern is a pattern.
  */
-export const MAX_PATTERN_CHARS = 2048;
+const MAX_PATTERN_CHARS = 2048;
 
 /** The pattern as given, once valid; else 400 InvalidArguments naming the path and the problem. */
 export function readEventPattern(input: unknown): Record<string, unknown> {

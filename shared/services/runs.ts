@@ -62,9 +62,6 @@ export interface ScheduledRunSource {
   pipelineVersionId: string;
 }
 
-/** One run a tick decided on. */
-export type PlannedScheduledRun = PendingRun;
-
 /** The id (and, for a recorded-only run, the status and message) a run is created under. */
 export type PresetRun = Pick<PendingRun, 'runId' | 'seq' | 'status' | 'message'>;
 
@@ -100,7 +97,7 @@ export class RunService {
    * A run a schedule's tick decided on, under the id the tick took for it (so that a tick carried out twice
    * creates it once), as the schedule's owner. A `skipped` one is recorded and never started.
    */
-  async createScheduled(schedule: ScheduledRunSource, planned: PlannedScheduledRun): Promise<void> {
+  async createScheduled(schedule: ScheduledRunSource, planned: PendingRun): Promise<void> {
     const actor = { name: schedule.owner };
     const request = scheduledRequest(schedule, planned.scheduledAt);
     await this.createWithId(actor, request, planned);
@@ -116,8 +113,8 @@ export class RunService {
   }
 
   /**
-   * What creating a schedule or a trigger checks: that its runs could be created now (the pipeline version readable by the
-   * owner, its YAML valid, every fs it names usable). Returns the file systems it names.
+   * What creating a schedule or a trigger checks: that its runs could be created now (the pipeline version
+   * readable by the owner, its YAML valid, every fs it names usable). Returns the file systems it names.
    */
   async checkRunnable(schedule: ScheduledRunSource): Promise<string[]> {
     const actor = { name: schedule.owner };

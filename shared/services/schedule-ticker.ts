@@ -67,17 +67,15 @@ export class ScheduleTicker {
     }
   }
 
-  /** Ticks every schedule due now. */
+  /** Ticks every schedule due now, page by page of the due index (one that stays due is not met twice). */
   async pass(): Promise<void> {
-    const seen = new Set<string>();
-    for (;;) {
-      const ids = (await this.deps.schedules.due(this.now(), DUE_PAGE)).filter((id) => !seen.has(id));
-      if (ids.length === 0) return;
-      for (const id of ids) {
-        seen.add(id);
-        await this.tick(id);
-      }
-    }
+    const now = this.now();
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.schedules.due(now, DUE_PAGE, start);
+      for (const id of page.ids) await this.tick(id);
+      start = page.next;
+    } while (start);
   }
 
   /** Ticks one schedule (also what a run of it ending asks for, so that `suspend` resumes at once). */

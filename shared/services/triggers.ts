@@ -160,8 +160,7 @@ export class TriggerService {
   }
 
   async get(actor: Actor, id: string): Promise<TriggerRecord> {
-    // Only `trigger-` and a number can name a trigger: anything else is not found without a read.
-    const trigger = TRIGGER_ID.test(id) ? await this.deps.triggers.get(id) : undefined;
+    const trigger = await this.find(id);
     if (!trigger) throw notFound(id);
     assertAccess(actor, trigger.owner, 'trigger', id);
     return trigger;
@@ -198,7 +197,7 @@ export class TriggerService {
       } catch (error) {
         if (!isRefusedPattern(error)) throw error; // the stored trigger wins; a PUT again repairs the rule
         // The rule still has the old pattern: so must the trigger.
-        await this.deps.triggers.save(saved, { ...previous, version: saved.version }).catch(() => undefined);
+        await this.deps.triggers.save(saved, previous).catch(() => undefined);
         throw invalid(`pattern is invalid: ${error.message}`);
       }
       return saved;
@@ -233,7 +232,7 @@ export class TriggerService {
    * would be refused again. Anything else is thrown, so that the delivery is retried.
    */
   async fire({ triggerID, event }: TriggerInvocation): Promise<string | undefined> {
-    const trigger = TRIGGER_ID.test(triggerID) ? await this.deps.triggers.get(triggerID) : undefined;
+    const trigger = await this.find(triggerID);
     // Deleted or disabled since the bus matched the event: its rule is going or gone.
     if (!trigger?.enabled || !mayReceive(trigger, event)) return undefined;
     const claim = await this.claimRun(trigger.id, event.id);
@@ -255,6 +254,11 @@ export class TriggerService {
   /** The rules the local bus keeps, from every stored trigger (it loads them at start-up). */
   async rulesForLocalBus(): Promise<TriggerRule[]> {
     return (await this.deps.triggers.all()).map(ruleOf);
+  }
+
+  /** Only `trigger-` and a number can name a trigger: anything else is not found without a read. */
+  private async find(id: string): Promise<TriggerRecord | undefined> {
+    return TRIGGER_ID.test(id) ? this.deps.triggers.get(id) : undefined;
   }
 
   /** The run id this event's delivery to the trigger takes: the one an earlier delivery took, if any did. */

@@ -12,7 +12,7 @@ export interface RetryPolicy {
 }
 
 /** 10 s per attempt, three attempts. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { timeoutMs: 10_000, retryDelaysMs: [1_000, 3_000] };
+const DEFAULT_RETRY_POLICY: RetryPolicy = { timeoutMs: 10_000, retryDelaysMs: [1_000, 3_000] };
 
 export interface PostResult {
   ok: boolean;

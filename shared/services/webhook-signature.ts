@@ -3,18 +3,10 @@
  * the exact body bytes under the webhook's secret, in the `X-Floe-Signature` header (GitHub's scheme, so the
  * receivers people already have verify it unchanged).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 export const SIGNATURE_HEADER = 'X-Floe-Signature';
 
 export function signatureOf(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-}
-
-/** What a receiver does: recompute and compare in constant time. */
-export function verifySignature(secret: string, body: string, header: string | null | undefined): boolean {
-  if (typeof header !== 'string') return false;
-  const expected = Buffer.from(signatureOf(secret, body));
-  const given = Buffer.from(header);
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -3,7 +3,7 @@
  * of the fixed `StatusWebhooks` rule (event-rules.ts), called with each status event: it POSTs the event to every
  * webhook of the run's owner and of root whose pattern, if it has one, matches it.
  */
-import { matchesEventPattern, parseEventPattern } from '../engine/events/index.ts';
+import { type EventPattern, matchesEventPattern, parseEventPattern } from '../engine/events/index.ts';
 import { PfError } from '../errors.ts';
 import type { SecretCipher } from '../runtime/cipher.ts';
 import type { BusEvent } from '../runtime/events.ts';
@@ -11,7 +11,7 @@ import type { Page, PageRequest } from '../store/paging.ts';
 import type { WebhookFilter, WebhookRecord, WebhookRepository } from '../store/webhooks.ts';
 import { readEventPattern } from './event-pattern-input.ts';
 import { type Actor, assertAccess, listedOwners, ROOT_USER } from './users.ts';
-import { DEFAULT_RETRY_POLICY, type PostResult, postWithRetries, type RetryPolicy } from './webhook-post.ts';
+import { type PostResult, postWithRetries, type RetryPolicy } from './webhook-post.ts';
 import { SIGNATURE_HEADER, signatureOf } from './webhook-signature.ts';
 
 const WEBHOOK_ID = /^webhook-\d{6,15}$/;
@@ -51,8 +51,14 @@ const secretContext = (id: string) => `webhook-secret:${id}`;
 /** How long a read of an owner's webhooks serves deliveries (see `ofOwner`). */
 const LIST_TTL_MS = 5_000;
 
+/** A webhook as deliveries use it: its pattern parsed once per read, not once per event. */
+interface Receiver {
+  webhook: WebhookRecord;
+  accepts: (event: BusEvent) => boolean;
+}
+
 export class WebhookService {
-  private readonly lists = new Map<string, { expires: number; webhooks: Promise<WebhookRecord[]> }>();
+  private readonly lists = new Map<string, { expires: number; receivers: Promise<Receiver[]> }>();
 
   constructor(private readonly deps: WebhookServiceDeps) {}
 
@@ -117,7 +123,10 @@ export class WebhookService {
     const owner = event.detail.username;
     const owners = new Set([ROOT_USER, ...(typeof owner === 'string' && owner ? [owner.toLowerCase()] : [])]);
     const found = await Promise.all([...owners].map((name) => this.ofOwner(name)));
-    return found.flat().filter((webhook) => matches(webhook, event));
+    return found
+      .flat()
+      .filter((receiver) => receiver.accepts(event))
+      .map((receiver) => receiver.webhook);
   }
 
   /**
@@ -125,14 +134,14 @@ export class WebhookService {
    * most owners have no webhook, so reading the table for each would double a run's reads. A change made
    * through this instance is seen at once; one made elsewhere (another Lambda container) within LIST_TTL_MS.
    */
-  private ofOwner(owner: string): Promise<WebhookRecord[]> {
+  private ofOwner(owner: string): Promise<Receiver[]> {
     const now = Date.now();
     const cached = this.lists.get(owner);
-    if (cached && cached.expires > now) return cached.webhooks;
-    const webhooks = this.deps.webhooks.ofOwner(owner);
-    this.lists.set(owner, { expires: now + LIST_TTL_MS, webhooks });
-    webhooks.catch(() => this.lists.delete(owner));
-    return webhooks;
+    if (cached && cached.expires > now) return cached.receivers;
+    const receivers = this.deps.webhooks.ofOwner(owner).then((webhooks) => webhooks.map(receiverOf));
+    this.lists.set(owner, { expires: now + LIST_TTL_MS, receivers });
+    receivers.catch(() => this.lists.delete(owner));
+    return receivers;
   }
 
   private async deliverTo(webhook: WebhookRecord, event: BusEvent, body: string): Promise<WebhookDelivery> {
@@ -148,7 +157,7 @@ export class WebhookService {
         const secret = await this.deps.cipher.open(webhook.sealedSecret, secretContext(webhook.id));
         headers[SIGNATURE_HEADER] = signatureOf(secret, body);
       }
-      result = await postWithRetries(webhook.url, body, headers, this.deps.retry ?? DEFAULT_RETRY_POLICY);
+      result = await postWithRetries(webhook.url, body, headers, this.deps.retry);
     } catch (error) {
       result = { ok: false, attempts: 0, error: (error as Error).message ?? String(error) };
     }
@@ -168,13 +177,15 @@ export class WebhookService {
 const consoleLogger: WebhookLogger = { warn: (message, details) => console.warn(message, details) };
 
 /** A stored pattern was valid when stored; one that no longer parses (a stricter Floe) matches nothing. */
-function matches(webhook: WebhookRecord, event: BusEvent): boolean {
-  if (!webhook.pattern) return true;
+function receiverOf(webhook: WebhookRecord): Receiver {
+  if (!webhook.pattern) return { webhook, accepts: () => true };
+  let pattern: EventPattern;
   try {
-    return matchesEventPattern(parseEventPattern(webhook.pattern), event);
+    pattern = parseEventPattern(webhook.pattern);
   } catch {
-    return false;
+    return { webhook, accepts: () => false };
   }
+  return { webhook, accepts: (event) => matchesEventPattern(pattern, event) };
 }
 
 function checkUrl(url: string): string {

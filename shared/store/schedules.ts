@@ -87,6 +87,9 @@ const nameKey = (owner: string, name: string) => ({
   [sortKey]: 'SCHEDULE',
 });
 
+/** Far longer than a create takes between claiming the name and storing the schedule. */
+const ABANDONED_CLAIM_MS = 60_000;
+
 const toRecord = (row: Record<string, unknown>) => withoutKeys<ScheduleRecord>(row);
 
 export const isFinalSchedule = (status: string) => FINAL_SCHEDULE_STATUSES.includes(status as ScheduleStatus);
@@ -176,11 +179,16 @@ export class ScheduleRepository {
   }
 
   /**
-   * Ids of the schedules due at `now`, earliest first (at most `limit`). The index is only a hint (eventually
-   * consistent in AWS): the ticker reads each schedule itself before deciding anything.
+   * A page of the ids of the schedules due at `now`, earliest first, and where the next page starts (undefined
+   * after the last). The index is only a hint (eventually consistent in AWS): the ticker reads each schedule
+   * itself before deciding anything.
    */
-  async due(now: Date, limit: number): Promise<string[]> {
-    const { Items = [] } = await this.ref.client.send(
+  async due(
+    now: Date,
+    limit: number,
+    start?: Record<string, unknown>,
+  ): Promise<{ ids: string[]; next?: Record<string, unknown> }> {
+    const { Items = [], LastEvaluatedKey } = await this.ref.client.send(
       new QueryCommand({
         TableName: this.ref.table,
         IndexName: dueIndex.name,
@@ -188,11 +196,14 @@ export class ScheduleRepository {
         ExpressionAttributeNames: { '#pk': dueIndex.partitionKey, '#sk': dueIndex.sortKey },
         // `#` sorts below every id character, so `<iso>#~` is above every key due at that instant.
         ExpressionAttributeValues: { ':pk': DUE_PARTITION, ':now': `${now.toISOString()}#~` },
-        ProjectionExpression: 'id',
         Limit: limit,
+        ExclusiveStartKey: start,
       }),
     );
-    return Items.map((item) => item.id as string);
+    return {
+      ids: Items.map((item) => item.id as string),
+      ...(LastEvaluatedKey ? { next: LastEvaluatedKey } : {}),
+    };
   }
 
   /** When the earliest schedule is next due, if any is. */
@@ -265,7 +276,7 @@ export class ScheduleRepository {
 
   /** Takes the owner's name for `record`, also from a claim whose schedule is gone. */
   private async claimName(record: ScheduleRecord): Promise<void> {
-    const claim = { ...nameKey(record.owner, record.name), scheduleId: record.id };
+    const claim = { ...nameKey(record.owner, record.name), scheduleId: record.id, claimedAt: Date.now() };
     try {
       await putNew(this.ref, claim, `no schedule named ${record.name}`);
       return;
@@ -274,7 +285,10 @@ export class ScheduleRepository {
     }
     const held = await getItem(this.ref, nameKey(record.owner, record.name));
     const holder = held?.scheduleId as string | undefined;
-    if (holder && (await this.get(holder))) {
+    // A claim whose schedule is missing may belong to a create still under way (between its two writes): only
+    // one older than any create takes is left over, and free to take.
+    const fresh = Date.now() - Number(held?.claimedAt ?? 0) < ABANDONED_CLAIM_MS;
+    if (holder && (fresh || (await this.get(holder)))) {
       throw new ConditionFailedError(`schedule name ${record.name} is free`);
     }
     await conditional(`schedule name ${record.name} held by ${holder}`, () =>

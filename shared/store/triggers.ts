@@ -101,6 +101,8 @@ const atVersion = (record: TriggerRecord) => ({
   key: headKey(record.owner, record.name),
   version: record.version,
 });
+/** What a write at the version read expects, for its ConditionFailedError. */
+const asRead = (record: TriggerRecord) => `trigger ${record.id} at version ${record.version}`;
 
 export class TriggerRepository {
   constructor(private readonly ref: TableRef) {}
@@ -147,28 +149,18 @@ export class TriggerRepository {
 
   /** Stores `next` in place of `previous`, if it is still at the version read; returns what is now stored. */
   async save(previous: TriggerRecord, next: TriggerRecord): Promise<TriggerRecord> {
-    const version = await putAtVersion(
-      this.ref,
-      itemOf(next),
-      previous.version,
-      `trigger ${previous.id} at version ${previous.version}`,
-    );
+    const version = await putAtVersion(this.ref, itemOf(next), previous.version, asRead(previous));
     return { ...next, version };
   }
 
   /** Records why a delivery failed, if the trigger is still at the version read (ConditionFailedError if not). */
   async setMessage(record: TriggerRecord, message: string): Promise<void> {
-    await updateAtVersion(
-      this.ref,
-      atVersion(record),
-      { message },
-      `trigger ${record.id} at version ${record.version}`,
-    );
+    await updateAtVersion(this.ref, atVersion(record), { message }, asRead(record));
   }
 
   /** Deletes the trigger if unchanged since read (the commit), then its identity and delivery claims. */
   async delete(record: TriggerRecord): Promise<void> {
-    await deleteAtVersion(this.ref, atVersion(record), `trigger ${record.id} at version ${record.version}`);
+    await deleteAtVersion(this.ref, atVersion(record), asRead(record));
     // Invisible already: what a crash leaves behind leads nowhere and costs space only.
     await purgePartition(this.ref, identityPartition(record.id)).catch(() => undefined);
   }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call, login, startFloe } from '../support/floe-process.ts';
 import { measureBundles } from './bundles.ts';
+import { measureCrontabs } from './cron.ts';
 import { chain, measureReconcile, measureRuns, wideDag } from './runs.ts';
 import { FIXTURE, measureParser } from './spec.ts';
 import { measureConcurrent, percentile } from './stats.ts';
@@ -35,6 +36,11 @@ const parser = measureParser();
 console.log('\nPipeline spec parser (parse + validate + compile, warm)');
 console.log(`  all-features fixture          ${parser.fixtureMicros.toFixed(0)} µs per parse`);
 console.log(`  ${parser.largeSteps}-step chain               ${parser.largeMicros.toFixed(0)} µs per parse`);
+
+console.log('\nCrontab next fire time (warm)');
+for (const { crontab, micros } of measureCrontabs()) {
+  console.log(`  ${crontab.padEnd(40)} ${micros.toFixed(1)} µs per next()`);
+}
 
 console.log(
   '\nRuns on the local runtime (targets: ≥ 250 nodes/s wide, ≤ 20 ms p50 dependency-to-start, < 300 MB)',

@@ -15,7 +15,6 @@ import { EventBridgeBus } from '../../shared/runtime/eventbridge-bus.ts';
 import {
   EventBridgeTriggerRules,
   InvalidEventPatternError,
-  triggerInputTemplate,
 } from '../../shared/runtime/eventbridge-trigger-rules.ts';
 import { DETAIL_TYPES, type EventEntry, FLOE_SOURCE } from '../../shared/runtime/events.ts';
 
@@ -185,7 +184,12 @@ describe('EventBridgeTriggerRules', () => {
     expect(order).toEqual(['PutRuleCommand', 'PutTargetsCommand', 'PutRuleCommand', 'PutTargetsCommand']);
   });
 
-  it('gives the trigger function JSON: the trigger id and the whole event in place of the variable', () => {
+  it('gives the trigger function JSON: the trigger id and the whole event in place of the variable', async () => {
+    eventBridge.on(PutRuleCommand).resolves({ RuleArn: 'arn' });
+    eventBridge.on(PutTargetsCommand).resolves({ FailedEntryCount: 0, FailedEntries: [] });
+    await rules().put({ triggerId: 'trigger.0-1_x', pattern, enabled: true });
+    const [target] = eventBridge.commandCalls(PutTargetsCommand)[0]!.args[0].input.Targets ?? [];
+    const template = target?.InputTransformer?.InputTemplate ?? '';
     const event = {
       version: '0',
       id: 'e1',
@@ -197,10 +201,7 @@ describe('EventBridgeTriggerRules', () => {
       resources: [],
       detail: { amount: 120, note: 'a "quoted" <note>' },
     };
-    const input = triggerInputTemplate('trigger.0-1_x').replace(
-      '<aws.events.event.json>',
-      JSON.stringify(event),
-    );
+    const input = template.replace('<aws.events.event.json>', JSON.stringify(event));
     expect(JSON.parse(input)).toEqual({ triggerID: 'trigger.0-1_x', event });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signatureOf, verifySignature } from '../../shared/services/webhook-signature.ts';
+import { signatureOf } from '../../shared/services/webhook-signature.ts';
 
 describe('webhook signature', () => {
   it("is GitHub's sha256= HMAC of the body, so existing receivers verify it", () => {
@@ -9,13 +9,12 @@ describe('webhook signature', () => {
     );
   });
 
-  it('verifies only the same body under the same secret', () => {
+  it('is the same only for the same body under the same secret', () => {
     const body = JSON.stringify({ detail: { runID: 'run-000001' } });
     const header = signatureOf('s3cret', body);
-    expect(verifySignature('s3cret', body, header)).toBe(true);
-    expect(verifySignature('other', body, header)).toBe(false);
-    expect(verifySignature('s3cret', `${body} `, header)).toBe(false);
-    expect(verifySignature('s3cret', body, header.slice(0, -1))).toBe(false);
-    expect(verifySignature('s3cret', body, undefined)).toBe(false);
+    expect(header).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(signatureOf('s3cret', body)).toBe(header);
+    expect(signatureOf('other', body)).not.toBe(header);
+    expect(signatureOf('s3cret', `${body} `)).not.toBe(header);
   });
 });

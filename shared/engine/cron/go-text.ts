@@ -17,9 +17,7 @@ export function goTrimSpace(text: string): string {
   return text.replace(EDGE_SPACES, '');
 }
 
-export type GoResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: string };
+type GoResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 const MAX_INT64 = (1n << 63n) - 1n;
@@ -62,7 +60,7 @@ const ESCAPES: Record<string, string> = {
 };
 
 /** `strconv.Quote`: printable characters as they are, the rest escaped. */
-export function strconvQuote(text: string): string {
+function strconvQuote(text: string): string {
   let quoted = '"';
   for (const char of text) {
     const escaped = ESCAPES[char];

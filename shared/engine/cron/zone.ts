@@ -53,7 +53,7 @@ export function isZoneName(name: string): boolean {
 const WALL_CLOCK = /^(\d+)\/(\d+)\/(\d+), (\d+):(\d+):(\d+)$/;
 
 /** Wall clock minus UTC, in ms, at `instant` (whole seconds: offsets before 1970 can have seconds). */
-export function offsetAt(zone: string, instant: number): number {
+function offsetAt(zone: string, instant: number): number {
   const second = Math.floor(instant / 1000) * 1000;
   const format = formatter(zone);
   const match = WALL_CLOCK.exec(format.format(second));

@@ -6,22 +6,6 @@
  *   `matchesEventPattern` tests an event against it.
  * - `parseJsonPath` / `readJsonPath` pick a value out of an event with EventBridge's InputPath syntax.
  */
-export {
-  type JsonPath,
-  JsonPathError,
-  type JsonPathSegment,
-  parseJsonPath,
-  readJsonPath,
-} from './json-path.ts';
-export {
-  type EventPattern,
-  EventPatternError,
-  type Exclusion,
-  type NumericComparison,
-  type NumericOperator,
-  type PatternField,
-  type PatternObject,
-  parseEventPattern,
-  type ValueFilter,
-} from './pattern.ts';
+export { JsonPathError, parseJsonPath, readJsonPath } from './json-path.ts';
+export { type EventPattern, EventPatternError, parseEventPattern } from './pattern.ts';
 export { matchesEventPattern } from './pattern-match.ts';

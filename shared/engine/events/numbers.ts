@@ -6,7 +6,7 @@
  * compare equal. The key is computed in the same IEEE double arithmetic Java uses, so ties break the same way.
  */
 
-export const NUMERIC_LIMIT = 5e9;
+const NUMERIC_LIMIT = 5e9;
 
 export const inNumericRange = (value: number): boolean =>
   Number.isFinite(value) && value >= -NUMERIC_LIMIT && value <= NUMERIC_LIMIT;

@@ -19,20 +19,19 @@
  */
 import { inCidrBlock, parseIpAddress } from './ip.ts';
 import { comparableKey, inNumericRange, numbersEqual } from './numbers.ts';
-import type {
-  EventPattern,
-  Exclusion,
-  NumericComparison,
-  NumericOperator,
-  PatternObject,
-  ValueFilter,
+import {
+  type EventPattern,
+  type Exclusion,
+  isObject,
+  lower,
+  type NumericComparison,
+  type NumericOperator,
+  type PatternObject,
+  type ValueFilter,
 } from './pattern.ts';
 import { matchesWildcard } from './wildcard.ts';
 
 type Leaf = string | number | boolean | null;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isLeaf = (value: unknown): value is Leaf =>
   value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
@@ -87,8 +86,6 @@ function matchesFilter(filter: ValueFilter, leaves: Leaf[]): boolean {
   }
 }
 
-const lower = (text: string) => text.toLowerCase();
-
 function matchesLeaf(filter: ValueFilter, leaf: Leaf): boolean {
   switch (filter.kind) {
     case 'exact':
@@ -102,17 +99,13 @@ function matchesLeaf(filter: ValueFilter, leaf: Leaf): boolean {
       return address !== undefined && inCidrBlock(filter.block, address);
     }
     case 'prefix':
-      return (
-        typeof leaf === 'string' &&
-        (filter.ignoreCase ? lower(leaf).startsWith(lower(filter.value)) : leaf.startsWith(filter.value))
-      );
-    case 'suffix':
-      return (
-        typeof leaf === 'string' &&
-        (filter.ignoreCase ? lower(leaf).endsWith(lower(filter.value)) : leaf.endsWith(filter.value))
-      );
+    case 'suffix': {
+      if (typeof leaf !== 'string') return false;
+      const text = filter.ignoreCase ? lower(leaf) : leaf;
+      return filter.kind === 'prefix' ? text.startsWith(filter.value) : text.endsWith(filter.value);
+    }
     case 'equals-ignore-case':
-      return typeof leaf === 'string' && lower(leaf) === lower(filter.value);
+      return typeof leaf === 'string' && lower(leaf) === filter.value;
     case 'wildcard':
       return typeof leaf === 'string' && matchesWildcard(filter.wildcard, leaf);
     default:
@@ -146,7 +139,7 @@ function isExcluded(exclusion: Exclusion, leaf: Leaf): boolean {
     case 'suffix':
       return exclusion.values.some((suffix) => leaf.endsWith(suffix));
     case 'equals-ignore-case':
-      return exclusion.values.some((value) => lower(value) === lower(leaf));
+      return exclusion.values.includes(lower(leaf));
     case 'wildcard':
       return exclusion.wildcards.some((wildcard) => matchesWildcard(wildcard, leaf));
   }

@@ -30,14 +30,20 @@ export interface NumericComparison {
   readonly value: number;
 }
 
-/** What `anything-but` leaves out. */
+/**
+ * What `anything-but` leaves out. Case-insensitive values are kept lowercased, so matching lowercases only the
+ * event's side.
+ */
 export type Exclusion =
   | { readonly kind: 'strings'; readonly values: readonly string[] }
   | { readonly kind: 'numbers'; readonly values: readonly number[] }
   | { readonly kind: 'prefix' | 'suffix' | 'equals-ignore-case'; readonly values: readonly string[] }
   | { readonly kind: 'wildcard'; readonly wildcards: readonly Wildcard[] };
 
-/** One entry of a field's array; the field matches when any entry does. */
+/**
+ * One entry of a field's array; the field matches when any entry does. Case-insensitive values (`ignoreCase`,
+ * `equals-ignore-case`) are kept lowercased, so matching lowercases only the event's side.
+ */
 export type ValueFilter =
   | { readonly kind: 'exact'; readonly value: string | number | boolean | null }
   | { readonly kind: 'prefix' | 'suffix'; readonly value: string; readonly ignoreCase: boolean }
@@ -84,7 +90,7 @@ const NUMERIC_EXAMPLE = 'e.g. [">", 0, "<=", 5]';
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json =>
+export const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function fail(path: string, problem: string): never {
@@ -96,6 +102,9 @@ const keyPath = (path: string, key: string) =>
   IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 
 const show = (value: unknown) => JSON.stringify(value) ?? String(value);
+
+/** How case-insensitive filters fold case, on both sides: Unicode default case mapping, no locale. */
+export const lower = (text: string) => text.toLowerCase();
 
 /** Parses the pattern as the user sent it (a parsed JSON value); throws EventPatternError naming the path. */
 export function parseEventPattern(input: unknown): EventPattern {
@@ -178,7 +187,7 @@ function parseFilter(filter: Json, path: string): ValueFilter {
       return parseAffix(name as 'prefix' | 'suffix', argument, path);
     case 'equals-ignore-case':
       if (typeof argument !== 'string') fail(path, 'equals-ignore-case needs a string');
-      return { kind: 'equals-ignore-case', value: argument };
+      return { kind: 'equals-ignore-case', value: lower(argument) };
     case 'wildcard':
       if (typeof argument !== 'string') fail(path, 'wildcard needs a string such as "*.png"');
       return { kind: 'wildcard', wildcard: wildcardAt(argument, path) };
@@ -201,7 +210,7 @@ function parseAffix(name: 'prefix' | 'suffix', argument: unknown, path: string):
   if (typeof argument === 'string') return { kind: name, value: argument, ignoreCase: false };
   const inner = isObject(argument) ? Object.keys(argument) : [];
   if (isObject(argument) && inner.length === 1 && typeof argument['equals-ignore-case'] === 'string') {
-    return { kind: name, value: argument['equals-ignore-case'], ignoreCase: true };
+    return { kind: name, value: lower(argument['equals-ignore-case']), ignoreCase: true };
   }
   return fail(path, `${name} needs a string or {"equals-ignore-case": "…"}`);
 }
@@ -262,7 +271,7 @@ function parseAnythingBut(argument: unknown, path: string): Exclusion {
   if ((name === 'prefix' || name === 'suffix') && strings.includes('')) {
     fail(path, `anything-but ${name} must not be empty`);
   }
-  return { kind: name, values: strings };
+  return { kind: name, values: name === 'equals-ignore-case' ? strings.map(lower) : strings };
 }
 
 /**

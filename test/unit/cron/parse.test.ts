@@ -114,6 +114,16 @@ describe('crontab time zone prefixes', () => {
     expect(parseCrontab('0 9 * * *').next(after)).toEqual(
       parseCrontab('0 9 * * *', { defaultTimeZone: processZone }).next(after),
     );
+    // A zone the test run is unlikely to have, so that a UTC default could not pass for the process's.
+    const originalTz = process.env.TZ;
+    process.env.TZ = 'Asia/Tokyo';
+    try {
+      expect(parseCrontab('0 9 * * *').next(after)?.toISOString()).toBe('2026-01-02T00:00:00.000Z');
+      expect(parseCrontab('TZ=Local 0 9 * * *').next(after)?.toISOString()).toBe('2026-01-02T00:00:00.000Z');
+    } finally {
+      if (originalTz === undefined) delete process.env.TZ;
+      else process.env.TZ = originalTz;
+    }
   });
 
   it('refuses an unknown default zone as a programming error, not a crontab error', () => {

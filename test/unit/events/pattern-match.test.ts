@@ -124,6 +124,11 @@ describe('EventBridge event patterns: content filters', () => {
       [{ file: 'a.PNG' }, { file: 'b.Png' }],
       [{ file: 'a.jpg' }, { file: 'png' }],
     );
+    expectMatches(
+      { file: [{ suffix: { 'equals-ignore-case': '.PnG' } }] },
+      [{ file: 'a.png' }, { file: 'b.PNG' }],
+      [{ file: 'a.jpg' }],
+    );
   });
 
   it('equals-ignore-case matches whole strings in any case', () => {
@@ -132,6 +137,7 @@ describe('EventBridge event patterns: content filters', () => {
       [{ name: 'Alice' }, { name: 'ALICE' }],
       [{ name: 'Alice ' }, { name: 'alicia' }, { name: null }, {}],
     );
+    expectMatches({ name: [{ 'equals-ignore-case': 'ALIce' }] }, [{ name: 'alice' }], [{ name: 'alicia' }]);
   });
 
   it('wildcard: * is any run of characters, including none; \\* is a literal asterisk', () => {
@@ -222,6 +228,11 @@ describe('EventBridge event patterns: content filters', () => {
       { state: [{ 'anything-but': { 'equals-ignore-case': ['initializing', 'stopped'] } }] },
       [{ state: 'running' }, { state: 7 }],
       [{ state: 'INITIALIZING' }, { state: 'Stopped' }],
+    );
+    expectMatches(
+      { state: [{ 'anything-but': { 'equals-ignore-case': 'StOpPeD' } }] },
+      [{ state: 'running' }],
+      [{ state: 'stopped' }, { state: 'STOPPED' }],
     );
   });
 
