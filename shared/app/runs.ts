@@ -5,6 +5,7 @@ import { localRunFiles } from '../runtime/local-run-files.ts';
 import { mailboxFromEnv } from '../runtime/mailbox-from-env.ts';
 import { RunService } from '../services/runs.ts';
 import { RunRepository } from '../store/runs.ts';
+import { ScheduleRepository } from '../store/schedules.ts';
 import { getTable } from './core.ts';
 import { fileSystemService } from './filesystems.ts';
 import { pipelineService } from './pipelines.ts';
@@ -19,4 +20,5 @@ export const runService = () =>
     mailbox: mailboxFromEnv(),
     runFiles: localRunFiles,
     events: eventBusFromEnv(),
+    schedules: new ScheduleRepository(getTable()),
   }));

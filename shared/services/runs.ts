@@ -78,6 +78,8 @@ export interface RunServiceDeps extends RunSourceDeps {
   runFiles: RunFiles;
   /** Where run status events go (the run's creation is its first status change). */
   events?: EventBus;
+  /** Counts a retry of a scheduled run toward its schedule's concurrency, as PaddleFlow does. */
+  schedules?: { adoptRun(scheduleId: string, runId: string): Promise<void> };
   now?: () => Date;
 }
 
@@ -287,6 +289,12 @@ export class RunService {
       version: 1,
     };
     await this.deps.runs.create(record, Object.values(state.nodes));
+    if (record.scheduleId) {
+      // The retry stands even if this fails: at worst the schedule starts one run more than its concurrency.
+      await this.deps.schedules?.adoptRun(record.scheduleId, newId).catch((error: unknown) => {
+        console.warn('counting a retried run toward its schedule failed', error);
+      });
+    }
     await this.publish([runStatusEvent(record, '', now)]);
     await this.deps.mailbox.post(newId, { type: 'resume' });
     return newId;

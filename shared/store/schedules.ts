@@ -147,6 +147,24 @@ export class ScheduleRepository {
     return { ...next, version };
   }
 
+  /**
+   * Counts a run toward a running schedule's concurrency (a retry of one of its runs, which PaddleFlow counts
+   * as the schedule's): added to its active runs with a conditional write, read again on a lost race.
+   */
+  async adoptRun(scheduleId: string, runId: string): Promise<void> {
+    for (let tries = 0; tries < 5; tries++) {
+      const schedule = await this.get(scheduleId);
+      if (!schedule || schedule.status !== 'running' || schedule.activeRunIds.includes(runId)) return;
+      try {
+        await this.save(schedule, { ...schedule, activeRunIds: [...schedule.activeRunIds, runId] });
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    }
+    throw new Error(`schedule ${scheduleId}: could not count run ${runId} after 5 conflicting writes`);
+  }
+
   /** Deletes the schedule if unchanged since read, then frees its name. */
   async delete(record: ScheduleRecord): Promise<void> {
     await deleteAtVersion(

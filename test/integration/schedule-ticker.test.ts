@@ -202,6 +202,21 @@ describe('the ticker', () => {
     expect((await schedules.get(id))!.nextRunAt).toBe('2026-05-01T10:03:00.000Z');
   });
 
+  it('counts a retry of a scheduled run toward the schedule’s concurrency, as PaddleFlow does', async () => {
+    const id = await create({ concurrency: 1, concurrencyPolicy: 'suspend' });
+    advanceTo('2026-05-01T10:01:05Z');
+    await ticker().pass();
+    const [first] = await runsOf(id);
+    await runs.updateHead((await runs.head(first!.id))!, { status: 'failed' });
+    const retried = await runService.retry(alice, first!.id);
+    expect((await schedules.get(id))!.activeRunIds).toContain(retried);
+    // The retry runs for the schedule: the next time is held, as for any active run of it.
+    advanceTo('2026-05-01T10:02:05Z');
+    await ticker().pass();
+    expect((await runsOf(id)).map((run) => run.id)).toEqual([first!.id, retried]);
+    expect((await schedules.get(id))!.nextRunAt).toBe('2026-05-01T10:02:00.000Z');
+  });
+
   it('without catch-up, after an outage, starts the latest time and records the others as skipped', async () => {
     const id = await create({ catchup: false });
     advanceTo('2026-05-01T10:04:30Z');
