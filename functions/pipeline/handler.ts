@@ -1,10 +1,9 @@
 import * as z from 'zod/mini';
-import { authenticate, listPaging, markerCodec } from '../../shared/app/core.ts';
+import { authenticate, deferredListPaging, listPaging } from '../../shared/app/core.ts';
 import { pipelineService } from '../../shared/app/pipelines.ts';
 import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
-import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
 import { formatLocalTime } from '../../shared/http/time.ts';
 import type { PipelineRequest } from '../../shared/services/pipelines.ts';
@@ -74,29 +73,15 @@ export const handler = resourceHandler(
       return created({ pipelineID: pipeline.id, pipelineVersionID: String(version) });
     },
 
-    // Not listPaging: the marker's list names the pipeline, so it is opened only after the pipeline is
-    // read, while maxKeys is still checked first.
     'GET /pipeline/{pipelineID}': async ({ actor, params, query }) => {
-      const maxKeys = parseMaxKeys(query.maxKeys);
+      const paging = deferredListPaging(query);
       const service = pipelineService();
       const pipeline = await service.get(actor, params.pipelineID!);
-      const markers = await markerCodec();
-      const list = versionList(pipeline.id);
-      const cursor = markers.open(list, query.marker);
-      const page = await service.versions(pipeline, {
-        limit: maxKeys,
-        cursor,
-        fsNames: splitCommaList(query.fsFilter),
-      });
+      const { request, envelope } = await paging.open(versionList(pipeline.id));
+      const page = await service.versions(pipeline, { ...request, fsNames: splitCommaList(query.fsFilter) });
       return ok({
         pipeline: pipelineView(pipeline),
-        pplVersions: pageEnvelope(page, {
-          maxKeys,
-          listKey: 'pplVersionList',
-          list,
-          markers,
-          view: versionView,
-        }),
+        pplVersions: envelope(page, 'pplVersionList', versionView),
       });
     },
 

@@ -1,11 +1,10 @@
 /** `/schedule` (reference/paddleflow.md §1.9, §6): create, list, show with its runs, stop, delete. */
 import * as z from 'zod/mini';
-import { authenticate, listPaging, markerCodec } from '../../shared/app/core.ts';
+import { authenticate, deferredListPaging, listPaging } from '../../shared/app/core.ts';
 import { scheduleService } from '../../shared/app/schedules.ts';
 import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
-import { pageEnvelope, parseMaxKeys } from '../../shared/http/paging.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
 import { formatLocalTime } from '../../shared/http/time.ts';
 import type { CreateScheduleRequest } from '../../shared/services/schedules.ts';
@@ -100,24 +99,17 @@ export const handler = resourceHandler(
       return ok(paging.envelope(page, 'scheduleList', scheduleBrief));
     },
 
-    // Not listPaging: the marker's list names the schedule, so it is opened only after the schedule is
-    // read, while maxKeys is still checked first (as for a pipeline's versions).
     'GET /schedule/{scheduleID}': async ({ actor, params, query }) => {
-      const maxKeys = parseMaxKeys(query.maxKeys);
+      const paging = deferredListPaging(query);
       const service = scheduleService();
       const schedule = await service.get(actor, params.scheduleID!);
-      const markers = await markerCodec();
-      const list = scheduleRunList(schedule.id);
-      const cursor = markers.open(list, query.marker);
+      const { request, envelope } = await paging.open(scheduleRunList(schedule.id));
       const filter = {
         runIds: splitCommaList(query.runFilter),
         statuses: splitCommaList(query.statusFilter),
       };
-      const runs = await service.runs(schedule, filter, { limit: maxKeys, cursor });
-      return ok({
-        ...scheduleBrief(schedule),
-        runs: pageEnvelope(runs, { maxKeys, listKey: 'runList', list, markers, view: runBrief }),
-      });
+      const runs = await service.runs(schedule, filter, request);
+      return ok({ ...scheduleBrief(schedule), runs: envelope(runs, 'runList', runBrief) });
     },
 
     'PUT /schedule/{scheduleID}': async ({ actor, params }) => {

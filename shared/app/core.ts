@@ -47,12 +47,25 @@ export const authenticate = (token: string) => userService().authenticate(token)
  * for this list; `envelope` wraps the page that comes back, with the next marker sealed for the same list.
  */
 export async function listPaging(list: string, query: { maxKeys?: string; marker?: string }) {
+  return deferredListPaging(query).open(list);
+}
+
+/**
+ * The same for a list named after the item it belongs to (a pipeline's versions, a schedule's runs): `maxKeys`
+ * is checked now, before the item is read, and the marker only when `open` names the list, so that another
+ * item's marker is refused. The order of the checks decides which error a bad request gets.
+ */
+export function deferredListPaging(query: { maxKeys?: string; marker?: string }) {
   const maxKeys = parseMaxKeys(query.maxKeys);
-  const markers = await markerCodec();
-  const cursor = markers.open(list, query.marker);
   return {
-    request: { limit: maxKeys, cursor },
-    envelope: <T, R>(page: Page<T>, listKey: string, view: (item: T) => R) =>
-      pageEnvelope(page, { maxKeys, listKey, list, markers, view }),
+    async open(list: string) {
+      const markers = await markerCodec();
+      const cursor = markers.open(list, query.marker);
+      return {
+        request: { limit: maxKeys, cursor },
+        envelope: <T, R>(page: Page<T>, listKey: string, view: (item: T) => R) =>
+          pageEnvelope(page, { maxKeys, listKey, list, markers, view }),
+      };
+    },
   };
 }

@@ -28,12 +28,13 @@ export const scheduleService = () =>
   }));
 
 export function scheduleTicker(): ScheduleTicker {
-  const runs = new RunRepository(getTable());
-  ticker ??= new ScheduleTicker({
-    schedules: new ScheduleRepository(getTable()),
-    runs: runService(),
-    runHead: (id) => runs.head(id),
-    allocateRunId: () => runs.allocateId(),
-  });
+  if (!ticker) {
+    const runs = new RunRepository(getTable());
+    ticker = new ScheduleTicker({
+      schedules: new ScheduleRepository(getTable()),
+      runs: runService(),
+      runHead: (id) => runs.head(id),
+    });
+  }
   return ticker;
 }

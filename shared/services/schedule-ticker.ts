@@ -27,10 +27,9 @@ import type { RunService } from './runs.ts';
 
 export interface ScheduleTickerDeps {
   schedules: ScheduleRepository;
-  runs: Pick<RunService, 'createScheduled' | 'stopForSchedule'>;
+  runs: Pick<RunService, 'createScheduled' | 'stopForSchedule' | 'allocateRunId'>;
   /** Run heads, to tell which of a schedule's runs are still active. */
   runHead(id: string): Promise<RunHead | undefined>;
-  allocateRunId(): Promise<{ id: string; seq: number }>;
   now?: () => Date;
   onError?: (error: unknown, scheduleId: string) => void;
 }
@@ -43,6 +42,8 @@ const DUE_PAGE = 50;
 const SUSPEND_RECHECK_MS = 60_000;
 /** Concurrent writers of one schedule are rare (two ticks, a stop): a few tries settle them. */
 const MAX_TRIES = 5;
+
+const suspendRecheck = (now: Date) => new Date(now.getTime() + SUSPEND_RECHECK_MS).toISOString();
 
 export class ScheduleTicker {
   constructor(private readonly deps: ScheduleTickerDeps) {}
@@ -128,7 +129,7 @@ export class ScheduleTicker {
       : { runs: [], stops: [], nextRunAt: undefined, finished: true, suspended: false, more: false };
     const pending: PendingRun[] = [];
     for (const run of plan.runs) {
-      const { id, seq } = await this.deps.allocateRunId();
+      const { id, seq } = await this.deps.runs.allocateRunId();
       pending.push({ ...run, runId: id, seq, scheduledAt: run.scheduledAt.toISOString() });
     }
     const started = pending.filter((run) => run.status === 'start').map((run) => run.runId);
@@ -140,7 +141,7 @@ export class ScheduleTicker {
       : status !== 'running'
         ? undefined
         : plan.suspended
-          ? new Date(now.getTime() + SUSPEND_RECHECK_MS).toISOString()
+          ? suspendRecheck(now)
           : nextIso;
     const stored = await this.store(schedule, {
       nextRunAt: nextIso,
@@ -185,10 +186,9 @@ export class ScheduleTicker {
       .map((head) => head.id);
   }
 
+  /** Writes the changes (a `dueAt` of undefined takes the schedule out of the due index); false on a lost race. */
   private async store(schedule: ScheduleRecord, changes: Partial<ScheduleRecord>): Promise<boolean> {
-    const { dueAt: _, ...rest } = schedule;
-    const next: ScheduleRecord = { ...rest, ...changes, updatedAt: this.now().toISOString() };
-    if (next.dueAt === undefined) delete next.dueAt;
+    const next: ScheduleRecord = { ...schedule, ...changes, updatedAt: this.now().toISOString() };
     try {
       await this.deps.schedules.save(schedule, next);
       return true;

@@ -188,12 +188,12 @@ export class ScheduleService {
         );
       }
       const now = this.now().toISOString();
-      const { dueAt: _, ...rest } = schedule;
+      // Out of the due index, unless a tick's plan is still to be carried out.
       const stopped: ScheduleRecord = {
-        ...rest,
+        ...schedule,
         status: 'terminated',
         updatedAt: now,
-        ...(schedule.pending.length > 0 ? { dueAt: now } : {}),
+        dueAt: schedule.pending.length > 0 ? now : undefined,
       };
       try {
         const saved = await this.deps.schedules.save(schedule, stopped);

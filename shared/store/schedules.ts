@@ -154,7 +154,7 @@ export class ScheduleRepository {
   async adoptRun(scheduleId: string, runId: string): Promise<void> {
     for (let tries = 0; tries < 5; tries++) {
       const schedule = await this.get(scheduleId);
-      if (!schedule || schedule.status !== 'running' || schedule.activeRunIds.includes(runId)) return;
+      if (schedule?.status !== 'running' || schedule.activeRunIds.includes(runId)) return;
       try {
         await this.save(schedule, { ...schedule, activeRunIds: [...schedule.activeRunIds, runId] });
         return;

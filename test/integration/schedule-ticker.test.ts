@@ -4,56 +4,43 @@
  * they stay active until a test ends one through the store, as the run's consumer would.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalDynamo } from '../../infra/local/dynamo.ts';
 import type { RunEvent } from '../../shared/engine/run/model.ts';
-import { registerLocalEventBus } from '../../shared/runtime/event-bus-from-env.ts';
 import type { EventEntry } from '../../shared/runtime/events.ts';
-import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
 import type { RunService } from '../../shared/services/runs.ts';
 import { ScheduleTicker } from '../../shared/services/schedule-ticker.ts';
 import { type CreateScheduleRequest, ScheduleService } from '../../shared/services/schedules.ts';
 import { RunRepository } from '../../shared/store/runs.ts';
 import { ScheduleRepository } from '../../shared/store/schedules.ts';
-import { newDataDir } from '../support/floe-process.ts';
+import { startInProcessApp } from '../support/in-process.ts';
 import { base64 } from '../support/pipelines.ts';
-import { startTestTable } from '../support/table.ts';
 
-let dynamo: LocalDynamo;
+let app: Awaited<ReturnType<typeof startInProcessApp>>;
 let runs: RunRepository;
 let schedules: ScheduleRepository;
 let runService: RunService;
 let pipelineId: string;
-const posted: { runId: string; event: RunEvent }[] = [];
-const published: EventEntry[] = [];
+let posted: { runId: string; event: RunEvent }[];
+let published: EventEntry[];
 
 let clock = new Date('2026-05-01T10:00:30Z');
 const now = () => clock;
 const advanceTo = (iso: string) => {
   clock = new Date(iso);
 };
+/** One pass of a ticker at `iso`. */
+const passAt = async (iso: string) => {
+  advanceTo(iso);
+  await ticker().pass();
+};
 
 beforeAll(async () => {
-  let ref: Awaited<ReturnType<typeof startTestTable>>['ref'];
-  ({ dynamo, ref } = await startTestTable());
-  Object.assign(process.env, {
-    FLOE_TABLE_NAME: ref.table,
-    FLOE_DYNAMODB_ENDPOINT: dynamo.endpoint,
-    FLOE_DATA_DIR: newDataDir(),
-    AWS_REGION: 'local',
-  });
-  registerLocalMailbox({ post: async (runId, event) => void posted.push({ runId, event }) });
-  registerLocalEventBus({
-    publish: async (entries) => {
-      published.push(...entries);
-      return entries.map(() => 'id');
-    },
-    put: async () => {},
-    remove: async () => {},
-  });
+  app = await startInProcessApp();
+  ({ posted, published } = app);
+  const { ref } = app;
   // The app modules read the environment when first called.
-  const app = await import('../../shared/app/runs.ts');
+  const runsApp = await import('../../shared/app/runs.ts');
   const pipelines = await import('../../shared/app/pipelines.ts');
-  runService = app.runService();
+  runService = runsApp.runService();
   runs = new RunRepository(ref);
   schedules = new ScheduleRepository(ref);
   const yaml = 'name: ticked\ndocker_env: img\nentry_points:\n  main:\n    command: echo hi\n';
@@ -63,9 +50,7 @@ beforeAll(async () => {
   pipelineId = pipeline.id;
 });
 afterAll(async () => {
-  registerLocalMailbox(undefined);
-  registerLocalEventBus(undefined);
-  await dynamo.close();
+  await app.close();
 });
 const createdIds: string[] = [];
 beforeEach(() => {
@@ -87,7 +72,6 @@ const ticker = (overrides: Partial<ConstructorParameters<typeof ScheduleTicker>[
     schedules,
     runs: runService,
     runHead: (id) => runs.head(id),
-    allocateRunId: () => runs.allocateId(),
     now,
     onError: (error) => {
       throw error;
@@ -116,6 +100,8 @@ async function create(fields: Partial<CreateScheduleRequest> = {}): Promise<stri
   return id;
 }
 
+const timeAndStatus = (run: { at: string; status: string }) => `${run.at} ${run.status}`;
+
 async function runsOf(scheduleId: string) {
   const page = await runs.listBySchedule(scheduleId, { runIds: [], statuses: [] }, { limit: 1000 });
   return page.items.map((run) => ({
@@ -133,7 +119,7 @@ describe('the ticker', () => {
     advanceTo('2026-05-01T10:05:10Z');
     await Promise.all([ticker().pass(), ticker().pass(), ticker().tick(id)]);
     const created = await runsOf(id);
-    expect(created.map((run) => `${run.at} ${run.status}`)).toEqual([
+    expect(created.map(timeAndStatus)).toEqual([
       '10:01 pending',
       '10:02 pending',
       '10:03 pending',
@@ -161,6 +147,7 @@ describe('the ticker', () => {
           return runService.createScheduled(schedule, run);
         },
         stopForSchedule: (owner, runId) => runService.stopForSchedule(owner, runId),
+        allocateRunId: () => runService.allocateRunId(),
       },
       onError: () => {},
     });
@@ -181,11 +168,9 @@ describe('the ticker', () => {
 
   it('suspend holds the next time until a run of the schedule ends', async () => {
     const id = await create({ concurrency: 1, concurrencyPolicy: 'suspend' });
-    advanceTo('2026-05-01T10:01:05Z');
-    await ticker().pass();
+    await passAt('2026-05-01T10:01:05Z');
     const [first] = await runsOf(id);
-    advanceTo('2026-05-01T10:03:05Z');
-    await ticker().pass();
+    await passAt('2026-05-01T10:03:05Z');
     expect(await runsOf(id)).toHaveLength(1);
     const held = (await schedules.get(id))!;
     expect(held.nextRunAt).toBe('2026-05-01T10:02:00.000Z');
@@ -195,34 +180,28 @@ describe('the ticker', () => {
     const head = (await runs.head(first!.id))!;
     await runs.updateHead(head, { status: 'succeeded' });
     await ticker().tick(id);
-    expect((await runsOf(id)).map((run) => `${run.at} ${run.status}`)).toEqual([
-      '10:01 succeeded',
-      '10:02 pending',
-    ]);
+    expect((await runsOf(id)).map(timeAndStatus)).toEqual(['10:01 succeeded', '10:02 pending']);
     expect((await schedules.get(id))!.nextRunAt).toBe('2026-05-01T10:03:00.000Z');
   });
 
   it('counts a retry of a scheduled run toward the schedule’s concurrency, as PaddleFlow does', async () => {
     const id = await create({ concurrency: 1, concurrencyPolicy: 'suspend' });
-    advanceTo('2026-05-01T10:01:05Z');
-    await ticker().pass();
+    await passAt('2026-05-01T10:01:05Z');
     const [first] = await runsOf(id);
     await runs.updateHead((await runs.head(first!.id))!, { status: 'failed' });
     const retried = await runService.retry(alice, first!.id);
     expect((await schedules.get(id))!.activeRunIds).toContain(retried);
     // The retry runs for the schedule: the next time is held, as for any active run of it.
-    advanceTo('2026-05-01T10:02:05Z');
-    await ticker().pass();
+    await passAt('2026-05-01T10:02:05Z');
     expect((await runsOf(id)).map((run) => run.id)).toEqual([first!.id, retried]);
     expect((await schedules.get(id))!.nextRunAt).toBe('2026-05-01T10:02:00.000Z');
   });
 
   it('without catch-up, after an outage, starts the latest time and records the others as skipped', async () => {
     const id = await create({ catchup: false });
-    advanceTo('2026-05-01T10:04:30Z');
-    await ticker().pass();
+    await passAt('2026-05-01T10:04:30Z');
     const created = await runsOf(id);
-    expect(created.map((run) => `${run.at} ${run.status}`)).toEqual([
+    expect(created.map(timeAndStatus)).toEqual([
       '10:01 skipped',
       '10:02 skipped',
       '10:03 skipped',
@@ -235,10 +214,9 @@ describe('the ticker', () => {
 
   it('records times beyond expireInterval as skipped with PaddleFlow’s message', async () => {
     const id = await create({ expireInterval: 90 });
-    advanceTo('2026-05-01T10:04:30Z');
-    await ticker().pass();
+    await passAt('2026-05-01T10:04:30Z');
     const created = await runsOf(id);
-    expect(created.map((run) => `${run.at} ${run.status}`)).toEqual([
+    expect(created.map(timeAndStatus)).toEqual([
       '10:01 skipped',
       '10:02 skipped',
       '10:03 pending',
@@ -253,10 +231,8 @@ describe('the ticker', () => {
 
   it('replace stops the oldest active run for the new one', async () => {
     const id = await create({ concurrency: 1, concurrencyPolicy: 'replace' });
-    advanceTo('2026-05-01T10:01:05Z');
-    await ticker().pass();
-    advanceTo('2026-05-01T10:02:05Z');
-    await ticker().pass();
+    await passAt('2026-05-01T10:01:05Z');
+    await passAt('2026-05-01T10:02:05Z');
     const [first, second] = await runsOf(id);
     expect(second!.status).toBe('pending');
     expect((await runs.head(first!.id))!.stopRequest).toEqual({ force: false });
@@ -267,8 +243,7 @@ describe('the ticker', () => {
     const id = await create({ endTime: '' });
     const schedule = (await schedules.get(id))!;
     await schedules.save(schedule, { ...schedule, endAt: '2026-05-01T10:02:00.000Z' });
-    advanceTo('2026-05-01T10:10:00Z');
-    await ticker().pass();
+    await passAt('2026-05-01T10:10:00Z');
     expect((await runsOf(id)).map((run) => run.at)).toEqual(['10:01', '10:02']);
     expect((await schedules.get(id))!.status).toBe('success');
     expect((await schedules.due(new Date('2030-01-01T00:00:00Z'), 1000)).ids).not.toContain(id);

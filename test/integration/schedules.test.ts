@@ -219,15 +219,21 @@ describe('creating a schedule', () => {
   });
 });
 
+/** A schedule of a new one-step pipeline running `command`. */
+async function scheduleRunning(command: string, fields: Record<string, unknown>): Promise<string> {
+  const pipelineID = await pipelineRunning(tokens.alice!, `${fields.name}_ppl`, command);
+  return createSchedule(tokens.alice!, { pipelineID, pipelineVersionID: '1', ...fields });
+}
+
+/** How long the ticker tests wait for what a tick does. */
+const SOON = { timeout: 10_000, interval: 100 };
+
 describe('the ticker', () => {
   it('starts runs on an @every crontab, named after the schedule, with scheduleID and scheduledTime', async () => {
     const alice = tokens.alice!;
-    const pipelineID = await pipelineRunning(alice, 'quick', 'echo tick');
-    const id = await createSchedule(alice, {
+    const id = await scheduleRunning('echo tick', {
       name: 'every_two',
       desc: 'fast',
-      pipelineID,
-      pipelineVersionID: '1',
       crontab: '@every 2s',
     });
     await vi.waitFor(async () => expect((await runsOf(alice, id)).length).toBeGreaterThanOrEqual(2), {
@@ -254,7 +260,7 @@ describe('the ticker', () => {
     expect(listed.json.runList[0].scheduleID).toBe(id);
     await vi.waitFor(
       async () => expect((await get(alice, `/run/${runs[0].runID}`)).json.status).toBe('succeeded'),
-      { timeout: 10_000, interval: 100 },
+      SOON,
     );
     // Stopped: no more runs.
     const count = (await runsOf(alice, id)).length;
@@ -264,29 +270,20 @@ describe('the ticker', () => {
 
   it('suspend: holds the next time while the run is active, then goes on', async () => {
     const alice = tokens.alice!;
-    const pipelineID = await pipelineRunning(alice, 'slow_suspend', 'sleep 3');
-    const id = await createSchedule(alice, {
+    const id = await scheduleRunning('sleep 3', {
       name: 'suspended',
-      pipelineID,
-      pipelineVersionID: '1',
       crontab: '@every 1s',
       concurrency: 1,
       concurrencyPolicy: 'suspend',
     });
-    await vi.waitFor(async () => expect((await runsOf(alice, id)).length).toBe(1), {
-      timeout: 10_000,
-      interval: 100,
-    });
+    await vi.waitFor(async () => expect((await runsOf(alice, id)).length).toBe(1), SOON);
     // While it runs, nothing more starts and nothing is skipped; nextRunTime stays in the past.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const held = await get(alice, `/schedule/${id}`);
     expect(held.json.runs.runList).toHaveLength(1);
     expect(Date.parse(held.json.nextRunTime.replace(' ', 'T'))).toBeLessThan(Date.now());
     // Once it ends, the held time starts at once.
-    await vi.waitFor(async () => expect((await runsOf(alice, id)).length).toBe(2), {
-      timeout: 10_000,
-      interval: 100,
-    });
+    await vi.waitFor(async () => expect((await runsOf(alice, id)).length).toBe(2), SOON);
     await stop(alice, id);
     const runs = await runsOf(alice, id);
     expect(runs[0].status).toBe('succeeded');
@@ -295,21 +292,15 @@ describe('the ticker', () => {
 
   it('skip: records the times it cannot start as skipped runs with PaddleFlow’s message', async () => {
     const alice = tokens.alice!;
-    const pipelineID = await pipelineRunning(alice, 'slow_skip', 'sleep 3');
-    const id = await createSchedule(alice, {
+    const id = await scheduleRunning('sleep 3', {
       name: 'skipping',
-      pipelineID,
-      pipelineVersionID: '1',
       crontab: '@every 1s',
       concurrency: 1,
       concurrencyPolicy: 'skip',
     });
     await vi.waitFor(
       async () => expect((await runsOf(alice, id, '&statusFilter=skipped')).length).toBeGreaterThanOrEqual(2),
-      {
-        timeout: 10_000,
-        interval: 100,
-      },
+      SOON,
     );
     await stop(alice, id);
     const runs = await runsOf(alice, id);
@@ -325,28 +316,19 @@ describe('the ticker', () => {
 
   it('replace: stops the older run when the next time comes', async () => {
     const alice = tokens.alice!;
-    const pipelineID = await pipelineRunning(alice, 'slow_replace', 'sleep 30');
-    const id = await createSchedule(alice, {
+    const id = await scheduleRunning('sleep 30', {
       name: 'replacing',
-      pipelineID,
-      pipelineVersionID: '1',
       crontab: '@every 2s',
       concurrency: 1,
       concurrencyPolicy: 'replace',
     });
-    await vi.waitFor(async () => expect((await runsOf(alice, id)).length).toBeGreaterThanOrEqual(2), {
-      timeout: 10_000,
-      interval: 100,
-    });
+    await vi.waitFor(async () => expect((await runsOf(alice, id)).length).toBeGreaterThanOrEqual(2), SOON);
     await stop(alice, id);
     const [first] = await runsOf(alice, id);
-    await vi.waitFor(
-      async () => {
-        const run = await get(alice, `/run/${first.runID}`);
-        expect(run.json.status, run.text).toBe('terminated');
-      },
-      { timeout: 10_000, interval: 100 },
-    );
+    await vi.waitFor(async () => {
+      const run = await get(alice, `/run/${first.runID}`);
+      expect(run.json.status, run.text).toBe('terminated');
+    }, SOON);
     // Clean up the runs still sleeping.
     for (const run of await runsOf(alice, id)) {
       await call(floe.api, 'PUT', `/run/${run.runID}?action=stop`, {

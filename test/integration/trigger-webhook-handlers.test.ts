@@ -3,14 +3,13 @@
  * Gateway v2 events on dynalite: the wire shapes of each route. The bus and the mailbox are recording adapters of
  * their ports, registered as the local runtime registers its own (the HTTP tests run against the real ones).
  */
+
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalDynamo } from '../../infra/local/dynamo.ts';
 import type { FloeContext } from '../../shared/http/context.ts';
 import type { HttpResult } from '../../shared/http/response.ts';
-import { registerLocalEventBus } from '../../shared/runtime/event-bus-from-env.ts';
 import {
   type BusEvent,
   DETAIL_TYPES,
@@ -18,15 +17,13 @@ import {
   FLOE_SOURCE,
   type TriggerRule,
 } from '../../shared/runtime/events.ts';
-import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
 import { RunRepository } from '../../shared/store/runs.ts';
-import { newDataDir } from '../support/floe-process.ts';
+import { startInProcessApp } from '../support/in-process.ts';
 import { base64, TIME } from '../support/pipelines.ts';
-import { startTestTable } from '../support/table.ts';
 
 type Handler = (event: APIGatewayProxyEventV2, context: FloeContext) => Promise<HttpResult>;
 
-let dynamo: LocalDynamo;
+let app: Awaited<ReturnType<typeof startInProcessApp>>;
 let runs: RunRepository;
 let triggerApi: Handler;
 let webhookApi: Handler;
@@ -37,33 +34,16 @@ let bobbyToken: string;
 let pipelineId: string;
 let server: Server;
 let hookUrl: string;
-const rules = new Map<string, TriggerRule>();
-const published: EventEntry[] = [];
-const posted: string[] = [];
+let rules: Map<string, TriggerRule>;
+let published: EventEntry[];
 const hooked: { headers: Record<string, unknown>; body: string }[] = [];
 
 const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as FloeContext;
 
 beforeAll(async () => {
-  let ref: Awaited<ReturnType<typeof startTestTable>>['ref'];
-  ({ dynamo, ref } = await startTestTable());
-  Object.assign(process.env, {
-    FLOE_TABLE_NAME: ref.table,
-    FLOE_DYNAMODB_ENDPOINT: dynamo.endpoint,
-    FLOE_DATA_DIR: newDataDir(),
-    FLOE_ROOT_PASSWORD: 'rootpass1',
-    AWS_REGION: 'local',
-  });
-  delete process.env.FLOE_EVENT_BUS_NAME;
-  registerLocalMailbox({ post: async (runId) => void posted.push(runId) });
-  registerLocalEventBus({
-    publish: async (entries) => {
-      published.push(...entries);
-      return entries.map((_, i) => `event-${published.length - entries.length + i + 1}`);
-    },
-    put: async (rule) => void rules.set(rule.triggerId, rule),
-    remove: async (triggerId) => void rules.delete(triggerId),
-  });
+  app = await startInProcessApp({ FLOE_ROOT_PASSWORD: 'rootpass1' });
+  ({ rules, published } = app);
+  const { ref } = app;
   runs = new RunRepository(ref);
   // The app modules read the environment when first called.
   const core = await import('../../shared/app/core.ts');
@@ -98,10 +78,8 @@ beforeAll(async () => {
   hookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
 });
 afterAll(async () => {
-  registerLocalMailbox(undefined);
-  registerLocalEventBus(undefined);
   await new Promise((resolve) => server?.close(resolve));
-  await dynamo.close();
+  await app.close();
 });
 
 interface Call {
@@ -268,7 +246,7 @@ describe('/trigger and /event', () => {
       parameters: { n: 5 },
       description: 'triggered by event e7f0c6a2-invoked of shop/order placed',
     });
-    expect(posted).toContain(run.id);
+    expect(app.posted.map((post) => post.runId)).toContain(run.id);
   });
 });
 
