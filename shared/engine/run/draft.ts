@@ -4,7 +4,7 @@
  * It also collects the commands and keeps the `Roster`, the indexes over the nodes, up to date.
  */
 import type { PipelineSpec } from '../spec/model.ts';
-import type { NodeState, RunCommand, RunContext, RunState, RunStatus } from './model.ts';
+import type { NodeState, Refusal, RunCommand, RunContext, RunState, RunStatus } from './model.ts';
 import { keepRoster, type Roster, takeRoster } from './roster.ts';
 import { compareKeys } from './tree.ts';
 
@@ -19,13 +19,19 @@ function copyOf(nodes: Record<string, NodeState>): Record<string, NodeState> {
   return copy;
 }
 
-type RunFields = Pick<RunState, 'status' | 'message' | 'stopForce' | 'activateTime'>;
+type RunFields = Pick<
+  RunState,
+  'status' | 'message' | 'stopForce' | 'activateTime' | 'debug' | 'holds' | 'revokedBy'
+>;
+const OPTIONAL_RUN_FIELDS = ['stopForce', 'activateTime', 'debug', 'holds', 'revokedBy'] as const;
 
 export class Draft {
   readonly spec: PipelineSpec;
   readonly context: RunContext;
   readonly runId: string;
   readonly commands: RunCommand[] = [];
+  /** Control events refused: id → why. */
+  readonly refused: Record<string, Refusal> = {};
   readonly roster: Roster;
   private run: RunFields;
   /** The input's nodes until the first change, then a copy of them (the one the result carries). */
@@ -47,7 +53,26 @@ export class Draft {
       message: base.message,
       stopForce: base.stopForce,
       activateTime: base.activateTime,
+      debug: base.debug,
+      holds: base.holds,
+      revokedBy: base.revokedBy,
     };
+  }
+
+  get activateTime(): string | undefined {
+    return this.run.activateTime;
+  }
+
+  get debug(): boolean {
+    return this.run.debug === true;
+  }
+
+  get holds(): readonly string[] {
+    return this.run.holds ?? [];
+  }
+
+  get revokedBy(): string | undefined {
+    return this.run.revokedBy;
   }
 
   get status(): RunStatus {
@@ -119,8 +144,7 @@ export class Draft {
     keepRoster(this.nodes, this.roster);
     if (!this.runChanged && !this.nodesChanged) return this.base;
     const state: RunState = { ...this.base, ...this.run, nodes: this.nodes };
-    for (const name of ['stopForce', 'activateTime'] as const)
-      if (state[name] === undefined) delete state[name];
+    for (const name of OPTIONAL_RUN_FIELDS) if (state[name] === undefined) delete state[name];
     return state;
   }
 }

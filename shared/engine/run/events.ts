@@ -2,13 +2,15 @@
  * What each event changes. Every event is idempotent: one about a final node, another attempt, an unknown
  * key or an answer nobody waits for changes nothing.
  */
+
+import { applyControl } from './control.ts';
 import type { Draft } from './draft.ts';
 import { begin, expandGroup } from './expand.ts';
 import { jobSpecOf } from './job.ts';
-import { isFinalNode, isFinalRun, type NodeState, type RunEvent } from './model.ts';
+import { isFinalRun, type NodeState, type RunEvent } from './model.ts';
 import { requestRead } from './nodes.ts';
 import { stopRun } from './stop.ts';
-import { specOf } from './tree.ts';
+import { ACTIVE_STEP, specOf } from './tree.ts';
 
 /**
  * Start the run, or re-issue every command the state implies (level-triggered recovery after a crash or a
@@ -57,12 +59,15 @@ function recordArtifacts(
  */
 function finished(draft: Draft, event: Extract<RunEvent, { type: 'finished' }>) {
   const node = draft.node(event.key);
-  if (node?.kind !== 'step' || node.attempt !== event.attempt) return;
-  if (isFinalNode(node.status) || node.status === 'init') return;
+  // Only an attempt still going takes a result: a late one, after a force-fail or a retry, is dropped.
+  if (node?.kind !== 'step' || node.attempt !== event.attempt || !ACTIVE_STEP.includes(node.status)) return;
   const message = event.message ?? (event.status === 'succeeded' ? '' : node.message);
   const cached = event.cached;
+  // A failure nobody asked for (a terminated step that was not being stopped is one) halts in debug mode.
+  const failed =
+    event.status === 'failed' || (event.status === 'terminated' && node.status !== 'terminating');
   const ended = draft.patch(node, {
-    status: event.status,
+    status: failed && draft.debug ? 'halted' : event.status,
     message,
     startTime: node.startTime ?? event.at,
     endTime: event.at,
@@ -106,5 +111,11 @@ export function applyEvent(draft: Draft, event: RunEvent) {
     }
     case 'finished':
       finished(draft, event);
+      return;
+    case 'control':
+      applyControl(draft, event);
+      return;
+    case 'wake':
+      return;
   }
 }

@@ -21,12 +21,16 @@ export function prepareJob(draft: Draft, node: NodeState, step: StepSpec) {
   const withOutputs = { ...node, outputArtifacts };
   // env sees system variables and parameters only (PaddleFlow rejects artifacts there).
   const envLookup = ownLookup(draft, withOutputs, () => undefined);
-  const userEnv = Object.fromEntries(
-    Object.entries(step.env).map(([name, value]) => [
-      name,
-      substitute(value, envLookup, `env [${name}] of [${node.key}]`),
-    ]),
-  );
+  const userEnv = {
+    ...Object.fromEntries(
+      Object.entries(step.env).map(([name, value]) => [
+        name,
+        substitute(value, envLookup, `env [${name}] of [${node.key}]`),
+      ]),
+    ),
+    // An operator's retry with new env: taken as given (system variables still come last, below).
+    ...node.overrides?.env,
+  };
   const artifactPath = (name: string) => {
     const paths = node.inputArtifacts[name] ?? outputArtifacts[name];
     return paths === undefined ? undefined : containerPaths(context, paths);

@@ -15,7 +15,9 @@ export type RunStatus =
   | 'failed'
   | 'terminating'
   | 'terminated'
-  | 'skipped';
+  | 'skipped'
+  /** Floe: an operator paused the run (no node starts; running nodes finish). Not final. */
+  | 'paused';
 
 /** PaddleFlow's component (job and DAG) statuses (§4.1). */
 export type NodeStatus =
@@ -27,7 +29,12 @@ export type NodeStatus =
   | 'terminating'
   | 'terminated'
   | 'cancelled'
-  | 'skipped';
+  | 'skipped'
+  /**
+   * Floe, debug mode: a step that failed and waits for an operator to retry or skip it. Not final, so its
+   * downstream waits and nothing fails fast; shown to clients as `failed` (see `publicStatus`).
+   */
+  | 'halted';
 
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'terminated', 'skipped'];
 export const FINAL_NODE_STATUSES: readonly NodeStatus[] = [
@@ -39,6 +46,9 @@ export const FINAL_NODE_STATUSES: readonly NodeStatus[] = [
 ];
 export const isFinalRun = (status: RunStatus) => FINAL_RUN_STATUSES.includes(status);
 export const isFinalNode = (status: NodeStatus) => FINAL_NODE_STATUSES.includes(status);
+/** The status clients see: a halted step is a failed one that may yet be retried or skipped. */
+export const publicStatus = (status: NodeStatus): Exclude<NodeStatus, 'halted'> =>
+  status === 'halted' ? 'failed' : status;
 
 /** A file system as a step sees it (the run's `fsOptions.mainFS` shape, plus the fs id). */
 export interface MountView {
@@ -110,6 +120,13 @@ export interface NodeState {
   inherited?: boolean;
   /** Looped components: how many iterations the loop argument gave (set on every iteration). */
   loopCount?: number;
+  /** The last operator action that moved this attempt (force-fail, skip), with who and when. */
+  operator?: { action: string; user: string; at: string };
+  /**
+   * An operator's retry with new inputs: parameter values and env entries that replace the resolved ones from
+   * this attempt on (kept by later attempts, so a second retry does not undo the first's fix).
+   */
+  overrides?: { parameters?: Record<string, ParamValue>; env?: Record<string, string> };
   /**
    * A `readArtifacts` the node waits on (status `init`): the contents of its loop argument's artifact (then
    * its component's iterations are created) or of the artifacts its condition names.
@@ -125,6 +142,15 @@ export interface RunState {
   /** Set by a forced stop: post_process does not run (or is stopped). */
   stopForce?: boolean;
   activateTime?: string;
+  /**
+   * Debug mode (seed 003): a failed step halts instead of failing, until an operator retries or skips it, or
+   * ends debugging (then every halted step fails and the run fails as usual).
+   */
+  debug?: boolean;
+  /** Keys of steps an operator paused before they start (bamboo's appointment): they wait for a resume. */
+  holds?: string[];
+  /** Who revoked the run: a revoked run stops like a forced stop, and refuses every later operation. */
+  revokedBy?: string;
   spec: PipelineSpec;
   context: RunContext;
   nodes: Record<string, NodeState>;
@@ -150,7 +176,60 @@ export type RunEvent =
   /** Answer to a `readArtifacts` command: file contents by fs path (`null` when unreadable, with the reason). */
   | { type: 'artifactsRead'; key: string; contents: Record<string, string | null>; error?: string }
   /** PUT ?action=stop. */
-  | { type: 'stop'; force: boolean };
+  | { type: 'stop'; force: boolean }
+  /** An operator's action (control.ts), accepted by the API against the state it will apply to. */
+  | ControlEvent
+  /** Nothing to apply: wakes the consumer to read the requests recorded on the run. */
+  | { type: 'wake' };
+
+/** What an operator may do to a run or to one of its nodes (reference/bamboo.md §4, seed 003). */
+export type ControlOperation =
+  | { op: 'pause' }
+  | { op: 'resume' }
+  | { op: 'revoke' }
+  /** Leave debug mode: halted steps fail, and the run fails as it would have (seed 003's `resume`). */
+  | { op: 'endDebug' }
+  | { op: 'pauseNode'; key: string }
+  | { op: 'resumeNode'; key: string }
+  | {
+      op: 'retryNode';
+      key: string;
+      parameters?: Record<string, ParamValue>;
+      env?: Record<string, string>;
+    }
+  /** `outputs`: output artifact name → fs path a downstream step reads instead (none by default). */
+  | { op: 'skipNode'; key: string; outputs?: Record<string, string> }
+  | { op: 'forceFail'; key: string; message?: string };
+
+export interface ControlEvent {
+  type: 'control';
+  /** Unique per request: what the API answers about. */
+  id: string;
+  user: string;
+  at: string;
+  operation: ControlOperation;
+}
+
+/** One ended attempt of a node, as the history shows it (bamboo's get_activity_histories). */
+export interface AttemptRecord {
+  key: string;
+  attempt: number;
+  jobId: string;
+  status: NodeStatus;
+  message: string;
+  parameters: Record<string, ParamValue>;
+  command?: string;
+  env?: Record<string, string>;
+  inputArtifacts: Record<string, string>;
+  outputArtifacts: Record<string, string>;
+  loopArgument?: ParamValue;
+  seq: number;
+  startTime?: string;
+  endTime?: string;
+  operator?: NodeState['operator'];
+  /** Why it was archived: the operator action that began the next attempt. */
+  endedBy: { action: string; user: string; at: string };
+}
 
 /** An earlier job whose result a cache hit takes: its run, its id, its outputs' fs paths. */
 export interface CachedResult {
@@ -217,9 +296,19 @@ export type RunCommand =
       step: string;
       kind: 'input' | 'output';
       artifacts: Record<string, string>;
-    };
+    }
+  /** Keep an ended attempt in the node's history (idempotent: one record per key and attempt). */
+  | { type: 'recordAttempt'; record: AttemptRecord };
 
 export interface ReconcileResult {
   state: RunState;
   commands: RunCommand[];
+  /** Control events refused (the state moved on since the API accepted them): id → why. */
+  refused: Record<string, Refusal>;
+}
+
+/** Why an operator's action was refused: the run or node is in the wrong state, or the request is wrong. */
+export interface Refusal {
+  kind: 'state' | 'input';
+  message: string;
 }

@@ -58,3 +58,8 @@ export function requestRead(draft: Draft, node: NodeState) {
   const { paths, limit } = node.waitingFor!;
   draft.emit({ type: 'readArtifacts', key: node.key, paths, limit });
 }
+
+/** A step that cannot go on: failed, or in debug mode halted until an operator retries or skips it. */
+export function failStep(draft: Draft, node: NodeState, message: string): NodeState {
+  return finish(draft, node, draft.debug && node.kind === 'step' ? 'halted' : 'failed', message);
+}

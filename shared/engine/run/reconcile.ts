@@ -30,5 +30,5 @@ export function reconcile(state: RunState, events: RunEvent[], now: string): Rec
     applyEvent(draft, event);
     settle(draft);
   }
-  return { state: draft.result(), commands: draft.commands };
+  return { state: draft.result(), commands: draft.commands, refused: draft.refused };
 }

@@ -92,11 +92,19 @@ export class Roster {
     for (const node of all) roster.add(node, false);
     for (const group of roster.groups.values()) group.sort(bySeq);
     roster.queue.sort(byAge);
-    for (const instance of ['', ...roster.liveDags]) {
-      roster.agenda.markAll(instance, siblingsOf(childSpecs(spec, instance)).names);
-      if (instance !== '') roster.agenda.markDag(instance);
-    }
+    roster.markEverything();
     return roster;
+  }
+
+  /**
+   * Marks every component of every live instance, and every live DAG: after a change the marks do not follow
+   * (a run resumed from a pause, whose ready components were passed over while it was paused).
+   */
+  markEverything() {
+    for (const instance of ['', ...this.liveDags]) {
+      this.agenda.markAll(instance, siblingsOf(childSpecs(this.spec, instance)).names);
+      if (instance !== '') this.agenda.markDag(instance);
+    }
   }
 
   group(parentKey: string, name: string): NodeState[] | undefined {

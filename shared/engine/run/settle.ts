@@ -7,14 +7,14 @@
  * A round costs what changed, not the size of the run: components and DAGs are visited only when the agenda
  * has them marked, and slots, waiting steps and fail_fast's triggers are read from the roster.
  */
-import type { ComponentSpec } from '../spec/model.ts';
+import type { ComponentSpec, StepSpec } from '../spec/model.ts';
 import type { Draft } from './draft.ts';
 import { begin, endGroup, expandGroup, isComplete, readingLoop } from './expand.ts';
 import { finishRun } from './finish.ts';
 import { jobSpecOf, prepareJob } from './job.ts';
 import { isFinalNode, isFinalRun, type NodeState } from './model.ts';
-import { finish, newPostNode } from './nodes.ts';
-import { ResolveError } from './resolve.ts';
+import { failStep, finish, newPostNode } from './nodes.ts';
+import { ResolveError, resolveParameters } from './resolve.ts';
 import { rollup } from './status.ts';
 import { failFastTriggered, instanceStopping, stopEntryPoints } from './stop.ts';
 import { childSpecs, isSuccessful, postKey, siblingsOf, stepSpecOf } from './tree.ts';
@@ -66,7 +66,8 @@ function expandReady(draft: Draft, failFast: boolean): boolean {
           'an upstream component did not succeed, not scheduled',
         );
         changed = true;
-      } else if (deps.every((dep) => dep === 'satisfied')) {
+      } else if (deps.every((dep) => dep === 'satisfied') && draft.status !== 'paused') {
+        // A paused run starts nothing: the component is looked at again when the run resumes.
         expandGroup(draft, instanceKey, comp);
         changed = true;
       }
@@ -103,7 +104,7 @@ function startStep(draft: Draft, node: NodeState): boolean {
     job = prepareJob(draft, node, stepSpecOf(draft.spec, node));
   } catch (error) {
     if (!(error instanceof ResolveError)) throw error;
-    finish(draft, node, 'failed', error.message);
+    failStep(draft, node, error.message);
     return false;
   }
   const pending = draft.patch(node, { ...job, status: 'pending' });
@@ -118,20 +119,43 @@ function startStep(draft: Draft, node: NodeState): boolean {
  */
 function dispatchReady(draft: Draft): boolean {
   const { roster } = draft;
+  if (draft.status === 'paused') return false;
   let free = draft.spec.parallelism - roster.activeSteps;
   let changed = false;
-  // Each step taken leaves the waiting list (pending, or failed to resolve): the next is at its head again.
-  while (free > 0 && roster.waiting.length > 0) {
-    const node = roster.waiting[0]!;
+  const holds = draft.holds;
+  // Steps an operator paused keep their place and let the others pass. Each step taken leaves the waiting
+  // list (pending, or failed to resolve): the next is at the same index again.
+  let at = 0;
+  while (free > 0 && at < roster.waiting.length) {
+    const node = roster.waiting[at]!;
+    if (holds.length > 0 && holds.includes(node.key)) {
+      at++;
+      continue;
+    }
     changed = true;
     if (startStep(draft, node)) free--;
-    if (roster.waiting[0] === node) throw new Error(`step [${node.key}] is still waiting after its start`);
+    if (roster.waiting[at] === node) throw new Error(`step [${node.key}] is still waiting after its start`);
   }
   return changed;
 }
 
+/** The post-process step with its own parameters resolved (it has no upstream to read from). */
+function startPostNode(draft: Draft, step: StepSpec) {
+  let parameters: NodeState['parameters'];
+  try {
+    parameters = resolveParameters(draft, step, { parent: undefined, siblings: () => [] });
+  } catch (error) {
+    if (!(error instanceof ResolveError)) throw error;
+    const message = `cannot start step[${step.path}]: ${error.message}`;
+    draft.put(newPostNode(draft, step, { status: 'failed', message, endTime: draft.now }));
+    return;
+  }
+  begin(draft, draft.put(newPostNode(draft, step, { parameters })), step);
+}
+
 /** Creates the post-process step once the entry points are final: cancelled after a forced stop. */
 function startPostProcess(draft: Draft): boolean {
+  if (draft.status === 'paused') return false;
   if (!rollup(draft, '', draft.status === 'terminating')) return false;
   let changed = false;
   for (const step of Object.values(draft.spec.postProcess)) {
@@ -141,7 +165,7 @@ function startPostProcess(draft: Draft): boolean {
       const message = 'receive termination signal with stopForce, postProcess not run';
       draft.put(newPostNode(draft, step, { status: 'cancelled', message, endTime: draft.now }));
     } else {
-      begin(draft, draft.put(newPostNode(draft, step)), step);
+      startPostNode(draft, step);
     }
     changed = true;
   }

@@ -18,6 +18,11 @@ function stopNode(draft: Draft, node: NodeState, reason: string): boolean {
     finish(draft, node, 'cancelled', reason);
     return true;
   }
+  // A halted step failed already: stopping ends its wait for an operator.
+  if (node.status === 'halted') {
+    draft.patch(node, { status: 'failed' });
+    return true;
+  }
   draft.patch(node, { status: 'terminating', message: reason });
   if (node.kind === 'step') draft.emit({ type: 'kill', key: node.key, attempt: node.attempt });
   return true;
@@ -47,7 +52,7 @@ export function stopRun(draft: Draft, force: boolean) {
     stopPostProcess(draft);
     return;
   }
-  if (draft.status !== 'pending' && draft.status !== 'running') return;
+  if (draft.status !== 'pending' && draft.status !== 'running' && draft.status !== 'paused') return;
   draft.setRun({
     status: 'terminating',
     message: 'receive termination signal, update status to terminating',

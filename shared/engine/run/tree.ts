@@ -145,3 +145,24 @@ export const isDisabled = (spec: PipelineSpec, node: NodeState) =>
 
 export const ACTIVE_STEP: readonly NodeStatus[] = ['pending', 'running', 'terminating'];
 export const isSuccessful = (status: NodeStatus) => status === 'succeeded' || status === 'skipped';
+
+const KEY_SEGMENT = /^([A-Za-z][A-Za-z0-9-]*)(?:\[(\d+)\])?$/;
+
+/**
+ * The component a node key names, whether or not the node exists yet: every segment a component of its
+ * parent, with a loop index exactly where the component loops. Undefined for a key no node could have.
+ */
+export function componentOfKey(spec: PipelineSpec, key: string): ComponentSpec | undefined {
+  const own = (map: Record<string, ComponentSpec>, name: string) =>
+    Object.hasOwn(map, name) ? map[name] : undefined;
+  if (isPostKey(key)) return own(spec.postProcess, key.slice(POST_PREFIX.length));
+  let map = spec.entryPoints;
+  let found: ComponentSpec | undefined;
+  for (const segment of key.split('.')) {
+    const match = KEY_SEGMENT.exec(segment);
+    found = match ? own(map, match[1]!) : undefined;
+    if (!found || (match![2] !== undefined) !== (found.loopArgument !== undefined)) return undefined;
+    map = found.kind === 'dag' ? found.entryPoints : {};
+  }
+  return found;
+}
