@@ -62,6 +62,15 @@ export const resources = {
       { path: '/run/{runID}', methods: ['GET', 'PUT', 'DELETE'] },
     ],
   },
+  /** Floe's extension: node-level control and reads (reference/bamboo.md). */
+  runNode: {
+    entry: 'functions/run-node/handler.ts',
+    routes: [
+      { path: '/run/{runID}/state', methods: ['GET'] },
+      { path: '/run/{runID}/node/{nodeKey}', methods: ['GET', 'PUT'] },
+      { path: '/run/{runID}/node/{nodeKey}/history', methods: ['GET'] },
+    ],
+  },
   runCache: {
     entry: 'functions/run-cache/handler.ts',
     routes: [

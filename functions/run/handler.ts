@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { authenticate, listPaging } from '../../shared/app/core.ts';
+import { runControlService } from '../../shared/app/run-control.ts';
 import { runService } from '../../shared/app/runs.ts';
 import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { PfError } from '../../shared/errors.ts';
@@ -26,6 +27,8 @@ const RunBody = z.object({
   runYamlPath: z.optional(z.string()),
   scheduleID: z.optional(z.string()),
   scheduledAt: z.optional(z.string()),
+  /** Floe: failed steps halt for an operator instead of failing the run. */
+  debug: z.optional(z.boolean()),
 });
 
 function readRunRequest(body: unknown): CreateRunRequest {
@@ -56,6 +59,7 @@ function readRunRequest(body: unknown): CreateRunRequest {
     runYamlPath: fields.runYamlPath ?? '',
     scheduleId: fields.scheduleID ?? '',
     scheduledAt,
+    ...(fields.debug ? { debug: true as const } : {}),
   };
 }
 
@@ -111,8 +115,18 @@ export const handler = resourceHandler(
           return empty();
         case 'retry':
           return ok({ runID: await runService().retry(actor, id) });
+        // Floe's run control (reference/bamboo.md §4): pause, resume, revoke, and leaving debug mode.
+        case 'pause':
+        case 'resume':
+        case 'revoke':
+        case 'endDebug':
+          await runControlService().operate(actor, id, { op: query.action });
+          return empty();
         default:
-          throw new PfError('InvalidArguments', `invalid action[${query.action ?? ''}] for UpdateRun`);
+          throw new PfError(
+            'InvalidArguments',
+            `invalid action[${query.action ?? ''}] for UpdateRun: expected stop, retry, pause, resume, revoke or endDebug`,
+          );
       }
     },
 

@@ -212,11 +212,10 @@ export class FloeEngine extends Construct {
       targets: [new targets.LambdaFunction(this.nodeEvents.function)],
     });
 
-    // The run resource posts operator actions (stop, retry…) to the mailbox, once the route table has it.
-    const run = (handlers.resources as Partial<Record<string, FloeFunction>>).run;
-    if (run) {
-      run.function.addEnvironment('FLOE_MAILBOX_URL', this.mailbox.queueUrl);
-      this.mailbox.grantSendMessages(run.role);
+    // The run resources post operator actions (stop, retry, pause, node actions…) to the mailbox.
+    for (const resource of [handlers.resources.run, handlers.resources.runNode]) {
+      resource.function.addEnvironment('FLOE_MAILBOX_URL', this.mailbox.queueUrl);
+      this.mailbox.grantSendMessages(resource.role);
     }
   }
 

@@ -7,7 +7,14 @@
  * The loaded run is kept between passes: the head's version, bumped by every pass, tells whether the copy is
  * still what is stored, so a pass reads one item instead of the whole graph.
  */
-import { isFinalRun, type RunCommand, type RunEvent, type RunState, reconcile } from '../engine/run/index.ts';
+import {
+  isFinalRun,
+  RUN_STATE_FIELDS,
+  type RunCommand,
+  type RunEvent,
+  type RunState,
+  reconcile,
+} from '../engine/run/index.ts';
 import type { EventBus, EventEntry } from '../runtime/events.ts';
 import type { Dispatcher, Mailbox } from '../runtime/ports.ts';
 import type { ArtifactEventRecord } from '../store/artifact-events.ts';
@@ -55,21 +62,29 @@ export class RunEngine {
       const loaded = await this.current(runId);
       if (!loaded) return;
       const fresh = this.cache.get(runId) !== loaded;
-      const batch = [...(fresh ? loaded.results : []), ...events];
+      // Operators' actions first: the API checked each against the stored state, with the ones before it.
+      const requests = loaded.record.requests ?? [];
+      const batch = [...requests, ...(fresh ? loaded.results : []), ...events];
       // A lost write may have landed its nodes before the head failed: the commands those changes called
       // for (a kill, a dispatch) are not derived again from nodes already changed, so re-issue every pending
       // command, as a restart does (they are idempotent).
       if (conflicted) batch.push({ type: 'resume' });
       const headChanges: Record<string, unknown> = {};
+      if (requests.length > 0) headChanges.requests = null;
       if (loaded.record.stopRequest) {
         batch.push({ type: 'stop', force: loaded.record.stopRequest.force });
         headChanges.stopRequest = null;
       }
       const now = (this.deps.now?.() ?? new Date()).toISOString();
-      const { state, commands } = reconcile(loaded.state, batch, now);
-      // Artifact events record what the batch's events say happened: written before the state, so a crash
-      // between the two cannot lose them (the events come again and write the same items again).
-      await this.recordArtifacts(loaded.record, commands, now);
+      const { state, commands, refused } = reconcile(loaded.state, batch, now);
+      for (const [id, refusal] of Object.entries(refused))
+        console.warn(`run ${runId}: request ${id} refused when applied: ${refusal.message}`);
+      // Artifact events and ended attempts record what the batch's events say happened: written before the
+      // state, so a crash between the two cannot lose them (the events come again and write the same items).
+      await Promise.all([
+        this.recordArtifacts(loaded.record, commands, now),
+        this.recordAttempts(runId, commands),
+      ]);
       let saved: LoadedRun = loaded;
       if (changed(loaded.state, state) || Object.keys(headChanges).length > 0) {
         try {
@@ -142,6 +157,11 @@ export class RunEngine {
     if (records.length > 0) await this.deps.artifactEvents.put(records);
   }
 
+  private async recordAttempts(runId: string, commands: RunCommand[]): Promise<void> {
+    const records = commands.flatMap((command) => (command.type === 'recordAttempt' ? [command.record] : []));
+    if (records.length > 0) await this.deps.runs.putAttempts(runId, records);
+  }
+
   private async carryOut(run: RunRecord, commands: RunCommand[]): Promise<void> {
     const { dispatcher, mailbox, artifacts } = this.deps;
     await Promise.all(
@@ -152,6 +172,7 @@ export class RunEngine {
           case 'kill':
             return dispatcher.kill(run.id, command.key, command.attempt);
           case 'recordArtifacts':
+          case 'recordAttempt':
             return; // written before the state (see apply)
           case 'readArtifacts': {
             const { contents, error } = await artifacts
@@ -173,14 +194,7 @@ export class RunEngine {
 /** Whether reconcile changed anything that is stored. */
 function changed(before: RunState, after: RunState): boolean {
   if (before === after) return false;
-  if (
-    before.status !== after.status ||
-    before.message !== after.message ||
-    before.activateTime !== after.activateTime ||
-    before.stopForce !== after.stopForce
-  ) {
-    return true;
-  }
+  if (RUN_STATE_FIELDS.some((field) => before[field] !== after[field])) return true;
   const keys = Object.keys(after.nodes);
   if (keys.length !== Object.keys(before.nodes).length) return true;
   return keys.some((key) => before.nodes[key] !== after.nodes[key]);

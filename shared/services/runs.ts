@@ -40,6 +40,22 @@ const RUN_ID = /^run-\d{6,15}$/;
 /** Where PaddleFlow mounts a file system whose mount_path the YAML leaves out. */
 export const DEFAULT_MOUNT_ROOT = '/home/paddleflow/storage/mnt';
 
+/**
+ * What `read` finds of run `id` (its head, its record or its whole partition), if the actor may see the run.
+ * A malformed id names no run: not found without a read.
+ */
+export async function findVisibleRun<T>(
+  actor: Actor,
+  id: string,
+  read: (id: string) => Promise<T | undefined>,
+  ownerOf: (found: T) => string,
+): Promise<T> {
+  const found = RUN_ID.test(id) ? await read(id) : undefined;
+  if (!found) throw new PfError('RunNotFound', `resouceType[run] with ID[${id}] not found`);
+  assertAccess(actor, ownerOf(found), 'run', id);
+  return found;
+}
+
 export interface CreateRunRequest extends RunSourceRequest {
   name: string;
   description: string;
@@ -49,6 +65,8 @@ export interface CreateRunRequest extends RunSourceRequest {
   failureStrategy: string;
   scheduleId: string;
   scheduledAt: string;
+  /** Floe: failed steps halt for an operator instead of failing the run (seed 003's debug mode). */
+  debug?: true;
 }
 
 /** What a scheduled run is made from: its schedule's fields (see store/schedules.ts). */
@@ -331,20 +349,13 @@ export class RunService {
     }
   }
 
-  /**
-   * What `read` finds of run `id` (its head, its record or its whole partition), if the actor may see the run.
-   * A malformed id names no run: not found without a read.
-   */
-  private async visible<T>(
+  private visible<T>(
     actor: Actor,
     id: string,
     read: (id: string) => Promise<T | undefined>,
     ownerOf: (found: T) => string,
   ): Promise<T> {
-    const found = RUN_ID.test(id) ? await read(id) : undefined;
-    if (!found) throw new PfError('RunNotFound', `resouceType[run] with ID[${id}] not found`);
-    assertAccess(actor, ownerOf(found), 'run', id);
-    return found;
+    return findVisibleRun(actor, id, read, ownerOf);
   }
 
   /** Status events are told, not relied on: a bus that fails does not undo or fail the request. */

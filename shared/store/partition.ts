@@ -4,21 +4,25 @@ import { batchWrite } from './batch-write.ts';
 import type { TableRef } from './client.ts';
 import { partitionKey, sortKey } from './table.ts';
 
-/** Every item of a partition, page by page (strongly consistent). */
+/**
+ * Every item of a partition, page by page (strongly consistent): only the named attributes with `projection`,
+ * only the sort keys that begin with `prefix` with one.
+ */
 export async function* partitionItems(
   ref: TableRef,
   partition: string,
-  projection?: string[],
+  options: { projection?: string[]; prefix?: string } = {},
 ): AsyncGenerator<Record<string, unknown>[]> {
+  const { projection, prefix } = options;
   let start: Record<string, unknown> | undefined;
   do {
     const names = projection ? Object.fromEntries(projection.map((name, i) => [`#p${i}`, name])) : {};
     const page = await ref.client.send(
       new QueryCommand({
         TableName: ref.table,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': partitionKey, ...names },
-        ExpressionAttributeValues: { ':pk': partition },
+        KeyConditionExpression: prefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': partitionKey, ...(prefix ? { '#sk': sortKey } : {}), ...names },
+        ExpressionAttributeValues: { ':pk': partition, ...(prefix ? { ':prefix': prefix } : {}) },
         ...(projection ? { ProjectionExpression: Object.keys(names).join(', ') } : {}),
         ConsistentRead: true,
         ExclusiveStartKey: start,
@@ -31,7 +35,7 @@ export async function* partitionItems(
 
 /** Deletes every item of a partition, retrying what DynamoDB leaves unprocessed. */
 export async function purgePartition(ref: TableRef, partition: string): Promise<void> {
-  for await (const keys of partitionItems(ref, partition, [partitionKey, sortKey])) {
+  for await (const keys of partitionItems(ref, partition, { projection: [partitionKey, sortKey] })) {
     await batchWrite(
       ref,
       keys.map((key) => ({ DeleteRequest: { Key: key } })),

@@ -11,8 +11,11 @@
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  type AttemptRecord,
+  type ControlEvent,
   isFinalRun,
   type NodeState,
+  RUN_STATE_FIELDS,
   type RunContext,
   type RunEvent,
   type RunState,
@@ -59,7 +62,12 @@ export interface RunRecord extends RunRequestFields {
   stopForce?: boolean;
   /** A stop asked for and not yet applied by the consumer (survives a restart). */
   stopRequest?: { force: boolean } | null;
+  /** Operators' actions accepted and not yet applied by the consumer, in order. */
+  requests?: ControlEvent[] | null;
   activateTime?: string;
+  debug?: boolean;
+  holds?: string[];
+  revokedBy?: string;
   createdAt: string;
   updatedAt: string;
   /** Runs that reused this run's cache. */
@@ -107,6 +115,12 @@ const resultKey = (id: string, key: string, attempt: number) => ({
   [partitionKey]: runPartition(id),
   [sortKey]: `RESULT#${key}#${attempt}`,
 });
+/** A node's ended attempts sort by attempt under `ATTEMPT#<key>#` (`#` is in no key, so no key is a prefix). */
+const attemptPrefix = (key: string) => `ATTEMPT#${key}#`;
+const attemptKey = (id: string, key: string, attempt: number) => ({
+  [partitionKey]: runPartition(id),
+  [sortKey]: `${attemptPrefix(key)}${sortableNumber(attempt)}`,
+});
 
 const toHead = (row: Record<string, unknown>) => withoutKeys<RunHead>(row);
 
@@ -128,6 +142,9 @@ function stateOf(record: RunRecord, nodes: Record<string, NodeState>): RunState 
     message: record.message,
     ...(record.stopForce === undefined ? {} : { stopForce: record.stopForce }),
     ...(record.activateTime === undefined ? {} : { activateTime: record.activateTime }),
+    ...(record.debug === undefined ? {} : { debug: record.debug }),
+    ...(record.holds === undefined ? {} : { holds: record.holds }),
+    ...(record.revokedBy === undefined ? {} : { revokedBy: record.revokedBy }),
     spec: record.spec,
     context: record.context,
     nodes,
@@ -238,22 +255,46 @@ export class RunRepository {
     if (failure) throw (failure as PromiseRejectedResult).reason;
 
     const changes: Record<string, unknown> = { ...headChanges, updatedAt: now };
-    if (next.status !== previous.status) changes.status = next.status;
-    if (next.message !== previous.message) changes.message = next.message;
-    if (next.activateTime !== undefined && next.activateTime !== previous.activateTime) {
-      changes.activateTime = next.activateTime;
+    const removes: string[] = isFinalRun(next.status) ? [activeIndex.partitionKey, activeIndex.sortKey] : [];
+    // Optional fields the engine dropped are removed.
+    for (const field of RUN_STATE_FIELDS) {
+      if (next[field] === previous[field]) continue;
+      if (next[field] === undefined) removes.push(field);
+      else changes[field] = next[field];
     }
-    if (next.stopForce !== undefined && next.stopForce !== previous.stopForce)
-      changes.stopForce = next.stopForce;
-    const removes = isFinalRun(next.status) ? [activeIndex.partitionKey, activeIndex.sortKey] : [];
     const version = await this.updateHead(loaded.record, changes, removes);
     const record = { ...loaded.record, ...changes, version } as RunRecord;
+    for (const field of removes) delete (record as unknown as Record<string, unknown>)[field];
     return { record, state: { ...next }, nodeVersions, results: loaded.results };
   }
 
   /** Records a stop request on the head, if it is still at the version read. */
   async requestStop(record: RunHead, force: boolean, now: string): Promise<void> {
     await this.updateHead(record, { stopRequest: { force }, updatedAt: now });
+  }
+
+  /**
+   * Queues an operator's action for the consumer, if the head is still at the version read: the action was
+   * checked against that very state (and the actions queued before it).
+   */
+  async requestControl(record: RunHead, event: ControlEvent, now: string): Promise<void> {
+    await this.updateHead(record, { requests: [...(record.requests ?? []), event], updatedAt: now });
+  }
+
+  /** Keeps ended attempts (idempotent: one item per node and attempt). */
+  async putAttempts(runId: string, records: AttemptRecord[]): Promise<void> {
+    await batchPut(
+      this.ref,
+      records.map((record) => ({ ...attemptKey(runId, record.key, record.attempt), ...record })),
+    );
+  }
+
+  /** A node's ended attempts, oldest first. */
+  async attempts(runId: string, key: string): Promise<AttemptRecord[]> {
+    const records: AttemptRecord[] = [];
+    for await (const rows of partitionItems(this.ref, runPartition(runId), { prefix: attemptPrefix(key) }))
+      records.push(...rows.map((row) => withoutKeys<AttemptRecord>(row)));
+    return records;
   }
 
   /** Sets head fields if the head is still at the version read; returns the new version. */

@@ -572,15 +572,13 @@ describe('engine', () => {
     });
   });
 
-  it('lets the run resource post to the mailbox, when the route table has it', () => {
-    const run = (
-      stack.handlers.resources as Partial<Record<string, (typeof stack.handlers.resources)['login']>>
-    ).run;
-    if (!run) return;
-    expect(env(run.function).FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(engine().mailbox) });
-    expect(withAction(run.role, 'sqs:SendMessage').map((statement) => statement.Resource)).toEqual([
-      mailboxArn(),
-    ]);
+  it('lets the run resources post operator actions to the mailbox', () => {
+    for (const resource of [stack.handlers.resources.run, stack.handlers.resources.runNode]) {
+      expect(env(resource.function).FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(engine().mailbox) });
+      expect(withAction(resource.role, 'sqs:SendMessage').map((statement) => statement.Resource)).toEqual([
+        mailboxArn(),
+      ]);
+    }
   });
 
   describe('the deployed definition, run in the local interpreter', () => {

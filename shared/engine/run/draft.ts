@@ -4,7 +4,15 @@
  * It also collects the commands and keeps the `Roster`, the indexes over the nodes, up to date.
  */
 import type { PipelineSpec } from '../spec/model.ts';
-import type { NodeState, Refusal, RunCommand, RunContext, RunState, RunStatus } from './model.ts';
+import {
+  type NodeState,
+  type Refusal,
+  RUN_STATE_FIELDS,
+  type RunCommand,
+  type RunContext,
+  type RunState,
+  type RunStatus,
+} from './model.ts';
 import { keepRoster, type Roster, takeRoster } from './roster.ts';
 import { compareKeys } from './tree.ts';
 
@@ -19,11 +27,7 @@ function copyOf(nodes: Record<string, NodeState>): Record<string, NodeState> {
   return copy;
 }
 
-type RunFields = Pick<
-  RunState,
-  'status' | 'message' | 'stopForce' | 'activateTime' | 'debug' | 'holds' | 'revokedBy'
->;
-const OPTIONAL_RUN_FIELDS = ['stopForce', 'activateTime', 'debug', 'holds', 'revokedBy'] as const;
+type RunFields = Pick<RunState, (typeof RUN_STATE_FIELDS)[number]>;
 
 export class Draft {
   readonly spec: PipelineSpec;
@@ -48,15 +52,7 @@ export class Draft {
     this.runId = base.runId;
     this.nodes = base.nodes;
     this.roster = takeRoster(base.spec, base.nodes);
-    this.run = {
-      status: base.status,
-      message: base.message,
-      stopForce: base.stopForce,
-      activateTime: base.activateTime,
-      debug: base.debug,
-      holds: base.holds,
-      revokedBy: base.revokedBy,
-    };
+    this.run = Object.fromEntries(RUN_STATE_FIELDS.map((name) => [name, base[name]])) as RunFields;
   }
 
   get activateTime(): string | undefined {
@@ -144,7 +140,7 @@ export class Draft {
     keepRoster(this.nodes, this.roster);
     if (!this.runChanged && !this.nodesChanged) return this.base;
     const state: RunState = { ...this.base, ...this.run, nodes: this.nodes };
-    for (const name of OPTIONAL_RUN_FIELDS) if (state[name] === undefined) delete state[name];
+    for (const name of RUN_STATE_FIELDS) if (state[name] === undefined) delete state[name];
     return state;
   }
 }

@@ -156,6 +156,17 @@ export interface RunState {
   nodes: Record<string, NodeState>;
 }
 
+/** The run fields `reconcile` may change (the rest of a run state is fixed at creation). */
+export const RUN_STATE_FIELDS = [
+  'status',
+  'message',
+  'stopForce',
+  'activateTime',
+  'debug',
+  'holds',
+  'revokedBy',
+] as const satisfies readonly (keyof RunState)[];
+
 /** What reaches a run's mailbox. Every event is idempotent: applied twice, it changes nothing the second time. */
 export type RunEvent =
   /** Begin the run, or — after a restart or a lost message — re-derive and re-issue every pending command. */

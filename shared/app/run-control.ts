@@ -1,0 +1,11 @@
+/** Operators' actions on runs and nodes (see core.ts). */
+
+import { mailboxFromEnv } from '../runtime/mailbox-from-env.ts';
+import { RunControlService } from '../services/run-control.ts';
+import { RunRepository } from '../store/runs.ts';
+import { getTable } from './core.ts';
+
+let control: RunControlService | undefined;
+
+export const runControlService = () =>
+  (control ??= new RunControlService({ runs: new RunRepository(getTable()), mailbox: mailboxFromEnv() }));
