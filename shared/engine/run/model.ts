@@ -70,12 +70,18 @@ export interface RunContext {
   mainFs?: MountView;
   /** Every fs the run names (main fs, the pipeline's and the steps' `extra_fs`): name → id. */
   fsIds: Record<string, string>;
+  /**
+   * A dry run (seed 003's mock): the DAG is walked, templates, conditions and loops resolved, and every step
+   * ends without its command being run (`succeeded` with `mocked`).
+   */
+  mock?: boolean;
 }
 
 /**
  * One component instance. Keys: an entry-point component is `name`, a child `parent.name`, a loop iteration
  * `name[3]` (every iteration of a looped component carries its index, even `[0]`), so `dag1[0].train`.
- * The post-process step is `post:name`.
+ * The post-process step is `post:name`; the rollback of step `k` (its `rollback` command, run when the run
+ * fails or is revoked) is `rollback:k`.
  */
 export interface NodeState {
   key: string;
@@ -118,6 +124,8 @@ export interface NodeState {
   fingerprint?: string;
   /** Kept from an earlier run by retry: never dispatched again. */
   inherited?: boolean;
+  /** A dry run's step: resolved and passed without running its command. */
+  mocked?: boolean;
   /** Looped components: how many iterations the loop argument gave (set on every iteration). */
   loopCount?: number;
   /** The last operator action that moved this attempt (force-fail, skip), with who and when. */

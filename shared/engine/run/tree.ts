@@ -14,6 +14,13 @@ export const POST_PREFIX = 'post:';
 export const isPostKey = (key: string) => key.startsWith(POST_PREFIX);
 export const postKey = (name: string) => `${POST_PREFIX}${name}`;
 
+export const ROLLBACK_PREFIX = 'rollback:';
+export const isRollbackKey = (key: string) => key.startsWith(ROLLBACK_PREFIX);
+/** The key of step `key`'s rollback node. */
+export const rollbackKey = (key: string) => `${ROLLBACK_PREFIX}${key}`;
+/** The key of the step a rollback node rolls back. */
+export const rolledBackKey = (key: string) => key.slice(ROLLBACK_PREFIX.length);
+
 export const childKey = (parentKey: string, name: string, index?: number) =>
   `${parentKey ? `${parentKey}.` : ''}${name}${index === undefined ? '' : `[${index}]`}`;
 
