@@ -71,6 +71,15 @@ export const resources = {
       { path: '/run/{runID}/node/{nodeKey}/history', methods: ['GET'] },
     ],
   },
+  /** Floe's extension: the deployment orchestrator's task API (seed 003) over a run's steps. */
+  task: {
+    entry: 'functions/task/handler.ts',
+    routes: [
+      { path: '/task', methods: ['GET'] },
+      { path: '/task/{taskId}', methods: ['GET'] },
+      { path: '/task/{taskId}/{operate}', methods: ['PUT'] },
+    ],
+  },
   runCache: {
     entry: 'functions/run-cache/handler.ts',
     routes: [

@@ -29,6 +29,8 @@ const RunBody = z.object({
   scheduledAt: z.optional(z.string()),
   /** Floe: failed steps halt for an operator instead of failing the run. */
   debug: z.optional(z.boolean()),
+  /** Floe: a dry run: every step resolved and shown, none run. */
+  mock: z.optional(z.boolean()),
 });
 
 function readRunRequest(body: unknown): CreateRunRequest {
@@ -60,6 +62,7 @@ function readRunRequest(body: unknown): CreateRunRequest {
     scheduleId: fields.scheduleID ?? '',
     scheduledAt,
     ...(fields.debug ? { debug: true as const } : {}),
+    ...(fields.mock ? { mock: true as const } : {}),
   };
 }
 

@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { formatGoValue } from '../../shared/engine/format.ts';
 import { jobName } from '../../shared/engine/run/ids.ts';
-import { isFinalNode, type NodeState } from '../../shared/engine/run/model.ts';
-import { specOf } from '../../shared/engine/run/tree.ts';
+import { isFinalNode, type NodeState, publicStatus } from '../../shared/engine/run/model.ts';
+import { inTree, isPostKey, isRollbackKey, rolledBackKey, specOf } from '../../shared/engine/run/tree.ts';
 import type { StepSpec } from '../../shared/engine/spec/model.ts';
 import { formatLocalTime } from '../../shared/http/time.ts';
 import type { RunHead, RunRecord } from '../../shared/store/runs.ts';
@@ -38,7 +38,8 @@ const rootDagId = (runId: string) =>
 const stringMap = (values: Record<string, unknown> | undefined) =>
   Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, formatGoValue(value)]));
 
-const endTime = (node: NodeState) => (isFinalNode(node.status) ? localTime(node.endTime) : '');
+/** A halted step (debug mode) shows as the failed step it is, with its end time. */
+const endTime = (node: NodeState) => (isFinalNode(publicStatus(node.status)) ? localTime(node.endTime) : '');
 
 interface ViewContext {
   run: RunRecord;
@@ -74,7 +75,7 @@ function jobView(node: NodeState, step: StepSpec | undefined, context: ViewConte
         : null,
     startTime: localTime(node.startTime),
     endTime: endTime(node),
-    status: node.status,
+    status: publicStatus(node.status),
     deps: (step?.deps ?? []).join(','),
     dockerEnv: node.dockerEnv ?? step?.dockerEnv ?? '',
     artifacts: { input: node.inputArtifacts, output: node.outputArtifacts },
@@ -124,7 +125,7 @@ function viewOf(node: NodeState, context: ViewContext): View {
     artifacts: { input: node.inputArtifacts, output: node.outputArtifacts },
     startTime: localTime(node.startTime),
     endTime: endTime(node),
-    status: node.status,
+    status: publicStatus(node.status),
     message: node.message,
     entryPoints: groupViews(context.children.get(node.key) ?? [], context),
   };
@@ -145,14 +146,19 @@ export function runDetail(run: RunRecord, nodes: NodeState[]) {
   const byKey = new Map<string, NodeState>();
   for (const node of nodes) {
     byKey.set(node.key, node);
-    if (node.path.startsWith('post:')) continue;
+    if (!inTree(node.key)) continue;
     const siblings = children.get(node.parentKey) ?? [];
     siblings.push(node);
     children.set(node.parentKey, siblings);
   }
   const context: ViewContext = { run, children, byKey };
   const postProcess: Record<string, View> = {};
-  for (const node of nodes) if (node.path.startsWith('post:')) postProcess[node.name] = viewOf(node, context);
+  // Floe's extension: the jobs that rolled back the run's steps, by the key of the step each undid.
+  const rollback: Record<string, View> = {};
+  for (const node of nodes) {
+    if (isPostKey(node.key)) postProcess[node.name] = viewOf(node, context);
+    else if (isRollbackKey(node.key)) rollback[rolledBackKey(node.key)] = viewOf(node, context);
+  }
   const mainFs = run.context.mainFs;
   return {
     runID: run.id,
@@ -174,6 +180,7 @@ export function runDetail(run: RunRecord, nodes: NodeState[]) {
     runYaml: run.runYaml,
     runtime: groupViews(children.get('') ?? [], context),
     postProcess,
+    ...(Object.keys(rollback).length > 0 ? { rollback } : {}),
     failureOptions: { strategy: run.spec.failureStrategy },
     dockerEnv: run.spec.dockerEnv,
     disabled: run.spec.disabled.join(','),

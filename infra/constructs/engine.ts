@@ -213,7 +213,7 @@ export class FloeEngine extends Construct {
     });
 
     // The run resources post operator actions (stop, retry, pause, node actions…) to the mailbox.
-    for (const resource of [handlers.resources.run, handlers.resources.runNode]) {
+    for (const resource of [handlers.resources.run, handlers.resources.runNode, handlers.resources.task]) {
       resource.function.addEnvironment('FLOE_MAILBOX_URL', this.mailbox.queueUrl);
       this.mailbox.grantSendMessages(resource.role);
     }

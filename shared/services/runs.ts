@@ -67,6 +67,8 @@ export interface CreateRunRequest extends RunSourceRequest {
   scheduledAt: string;
   /** Floe: failed steps halt for an operator instead of failing the run (seed 003's debug mode). */
   debug?: true;
+  /** Floe: a dry run that resolves every step and runs none (seed 003's mock). */
+  mock?: true;
 }
 
 /** What a scheduled run is made from: its schedule's fields (see store/schedules.ts). */
@@ -390,6 +392,7 @@ export class RunService {
     const { context, fsName } = await this.resolveFileSystems(actor, spec, owner);
     const { id, seq } = preset ? { id: preset.runId, seq: preset.seq } : await this.deps.runs.allocateId();
     context.runId = id;
+    if (request.mock) context.mock = true;
     const now = this.now();
     const state = createRunState(spec, context);
     const skipped = preset?.status === 'skipped';

@@ -5,7 +5,7 @@
  * keep PaddleFlow's spelling (`runID`, `jobID`, `scheduleID`). Fields that would be empty are left out, so
  * that a pattern's `exists` means what it says.
  */
-import type { NodeState, RunState } from '../engine/run/model.ts';
+import { type NodeState, publicStatus, type RunState } from '../engine/run/model.ts';
 import { DETAIL_TYPES, type EventEntry, FLOE_SOURCE } from '../runtime/events.ts';
 import type { RunHead } from '../store/runs.ts';
 import type { ScheduleRecord } from '../store/schedules.ts';
@@ -47,7 +47,7 @@ function jobStatusEvent(run: RunHead, node: NodeState, oldStatus: string, time: 
       path: node.path,
       attempt: node.attempt,
       oldStatus,
-      newStatus: node.status,
+      newStatus: publicStatus(node.status),
       jobMessage: node.message,
     }),
   };
@@ -61,8 +61,9 @@ export function statusEvents(run: RunHead, before: RunState, after: RunState, ti
     const previous = before.nodes[key];
     if (previous === node || node.kind !== 'step') continue; // reconcile keeps unchanged nodes as they were
     // A new attempt is a new job: its first status is a change from nothing.
-    const oldStatus = previous && previous.attempt === node.attempt ? previous.status : '';
-    if (oldStatus !== node.status) events.push(jobStatusEvent(run, node, oldStatus, time));
+    // A halted step is a failed one to the outside (and failing it for good is no change).
+    const oldStatus = previous && previous.attempt === node.attempt ? publicStatus(previous.status) : '';
+    if (oldStatus !== publicStatus(node.status)) events.push(jobStatusEvent(run, node, oldStatus, time));
   }
   if (before.status !== after.status) events.push(runStatusEvent(run, before.status, time));
   return events;

@@ -47,6 +47,8 @@ export interface RunRequestFields {
   scheduleId: string;
   /** ISO instant, or empty. */
   scheduledAt: string;
+  /** Floe: a dry run (also in the run's context, which the engine reads). */
+  mock?: boolean;
   /** The pipeline version the run was made from, when it was made from one. */
   pipelineId?: string;
   pipelineVersionId?: string;

@@ -573,7 +573,11 @@ describe('engine', () => {
   });
 
   it('lets the run resources post operator actions to the mailbox', () => {
-    for (const resource of [stack.handlers.resources.run, stack.handlers.resources.runNode]) {
+    for (const resource of [
+      stack.handlers.resources.run,
+      stack.handlers.resources.runNode,
+      stack.handlers.resources.task,
+    ]) {
       expect(env(resource.function).FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(engine().mailbox) });
       expect(withAction(resource.role, 'sqs:SendMessage').map((statement) => statement.Resource)).toEqual([
         mailboxArn(),

@@ -20,6 +20,7 @@ import {
   publicStatus,
   type Refusal,
 } from './model.ts';
+import { haltsOnFailure } from './nodes.ts';
 import { stopRun } from './stop.ts';
 import { componentOfKey, stepSpecOf } from './tree.ts';
 
@@ -208,7 +209,7 @@ function forceFail(draft: Draft, event: ControlEvent, op: Extract<ControlOperati
   draft.emit({ type: 'kill', key: running.key, attempt: running.attempt });
   // The kill's own report (`terminated`) and any late result of this attempt find the node ended: ignored.
   draft.patch(running, {
-    status: draft.debug ? 'halted' : 'failed',
+    status: haltsOnFailure(draft, running) ? 'halted' : 'failed',
     message: `forced to fail by ${event.user}${op.message ? `: ${op.message}` : ''}`,
     startTime: running.startTime ?? draft.now,
     endTime: draft.now,

@@ -71,6 +71,10 @@ export class Draft {
     return this.run.revokedBy;
   }
 
+  get rollingBack(): RunState['rollingBack'] {
+    return this.run.rollingBack;
+  }
+
   get status(): RunStatus {
     return this.run.status;
   }

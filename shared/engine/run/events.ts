@@ -8,7 +8,7 @@ import type { Draft } from './draft.ts';
 import { begin, expandGroup } from './expand.ts';
 import { jobSpecOf } from './job.ts';
 import { isFinalRun, type NodeState, type RunEvent } from './model.ts';
-import { requestRead } from './nodes.ts';
+import { haltsOnFailure, requestRead } from './nodes.ts';
 import { stopRun } from './stop.ts';
 import { ACTIVE_STEP, specOf } from './tree.ts';
 
@@ -67,7 +67,7 @@ function finished(draft: Draft, event: Extract<RunEvent, { type: 'finished' }>) 
   const failed =
     event.status === 'failed' || (event.status === 'terminated' && node.status !== 'terminating');
   const ended = draft.patch(node, {
-    status: failed && draft.debug ? 'halted' : event.status,
+    status: failed && haltsOnFailure(draft, node) ? 'halted' : event.status,
     message,
     startTime: node.startTime ?? event.at,
     endTime: event.at,

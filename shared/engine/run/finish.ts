@@ -5,6 +5,7 @@
  */
 import type { Draft } from './draft.ts';
 import { isFinalNode, type NodeStatus, type RunStatus } from './model.ts';
+import { finishRollback, startRollback } from './rollback.ts';
 import { rollup } from './status.ts';
 import { isPostKey, postKey } from './tree.ts';
 
@@ -16,12 +17,17 @@ function keysWith(draft: Draft, statuses: NodeStatus[]) {
     .join(',');
 }
 
-export function finishRun(draft: Draft) {
+/**
+ * Ends the run when everything has: a run that fails (or was revoked) rolls back its steps first, and ends
+ * once they have (rollback.ts). True when it changed the run.
+ */
+export function finishRun(draft: Draft): boolean {
+  if (draft.rollingBack) return finishRollback(draft);
   const terminating = draft.status === 'terminating';
   const entryPoints = rollup(draft, '', terminating);
-  if (!entryPoints) return;
+  if (!entryPoints) return false;
   const posts = Object.keys(draft.spec.postProcess).map((name) => draft.node(postKey(name)));
-  if (posts.some((node) => !node || !isFinalNode(node.status))) return;
+  if (posts.some((node) => !node || !isFinalNode(node.status))) return false;
   const statuses = [entryPoints.status, ...posts.map((node) => node!.status)];
   let status: RunStatus;
   let message: string;
@@ -36,5 +42,8 @@ export function finishRun(draft: Draft) {
     status = 'succeeded';
     message = '';
   }
+  const undo = status === 'failed' || (status === 'terminated' && draft.revokedBy !== undefined);
+  if (undo && startRollback(draft, { status, message })) return true;
   draft.setRun({ status, message });
+  return true;
 }

@@ -126,6 +126,8 @@ export interface NodeState {
   inherited?: boolean;
   /** A dry run's step: resolved and passed without running its command. */
   mocked?: boolean;
+  /** A rollback node: the rollback nodes that must end before it starts (those of the steps after its own). */
+  rollbackAfter?: string[];
   /** Looped components: how many iterations the loop argument gave (set on every iteration). */
   loopCount?: number;
   /** The last operator action that moved this attempt (force-fail, skip), with who and when. */
@@ -159,6 +161,8 @@ export interface RunState {
   holds?: string[];
   /** Who revoked the run: a revoked run stops like a forced stop, and refuses every later operation. */
   revokedBy?: string;
+  /** While the run rolls back (status `terminating`): the final status and message it takes once done. */
+  rollingBack?: { status: RunStatus; message: string };
   spec: PipelineSpec;
   context: RunContext;
   nodes: Record<string, NodeState>;
@@ -173,6 +177,7 @@ export const RUN_STATE_FIELDS = [
   'debug',
   'holds',
   'revokedBy',
+  'rollingBack',
 ] as const satisfies readonly (keyof RunState)[];
 
 /** What reaches a run's mailbox. Every event is idempotent: applied twice, it changes nothing the second time. */

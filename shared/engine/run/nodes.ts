@@ -3,7 +3,7 @@ import type { ComponentSpec, StepSpec } from '../spec/model.ts';
 import type { Draft } from './draft.ts';
 import { dagId, stepId } from './ids.ts';
 import type { NodeState, NodeStatus } from './model.ts';
-import { childKey, postKey } from './tree.ts';
+import { childKey, isRollbackKey, postKey } from './tree.ts';
 
 /** A fresh node of `comp` in DAG instance `parentKey` (`index` for a loop iteration), at attempt 1. */
 export function newNode(
@@ -59,7 +59,11 @@ export function requestRead(draft: Draft, node: NodeState) {
   draft.emit({ type: 'readArtifacts', key: node.key, paths, limit });
 }
 
+/** Whether a failure of this node halts it for an operator: a step of a debug run (not a rollback). */
+export const haltsOnFailure = (draft: Draft, node: NodeState) =>
+  draft.debug && node.kind === 'step' && !isRollbackKey(node.key);
+
 /** A step that cannot go on: failed, or in debug mode halted until an operator retries or skips it. */
 export function failStep(draft: Draft, node: NodeState, message: string): NodeState {
-  return finish(draft, node, draft.debug && node.kind === 'step' ? 'halted' : 'failed', message);
+  return finish(draft, node, haltsOnFailure(draft, node) ? 'halted' : 'failed', message);
 }

@@ -6,30 +6,18 @@
  * (it is created again and finds its kept children in place, since keys are stable), and the post-process
  * step, which PaddleFlow always runs again.
  */
-import type { ComponentSpec } from '../spec/model.ts';
 import type { NodeState, RunContext, RunState } from './model.ts';
-import { childSpecs, compareKeys, isPostKey, isSuccessful, siblingsOf } from './tree.ts';
-
-/** Every sibling that depends on `name`, directly or not. */
-function downstreamOf(siblings: Record<string, ComponentSpec>, name: string): Set<string> {
-  const { dependents } = siblingsOf(siblings);
-  const found = new Set<string>();
-  const queue = [name];
-  while (queue.length > 0) {
-    for (const sibling of dependents.get(queue.pop()!) ?? []) {
-      if (found.has(sibling)) continue;
-      found.add(sibling);
-      queue.push(sibling);
-    }
-  }
-  return found;
-}
+import { childSpecs, compareKeys, downstreamOf, inTree, isSuccessful, rollbackKey } from './tree.ts';
 
 function droppedKeys(previous: RunState): Set<string> {
   const nodes = previous.nodes;
   const keys = Object.keys(nodes).sort(compareKeys);
   const under = (key: string) => keys.filter((other) => other.startsWith(`${key}.`));
-  const dropped = new Set(keys.filter((key) => isPostKey(key) || !isSuccessful(nodes[key]!.status)));
+  // A step that was rolled back is undone: it runs again, like one that failed.
+  const rolledBack = (key: string) => nodes[rollbackKey(key)] !== undefined;
+  const dropped = new Set(
+    keys.filter((key) => !inTree(key) || !isSuccessful(nodes[key]!.status) || rolledBack(key)),
+  );
   let changed = true;
   const drop = (key: string) => {
     if (dropped.has(key)) return;
@@ -43,7 +31,7 @@ function droppedKeys(previous: RunState): Set<string> {
     }
     for (const key of [...dropped]) {
       const node = nodes[key]!;
-      if (isPostKey(key)) continue;
+      if (!inTree(key)) continue;
       const downstream = downstreamOf(childSpecs(previous.spec, node.parentKey), node.name);
       for (const other of keys) {
         const candidate = nodes[other]!;

@@ -15,7 +15,7 @@ import type { PipelineSpec } from '../spec/model.ts';
 import { Agenda } from './agenda.ts';
 import { isFinalNode, type NodeState } from './model.ts';
 import { lowerBound } from './sorted.ts';
-import { ACTIVE_STEP, childSpecs, compareKeys, isPostKey, siblingsOf } from './tree.ts';
+import { ACTIVE_STEP, childSpecs, compareKeys, inTree, siblingsOf } from './tree.ts';
 
 const groupId = (parentKey: string, name: string) => `${parentKey}\u0000${name}`;
 
@@ -125,7 +125,7 @@ export class Roster {
     if (previous) this.remove(previous);
     this.add(next, true);
     const { agenda } = this;
-    if (!isPostKey(next.key)) {
+    if (inTree(next.key)) {
       agenda.mark(next.parentKey, next.name);
       const dependents = siblingsOf(childSpecs(this.spec, next.parentKey)).dependents.get(next.name);
       if (dependents) for (const name of dependents) agenda.mark(next.parentKey, name);
@@ -140,7 +140,7 @@ export class Roster {
 
   /** Whether a node counts toward its instance's children (it belongs to one of its components). */
   private isChild(node: NodeState): boolean {
-    return !isPostKey(node.key) && childSpecs(this.spec, node.parentKey)[node.name]?.name === node.name;
+    return inTree(node.key) && childSpecs(this.spec, node.parentKey)[node.name]?.name === node.name;
   }
 
   private count(map: Map<string, number>, key: string, delta: number) {
@@ -148,7 +148,7 @@ export class Roster {
   }
 
   private add(node: NodeState, sorted: boolean) {
-    if (!isPostKey(node.key)) {
+    if (inTree(node.key)) {
       const id = groupId(node.parentKey, node.name);
       let group = this.groups.get(id);
       if (!group) {
@@ -176,7 +176,7 @@ export class Roster {
 
   /** Undoes `add` for a node about to be replaced (its group keeps existing: nodes are never removed). */
   private remove(node: NodeState) {
-    if (!isPostKey(node.key)) {
+    if (inTree(node.key)) {
       const group = this.groups.get(groupId(node.parentKey, node.name))!;
       group.splice(indexIn(group, node), 1);
       if (node.status === 'failed') this.failures--;

@@ -15,6 +15,7 @@ import { jobSpecOf, prepareJob } from './job.ts';
 import { isFinalNode, isFinalRun, type NodeState } from './model.ts';
 import { failStep, finish, newPostNode } from './nodes.ts';
 import { ResolveError, resolveParameters } from './resolve.ts';
+import { rollbackReady } from './rollback.ts';
 import { rollup } from './status.ts';
 import { failFastTriggered, instanceStopping, stopEntryPoints } from './stop.ts';
 import { childSpecs, isSuccessful, postKey, siblingsOf, stepSpecOf } from './tree.ts';
@@ -107,6 +108,19 @@ function startStep(draft: Draft, node: NodeState): boolean {
     failStep(draft, node, error.message);
     return false;
   }
+  if (draft.context.mock) {
+    // A dry run: the job is resolved (and shown), never run; the step takes no slot.
+    const message = 'dry run: the command was resolved, not run';
+    draft.patch(node, {
+      ...job,
+      status: 'succeeded',
+      mocked: true,
+      message,
+      startTime: draft.now,
+      endTime: draft.now,
+    });
+    return false;
+  }
   const pending = draft.patch(node, { ...job, status: 'pending' });
   draft.emit({ type: 'dispatch', job: jobSpecOf(draft, pending) });
   return true;
@@ -123,12 +137,13 @@ function dispatchReady(draft: Draft): boolean {
   let free = draft.spec.parallelism - roster.activeSteps;
   let changed = false;
   const holds = draft.holds;
-  // Steps an operator paused keep their place and let the others pass. Each step taken leaves the waiting
+  // Steps an operator paused, and rollbacks whose turn has not come, keep their place and let others pass. Each step taken leaves the waiting
   // list (pending, or failed to resolve): the next is at the same index again.
   let at = 0;
   while (free > 0 && at < roster.waiting.length) {
     const node = roster.waiting[at]!;
-    if (holds.length > 0 && holds.includes(node.key)) {
+    const waits = (holds.length > 0 && holds.includes(node.key)) || !rollbackReady(draft, node);
+    if (waits) {
       at++;
       continue;
     }
@@ -180,7 +195,7 @@ export function settle(draft: Draft) {
       continue;
     if (expandReady(draft, failFast) || endDags(draft) || dispatchReady(draft) || startPostProcess(draft))
       continue;
-    finishRun(draft);
+    if (finishRun(draft)) continue;
     return;
   }
   throw new Error(`run [${draft.runId}] did not settle`);

@@ -10,7 +10,7 @@ import type { Draft } from './draft.ts';
 import type { NodeState } from './model.ts';
 import { isFinalNode } from './model.ts';
 import { finish } from './nodes.ts';
-import { compareKeys, isPostKey, postKey } from './tree.ts';
+import { compareKeys, inTree, isRollbackKey, postKey } from './tree.ts';
 
 function stopNode(draft: Draft, node: NodeState, reason: string): boolean {
   if (isFinalNode(node.status) || node.status === 'terminating') return false;
@@ -31,17 +31,23 @@ function stopNode(draft: Draft, node: NodeState, reason: string): boolean {
 /** Stops every unfinished node of the entry points, in key order; true when something changed. */
 export function stopEntryPoints(draft: Draft, reason: string): boolean {
   let changed = false;
-  const keys = [...draft.roster.unfinished].filter((key) => !isPostKey(key)).sort(compareKeys);
+  const keys = [...draft.roster.unfinished].filter(inTree).sort(compareKeys);
   for (const key of keys) if (stopNode(draft, draft.node(key)!, reason)) changed = true;
   return changed;
 }
 
-/** A forced stop also stops the post-process step (one not created yet is cancelled when its time comes). */
+/**
+ * A forced stop also stops the post-process step (one not created yet is cancelled when its time comes) and
+ * any rollback under way.
+ */
 function stopPostProcess(draft: Draft) {
   for (const name of Object.keys(draft.spec.postProcess)) {
     const node = draft.node(postKey(name));
     if (node) stopNode(draft, node, 'receive stop signal with stopForce, stop postProcess');
   }
+  const rollbacks = [...draft.roster.unfinished].filter(isRollbackKey).sort(compareKeys);
+  for (const key of rollbacks)
+    stopNode(draft, draft.node(key)!, 'receive stop signal with stopForce, stop rollback');
 }
 
 /** `PUT ?action=stop`. A stop of a final run, or a second stop without force, changes nothing. */

@@ -62,9 +62,50 @@ function componentAt(spec: PipelineSpec, path: string): ComponentSpec | undefine
   return found;
 }
 
-/** The spec a node was built from (entry-point component or post-process step). */
+/**
+ * The step a rollback node runs: the rolled-back step with its `rollback` command, no outputs of its own (its
+ * step's outputs are its inputs, so that nothing empties them) and no cache. `path` is the step's.
+ */
+function rollbackStepAt(spec: PipelineSpec, path: string): StepSpec | undefined {
+  const { components } = lookupsOf(spec);
+  const key = `${ROLLBACK_PREFIX}${path}`;
+  if (components.has(key)) return components.get(key) as StepSpec | undefined;
+  const step = isPostKey(path) ? spec.postProcess[path.slice(POST_PREFIX.length)] : componentAt(spec, path);
+  const found: StepSpec | undefined =
+    step?.kind === 'step' && step.rollback !== undefined
+      ? {
+          ...step,
+          command: step.rollback,
+          outputArtifacts: [],
+          cache: { ...step.cache, enable: false },
+        }
+      : undefined;
+  components.set(key, found);
+  return found;
+}
+
+/** The spec a node was built from (entry-point component, post-process step, or a step's rollback). */
 export function specOf(spec: PipelineSpec, node: NodeState): ComponentSpec | undefined {
+  if (isRollbackKey(node.key)) return rollbackStepAt(spec, node.path.slice(ROLLBACK_PREFIX.length));
   return isPostKey(node.key) ? spec.postProcess[node.name] : componentAt(spec, node.path);
+}
+
+/** Whether a node belongs to the entry points' tree (not the post-process step, not a rollback). */
+export const inTree = (key: string) => !isPostKey(key) && !isRollbackKey(key);
+
+/** Every sibling that depends on `name`, directly or not. */
+export function downstreamOf(siblings: Record<string, ComponentSpec>, name: string): Set<string> {
+  const { dependents } = siblingsOf(siblings);
+  const found = new Set<string>();
+  const queue = [name];
+  while (queue.length > 0) {
+    for (const sibling of dependents.get(queue.pop()!) ?? []) {
+      if (found.has(sibling)) continue;
+      found.add(sibling);
+      queue.push(sibling);
+    }
+  }
+  return found;
 }
 
 export function stepSpecOf(spec: PipelineSpec, node: NodeState): StepSpec {

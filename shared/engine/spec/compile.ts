@@ -121,6 +121,7 @@ class Compiler {
       ...common,
       kind: 'step',
       command: body.command ?? '',
+      ...(body.rollback === undefined ? {} : { rollback: body.rollback }),
       dockerEnv: body.dockerEnv || this.dockerEnv,
       env: { ...body.env },
       outputArtifacts: Object.keys(body.outputArtifacts),

@@ -219,6 +219,8 @@ class ComponentChecker {
     }
     if (comp.command !== undefined)
       this.checkTemplateRefs(comp.command, 'command', `command of ${where(comp)}`);
+    if (comp.rollback !== undefined)
+      this.checkTemplateRefs(comp.rollback, 'command', `rollback of ${where(comp)}`);
   }
 
   private checkCondition() {

@@ -61,6 +61,8 @@ interface ComponentCommon {
 export interface StepSpec extends ComponentCommon {
   kind: 'step';
   command: string;
+  /** Floe: the command that undoes the step, run when the run fails or is revoked. */
+  rollback?: string;
   /** The step's image, inheriting the pipeline's `docker_env`. */
   dockerEnv: string;
   env: Record<string, string>;

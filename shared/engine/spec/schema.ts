@@ -83,6 +83,11 @@ function stepSchema() {
     command: z.optional(z.string()),
     docker_env: z.optional(text('The image; inherits the pipeline docker_env.')),
     env: z.optional(z.record(z.string(), EnvValue)),
+    rollback: z.optional(
+      text(
+        "Floe: a command that undoes this step, run when the run fails (outside debug mode) or is revoked, in reverse dependency order. It sees the step's parameters, env and artifacts (its outputs as inputs).",
+      ),
+    ),
     artifacts: z.optional(
       z.strictObject({
         input: z.optional(z.record(z.string(), z.string())),

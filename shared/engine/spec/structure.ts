@@ -38,6 +38,7 @@ export interface Comp {
   reference?: string;
   // Steps only:
   command?: string;
+  rollback?: string;
   dockerEnv?: string;
   env: Record<string, string>;
   cache?: RawCache;
@@ -138,6 +139,7 @@ function readComponent(
     ),
     reference: step.reference?.component,
     command: step.command,
+    rollback: step.rollback,
     dockerEnv: step.docker_env,
     env,
     cache: step.cache,
