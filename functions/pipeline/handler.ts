@@ -5,7 +5,7 @@ import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
-import { formatLocalTime } from '../../shared/http/time.ts';
+import { localTimeOf } from '../../shared/http/time.ts';
 import type { PipelineRequest } from '../../shared/services/pipelines.ts';
 import type { PipelineVersionRecord } from '../../shared/store/pipeline-versions.ts';
 import type { PipelineRecord } from '../../shared/store/pipelines.ts';
@@ -24,16 +24,14 @@ function readPipelineRequest(body: unknown): PipelineRequest {
   return { fsName, yamlPath, yamlRaw, username, desc };
 }
 
-const localTime = (iso: string) => formatLocalTime(new Date(iso));
-
 /** PaddleFlow's PipelineBrief. */
 const pipelineView = (pipeline: PipelineRecord) => ({
   pipelineID: pipeline.id,
   name: pipeline.name,
   desc: pipeline.desc,
   username: pipeline.owner,
-  createTime: localTime(pipeline.createdAt),
-  updateTime: localTime(pipeline.updatedAt),
+  createTime: localTimeOf(pipeline.createdAt),
+  updateTime: localTimeOf(pipeline.updatedAt),
 });
 
 /** PaddleFlow's PipelineVersionBrief; a version never changes, so it was last updated when created. */
@@ -44,8 +42,8 @@ const versionView = (version: PipelineVersionRecord) => ({
   yamlPath: version.yamlPath,
   pipelineYaml: version.yaml,
   username: version.owner,
-  createTime: localTime(version.createdAt),
-  updateTime: localTime(version.createdAt),
+  createTime: localTimeOf(version.createdAt),
+  updateTime: localTimeOf(version.createdAt),
 });
 
 const PIPELINE_LIST = 'pipeline';

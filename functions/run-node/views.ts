@@ -5,17 +5,15 @@
  */
 import {
   type AttemptRecord,
-  isFinalNode,
+  hasEnded,
   type NodeState,
   type NodeStatus,
   publicStatus,
   type RunState,
   type RunStatus,
 } from '../../shared/engine/run/model.ts';
-import { formatLocalTime } from '../../shared/http/time.ts';
+import { localTimeOf } from '../../shared/http/time.ts';
 import type { RunRecord } from '../../shared/store/runs.ts';
-
-const localTime = (iso: string | undefined) => (iso ? formatLocalTime(new Date(iso)) : '');
 
 /** Seconds from start to end (or to now while it runs), 0 before it starts. */
 function elapsed(start: string | undefined, end: string | undefined, now: Date): number {
@@ -80,7 +78,7 @@ interface TreeContext {
 /** One node of the tree: its own fields, and its children's when it is a DAG. */
 function nodeView(node: NodeState, context: TreeContext): Record<string, unknown> {
   const held = (context.state.holds ?? []).includes(node.key);
-  const final = isFinalNode(node.status) || node.status === 'halted';
+  const final = hasEnded(node.status);
   const children = context.children.get(node.key) ?? [];
   return {
     id: node.key,
@@ -96,8 +94,8 @@ function nodeView(node: NodeState, context: TreeContext): Record<string, unknown
     skip: node.status === 'skipped',
     paused: held,
     jobMessage: node.message,
-    startTime: localTime(node.startTime),
-    finishTime: final ? localTime(node.endTime) : '',
+    startTime: localTimeOf(node.startTime),
+    finishTime: final ? localTimeOf(node.endTime) : '',
     elapsedTime: elapsed(node.startTime, final ? node.endTime : undefined, context.now),
     ...(node.operator ? { operator: node.operator } : {}),
     children: Object.fromEntries(children.map((child) => [child.key, nodeView(child, context)])),
@@ -128,8 +126,8 @@ export function stateTree(run: RunRecord, state: RunState, now: Date) {
     debug: state.debug === true,
     pausedNodes: state.holds ?? [],
     revokedBy: state.revokedBy ?? '',
-    startTime: localTime(state.activateTime),
-    finishTime: final ? localTime(run.updatedAt) : '',
+    startTime: localTimeOf(state.activateTime),
+    finishTime: final ? localTimeOf(run.updatedAt) : '',
     elapsedTime: elapsed(state.activateTime, final ? run.updatedAt : undefined, now),
     children: Object.fromEntries(
       (context.children.get('') ?? []).map((node) => [node.key, nodeView(node, context)]),
@@ -190,8 +188,8 @@ export function attemptView(record: AttemptRecord) {
     loop: record.seq,
     retry: record.attempt - 1,
     skip: false,
-    startTime: localTime(record.startTime),
-    finishTime: localTime(record.endTime),
+    startTime: localTimeOf(record.startTime),
+    finishTime: localTimeOf(record.endTime),
     elapsedTime: elapsed(record.startTime, record.endTime ?? record.endedBy.at, new Date(record.endedBy.at)),
     inputs: inputsOf(record),
     outputs: { outputArtifacts: record.outputArtifacts },
@@ -203,7 +201,7 @@ export function attemptView(record: AttemptRecord) {
 
 /** The current attempt, shaped as the history's entries. */
 export function currentAttemptView(node: NodeState, now: Date) {
-  const final = isFinalNode(node.status) || node.status === 'halted';
+  const final = hasEnded(node.status);
   return {
     attempt: node.attempt,
     jobID: node.id,
@@ -212,8 +210,8 @@ export function currentAttemptView(node: NodeState, now: Date) {
     loop: node.seq,
     retry: node.attempt - 1,
     skip: node.status === 'skipped',
-    startTime: localTime(node.startTime),
-    finishTime: final ? localTime(node.endTime) : '',
+    startTime: localTimeOf(node.startTime),
+    finishTime: final ? localTimeOf(node.endTime) : '',
     elapsedTime: elapsed(node.startTime, final ? node.endTime : undefined, now),
     inputs: inputsOf(node),
     outputs: { outputArtifacts: node.outputArtifacts },

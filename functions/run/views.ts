@@ -7,13 +7,11 @@
 import { createHash } from 'node:crypto';
 import { formatGoValue } from '../../shared/engine/format.ts';
 import { jobName } from '../../shared/engine/run/ids.ts';
-import { isFinalNode, type NodeState, publicStatus } from '../../shared/engine/run/model.ts';
+import { hasEnded, type NodeState, publicStatus } from '../../shared/engine/run/model.ts';
 import { inTree, isPostKey, isRollbackKey, rolledBackKey, specOf } from '../../shared/engine/run/tree.ts';
 import type { StepSpec } from '../../shared/engine/spec/model.ts';
-import { formatLocalTime } from '../../shared/http/time.ts';
+import { localTimeOf } from '../../shared/http/time.ts';
 import type { RunHead, RunRecord } from '../../shared/store/runs.ts';
-
-const localTime = (iso: string | undefined) => (iso ? formatLocalTime(new Date(iso)) : '');
 
 export const runBrief = (run: RunHead) => ({
   runID: run.id,
@@ -25,10 +23,10 @@ export const runBrief = (run: RunHead) => ({
   scheduleID: run.scheduleId,
   runMsg: run.message,
   status: run.status,
-  scheduledTime: localTime(run.scheduledAt),
-  createTime: localTime(run.createdAt),
-  activateTime: localTime(run.activateTime),
-  updateTime: localTime(run.updatedAt),
+  scheduledTime: localTimeOf(run.scheduledAt),
+  createTime: localTimeOf(run.createdAt),
+  activateTime: localTimeOf(run.activateTime),
+  updateTime: localTimeOf(run.updatedAt),
 });
 
 /** The id PaddleFlow gives the entry-points DAG, which entry-level components name as their parent. */
@@ -39,7 +37,7 @@ const stringMap = (values: Record<string, unknown> | undefined) =>
   Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, formatGoValue(value)]));
 
 /** A halted step (debug mode) shows as the failed step it is, with its end time. */
-const endTime = (node: NodeState) => (isFinalNode(publicStatus(node.status)) ? localTime(node.endTime) : '');
+const endTime = (node: NodeState) => (hasEnded(node.status) ? localTimeOf(node.endTime) : '');
 
 interface ViewContext {
   run: RunRecord;
@@ -73,7 +71,7 @@ function jobView(node: NodeState, step: StepSpec | undefined, context: ViewConte
             readOnly: mount.readOnly,
           }))
         : null,
-    startTime: localTime(node.startTime),
+    startTime: localTimeOf(node.startTime),
     endTime: endTime(node),
     status: publicStatus(node.status),
     deps: (step?.deps ?? []).join(','),
@@ -123,7 +121,7 @@ function viewOf(node: NodeState, context: ViewContext): View {
     deps: (spec?.deps ?? []).join(','),
     parameters: stringMap(node.parameters),
     artifacts: { input: node.inputArtifacts, output: node.outputArtifacts },
-    startTime: localTime(node.startTime),
+    startTime: localTimeOf(node.startTime),
     endTime: endTime(node),
     status: publicStatus(node.status),
     message: node.message,
@@ -188,8 +186,8 @@ export function runDetail(run: RunRecord, nodes: NodeState[]) {
     runMsg: run.message,
     status: run.status,
     runCachedIDs: run.runCachedIds.join(','),
-    createTime: localTime(run.createdAt),
-    activateTime: localTime(run.activateTime),
-    updateTime: localTime(run.updatedAt),
+    createTime: localTimeOf(run.createdAt),
+    activateTime: localTimeOf(run.activateTime),
+    updateTime: localTimeOf(run.updatedAt),
   };
 }

@@ -6,7 +6,7 @@ import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
-import { formatLocalTime } from '../../shared/http/time.ts';
+import { localTimeOf } from '../../shared/http/time.ts';
 import type { CreateScheduleRequest } from '../../shared/services/schedules.ts';
 import type { ScheduleRecord } from '../../shared/store/schedules.ts';
 import { runBrief } from '../run/views.ts';
@@ -46,8 +46,6 @@ function readScheduleRequest(body: unknown): CreateScheduleRequest {
   };
 }
 
-const localTime = (iso: string) => (iso ? formatLocalTime(new Date(iso)) : '');
-
 /** PaddleFlow's ScheduleBrief. */
 const scheduleBrief = (schedule: ScheduleRecord) => ({
   scheduleID: schedule.id,
@@ -64,11 +62,11 @@ const scheduleBrief = (schedule: ScheduleRecord) => ({
     concurrency: schedule.options.concurrency,
     concurrencyPolicy: schedule.options.concurrencyPolicy,
   },
-  startTime: localTime(schedule.startAt),
-  endTime: localTime(schedule.endAt),
-  createTime: localTime(schedule.createdAt),
-  updateTime: localTime(schedule.updatedAt),
-  nextRunTime: localTime(schedule.nextRunAt),
+  startTime: localTimeOf(schedule.startAt),
+  endTime: localTimeOf(schedule.endAt),
+  createTime: localTimeOf(schedule.createdAt),
+  updateTime: localTimeOf(schedule.updatedAt),
+  nextRunTime: localTimeOf(schedule.nextRunAt),
   scheduleMsg: schedule.message,
   status: schedule.status,
 });

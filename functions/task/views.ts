@@ -3,9 +3,9 @@
  * rollback node (`rollback:<key>`) is not a task of its own but the task's rollback phase; DAG nodes are not
  * tasks. Statuses speak the seed's `phase.outcome` vocabulary, mapped from the node's (and its rollback's).
  */
-import { isFinalNode, type NodeState, type RunState } from '../../shared/engine/run/model.ts';
+import { hasEnded, type NodeState, type RunState } from '../../shared/engine/run/model.ts';
 import { compareKeys, isRollbackKey, rollbackKey } from '../../shared/engine/run/tree.ts';
-import { formatLocalTime } from '../../shared/http/time.ts';
+import { localTimeOf } from '../../shared/http/time.ts';
 import type { RunRecord } from '../../shared/store/runs.ts';
 
 /** `<runId>.<nodeKey>`: run ids (`run-\d+`) have no `.`, so the first one splits it. */
@@ -106,12 +106,12 @@ function reasonOf(state: RunState, node: NodeState, status: string): string | nu
   return (status === 'rollback.failed' ? rollback?.message : undefined) || node.message || null;
 }
 
-const localTime = (iso: string | undefined) => (iso ? formatLocalTime(new Date(iso)) : null);
+const localTime = (iso: string | undefined) => localTimeOf(iso) || null;
 
 /** One task, as `GET /task/{taskId}` shows it and `GET /task` lists it. */
 export function taskView(run: RunRecord, state: RunState, node: NodeState) {
   const status = taskStatus(state, node);
-  const final = isFinalNode(node.status) || node.status === 'halted';
+  const final = hasEnded(node.status);
   return {
     id: node.id,
     processInstanceId: run.id,

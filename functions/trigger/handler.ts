@@ -9,7 +9,7 @@ import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
-import { formatLocalTime } from '../../shared/http/time.ts';
+import { localTimeOf } from '../../shared/http/time.ts';
 import type { TriggerRecord } from '../../shared/store/triggers.ts';
 
 const Parameters = z.record(z.string(), z.string());
@@ -33,8 +33,6 @@ const UpdateBody = z.object({
   enabled: z.optional(z.boolean()),
 });
 
-const localTime = (iso: string) => formatLocalTime(new Date(iso));
-
 /** Shaped like PaddleFlow's ScheduleBrief: `username` the owner, `fsConfig.username` whom the runs act as. */
 const triggerView = (trigger: TriggerRecord) => ({
   triggerID: trigger.id,
@@ -48,8 +46,8 @@ const triggerView = (trigger: TriggerRecord) => ({
   parameters: trigger.parameters,
   enabled: trigger.enabled,
   triggerMsg: trigger.message,
-  createTime: localTime(trigger.createdAt),
-  updateTime: localTime(trigger.updatedAt),
+  createTime: localTimeOf(trigger.createdAt),
+  updateTime: localTimeOf(trigger.updatedAt),
 });
 
 const LIST = 'trigger';

@@ -18,6 +18,9 @@ export function formatLocalTime(date: Date): string {
   return `${day} ${time}`;
 }
 
+/** An ISO instant as `formatLocalTime` shows it; `''` for none. */
+export const localTimeOf = (iso: string | undefined): string => (iso ? formatLocalTime(new Date(iso)) : '');
+
 /** `2022-05-01T10:00:00+08:00`, or `2022-05-01T02:00:00Z` where local time is UTC, as Go renders it. */
 export function formatRfc3339(date: Date): string {
   const { date: day, time } = localParts(date);

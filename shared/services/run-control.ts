@@ -20,6 +20,9 @@ import type { LoadedRun, RunRepository } from '../store/runs.ts';
 import { findVisibleRun } from './runs.ts';
 import type { Actor } from './users.ts';
 
+/** A run moves with each pass of its consumer: a busy one may need a few reads before an action lands. */
+const MAX_TRIES = 20;
+
 export interface RunControlDeps {
   runs: RunRepository;
   mailbox: Mailbox;
@@ -61,7 +64,7 @@ export class RunControlService {
       at: this.now(),
       operation,
     };
-    for (;;) {
+    for (let tries = 0; tries < MAX_TRIES; tries++) {
       const loaded = await this.load(actor, runId);
       const queued = loaded.record.requests ?? [];
       const { state, refused } = reconcile(loaded.state, [...queued, event], event.at);
@@ -80,6 +83,7 @@ export class RunControlService {
       await this.deps.mailbox.post(runId, { type: 'wake' });
       return { loaded, state };
     }
+    throw new Error(`run ${runId}: it kept moving while the action was checked (${MAX_TRIES} tries)`);
   }
 
   /** A node's ended attempts, oldest first (the current one is the node itself). */

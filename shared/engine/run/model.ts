@@ -49,6 +49,8 @@ export const isFinalNode = (status: NodeStatus) => FINAL_NODE_STATUSES.includes(
 /** The status clients see: a halted step is a failed one that may yet be retried or skipped. */
 export const publicStatus = (status: NodeStatus): Exclude<NodeStatus, 'halted'> =>
   status === 'halted' ? 'failed' : status;
+/** Whether a node's attempt has ended, as clients see it (a halted step has: it failed). */
+export const hasEnded = (status: NodeStatus) => isFinalNode(publicStatus(status));
 
 /** A file system as a step sees it (the run's `fsOptions.mainFS` shape, plus the fs id). */
 export interface MountView {
