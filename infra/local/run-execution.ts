@@ -11,6 +11,7 @@ import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
 import { CacheChecker } from '../../shared/services/cache-check.ts';
 import { type ArtifactReader, RunEngine } from '../../shared/services/run-engine.ts';
 import { ArtifactEventRepository } from '../../shared/store/artifact-events.ts';
+import { AttemptRepository } from '../../shared/store/attempts.ts';
 import type { TableRef } from '../../shared/store/client.ts';
 import { FileSystemRepository } from '../../shared/store/filesystems.ts';
 import { RunCacheRepository } from '../../shared/store/run-caches.ts';
@@ -101,6 +102,7 @@ export async function startRunExecution(
 
   const engine = new RunEngine({
     runs,
+    attempts: new AttemptRepository(table),
     artifactEvents: new ArtifactEventRepository(table),
     dispatcher: runner,
     mailbox,

@@ -4,6 +4,7 @@ import { eventBusFromEnv } from '../runtime/event-bus-from-env.ts';
 import { SqsMailbox } from '../runtime/sqs-mailbox.ts';
 import { type ArtifactReader, RunEngine } from '../services/run-engine.ts';
 import { ArtifactEventRepository } from '../store/artifact-events.ts';
+import { AttemptRepository } from '../store/attempts.ts';
 import { RunRepository } from '../store/runs.ts';
 import { getTable } from './core.ts';
 
@@ -22,6 +23,7 @@ let engine: RunEngine | undefined;
 export function runEngine(): RunEngine {
   engine ??= new RunEngine({
     runs: new RunRepository(getTable()),
+    attempts: new AttemptRepository(getTable()),
     artifactEvents: new ArtifactEventRepository(getTable()),
     dispatcher: new AwsDispatcher(),
     mailbox: new SqsMailbox(),

@@ -2,10 +2,15 @@
 
 import { mailboxFromEnv } from '../runtime/mailbox-from-env.ts';
 import { RunControlService } from '../services/run-control.ts';
+import { AttemptRepository } from '../store/attempts.ts';
 import { RunRepository } from '../store/runs.ts';
 import { getTable } from './core.ts';
 
 let control: RunControlService | undefined;
 
 export const runControlService = () =>
-  (control ??= new RunControlService({ runs: new RunRepository(getTable()), mailbox: mailboxFromEnv() }));
+  (control ??= new RunControlService({
+    runs: new RunRepository(getTable()),
+    attempts: new AttemptRepository(getTable()),
+    mailbox: mailboxFromEnv(),
+  }));

@@ -10,11 +10,12 @@ import {
   type AttemptRecord,
   type ControlEvent,
   type ControlOperation,
+  checkControl,
   type RunState,
-  reconcile,
 } from '../engine/run/index.ts';
 import { PfError } from '../errors.ts';
 import type { Mailbox } from '../runtime/ports.ts';
+import type { AttemptRepository } from '../store/attempts.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
 import type { LoadedRun, RunRepository } from '../store/runs.ts';
 import { findVisibleRun } from './runs.ts';
@@ -25,11 +26,12 @@ const MAX_TRIES = 20;
 
 export interface RunControlDeps {
   runs: RunRepository;
+  attempts: AttemptRepository;
   mailbox: Mailbox;
   now?: () => Date;
 }
 
-/** A run as an action leaves it: what the consumer will make of it once it applies the queued actions. */
+/** A run as an action leaves it, before the consumer settles what follows (a retried step dispatched…). */
 export interface ControlOutcome {
   loaded: LoadedRun;
   state: RunState;
@@ -67,7 +69,7 @@ export class RunControlService {
     for (let tries = 0; tries < MAX_TRIES; tries++) {
       const loaded = await this.load(actor, runId);
       const queued = loaded.record.requests ?? [];
-      const { state, refused } = reconcile(loaded.state, [...queued, event], event.at);
+      const { state, refused } = checkControl(loaded.state, [...queued, event], event.at);
       const refusal = refused[event.id];
       if (refusal)
         throw new PfError(
@@ -93,6 +95,6 @@ export class RunControlService {
     key: string,
   ): Promise<{ loaded: LoadedRun; attempts: AttemptRecord[] }> {
     const loaded = await this.load(actor, runId);
-    return { loaded, attempts: await this.deps.runs.attempts(runId, key) };
+    return { loaded, attempts: await this.deps.attempts.list(runId, key) };
   }
 }

@@ -18,6 +18,7 @@ import {
 import type { EventBus, EventEntry } from '../runtime/events.ts';
 import type { Dispatcher, Mailbox } from '../runtime/ports.ts';
 import type { ArtifactEventRecord } from '../store/artifact-events.ts';
+import type { AttemptRepository } from '../store/attempts.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
 import type { LoadedRun, RunHead, RunRecord, RunRepository } from '../store/runs.ts';
 import { statusEvents } from './status-events.ts';
@@ -38,6 +39,7 @@ export interface ArtifactEventSink {
 
 export interface RunEngineDeps {
   runs: RunRepository;
+  attempts: AttemptRepository;
   artifactEvents: ArtifactEventSink;
   dispatcher: Dispatcher;
   mailbox: Mailbox;
@@ -159,7 +161,7 @@ export class RunEngine {
 
   private async recordAttempts(runId: string, commands: RunCommand[]): Promise<void> {
     const records = commands.flatMap((command) => (command.type === 'recordAttempt' ? [command.record] : []));
-    if (records.length > 0) await this.deps.runs.putAttempts(runId, records);
+    if (records.length > 0) await this.deps.attempts.put(runId, records);
   }
 
   private async carryOut(run: RunRecord, commands: RunCommand[]): Promise<void> {

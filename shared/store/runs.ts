@@ -11,7 +11,6 @@
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  type AttemptRecord,
   type ControlEvent,
   isFinalRun,
   type NodeState,
@@ -117,13 +116,6 @@ const resultKey = (id: string, key: string, attempt: number) => ({
   [partitionKey]: runPartition(id),
   [sortKey]: `RESULT#${key}#${attempt}`,
 });
-/** A node's ended attempts sort by attempt under `ATTEMPT#<key>#` (`#` is in no key, so no key is a prefix). */
-const attemptPrefix = (key: string) => `ATTEMPT#${key}#`;
-const attemptKey = (id: string, key: string, attempt: number) => ({
-  [partitionKey]: runPartition(id),
-  [sortKey]: `${attemptPrefix(key)}${sortableNumber(attempt)}`,
-});
-
 const toHead = (row: Record<string, unknown>) => withoutKeys<RunHead>(row);
 
 function splitRecord(record: RunRecord): { head: RunHead; fixed: Pick<RunRecord, FixedField> } {
@@ -281,22 +273,6 @@ export class RunRepository {
    */
   async requestControl(record: RunHead, event: ControlEvent, now: string): Promise<void> {
     await this.updateHead(record, { requests: [...(record.requests ?? []), event], updatedAt: now });
-  }
-
-  /** Keeps ended attempts (idempotent: one item per node and attempt). */
-  async putAttempts(runId: string, records: AttemptRecord[]): Promise<void> {
-    await batchPut(
-      this.ref,
-      records.map((record) => ({ ...attemptKey(runId, record.key, record.attempt), ...record })),
-    );
-  }
-
-  /** A node's ended attempts, oldest first. */
-  async attempts(runId: string, key: string): Promise<AttemptRecord[]> {
-    const records: AttemptRecord[] = [];
-    for await (const rows of partitionItems(this.ref, runPartition(runId), { prefix: attemptPrefix(key) }))
-      records.push(...rows.map((row) => withoutKeys<AttemptRecord>(row)));
-    return records;
   }
 
   /** Sets head fields if the head is still at the version read; returns the new version. */

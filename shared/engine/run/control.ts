@@ -8,7 +8,7 @@
  * Where bamboo leaves a trap, Floe refuses: pausing a running node (bamboo strands it) and resuming a failed
  * one (bamboo marks it ready and nothing runs it). Unlike bamboo, revoke stops the running steps too.
  */
-import type { Draft } from './draft.ts';
+import { Draft } from './draft.ts';
 import { stepId } from './ids.ts';
 import {
   type AttemptRecord,
@@ -19,6 +19,7 @@ import {
   type NodeState,
   publicStatus,
   type Refusal,
+  type RunState,
 } from './model.ts';
 import { haltsOnFailure } from './nodes.ts';
 import { stopRun } from './stop.ts';
@@ -240,6 +241,18 @@ function apply(draft: Draft, event: ControlEvent) {
     case 'forceFail':
       return forceFail(draft, event, operation);
   }
+}
+
+/**
+ * What the API checks an action with: the operators' actions applied in order to a stored (settled) state,
+ * without settling in between. The consumer settles after each, which only matters for actions queued
+ * within one pass on the same node; there it refuses (and logs) what it can no longer apply. Checking
+ * without `settle` keeps the settle loop, and all it imports, out of the API's bundles.
+ */
+export function checkControl(state: RunState, events: ControlEvent[], now: string) {
+  const draft = new Draft(state, now);
+  for (const event of events) applyControl(draft, event);
+  return { state: draft.result(), refused: draft.refused };
 }
 
 /** Applies an operator's action, or records why it was refused (then nothing changed: checks come first). */

@@ -5,6 +5,7 @@
  *   the adapter carries out, `retryRunState` builds PaddleFlow's retry of a final run.
  * - `executionName` names a node attempt's execution (`<run>.<key>.<attempt>`, ≤ 80 characters).
  */
+export { checkControl } from './control.ts';
 export { executionName } from './ids.ts';
 export * from './model.ts';
 export { createRunState, reconcile } from './reconcile.ts';

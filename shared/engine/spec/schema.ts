@@ -83,11 +83,7 @@ function stepSchema() {
     command: z.optional(z.string()),
     docker_env: z.optional(text('The image; inherits the pipeline docker_env.')),
     env: z.optional(z.record(z.string(), EnvValue)),
-    rollback: z.optional(
-      text(
-        "Floe: a command that undoes this step, run when the run fails (outside debug mode) or is revoked, in reverse dependency order. It sees the step's parameters, env and artifacts (its outputs as inputs).",
-      ),
-    ),
+    rollback: z.optional(text('Floe: the command that undoes this step when the run fails or is revoked.')),
     artifacts: z.optional(
       z.strictObject({
         input: z.optional(z.record(z.string(), z.string())),
