@@ -7,7 +7,7 @@
 import * as z from 'zod/mini';
 import { authenticate } from '../../shared/app/core.ts';
 import { runControlService } from '../../shared/app/run-control.ts';
-import type { ControlOperation } from '../../shared/engine/run/model.ts';
+import type { ControlOperation, RunState } from '../../shared/engine/run/model.ts';
 import { componentOfKey } from '../../shared/engine/run/tree.ts';
 import type { ParamValue } from '../../shared/engine/spec/model.ts';
 import { PfError } from '../../shared/errors.ts';
@@ -71,6 +71,15 @@ function operationOf(action: string | undefined, key: string, body: unknown): Co
   }
 }
 
+/** A node as it is, or as the run has not reached it yet; 404 for a key no node of the run could have. */
+function nodeView(state: RunState, key: string) {
+  const node = state.nodes[key];
+  if (node) return nodeDetail(state, node, new Date());
+  const comp = componentOfKey(state.spec, key);
+  if (!comp) throw new PfError('RecordNotFound', `run[${state.runId}] has no node [${key}]`);
+  return unreachedNode(state, key, comp.name);
+}
+
 export const handler = resourceHandler(
   'runNode',
   {
@@ -81,21 +90,14 @@ export const handler = resourceHandler(
 
     'GET /run/{runID}/node/{nodeKey}': async ({ actor, params }) => {
       const loaded = await runControlService().load(actor, params.runID!);
-      const key = params.nodeKey!;
-      const node = loaded.state.nodes[key];
-      if (node) return ok(nodeDetail(loaded.state, node, new Date()));
-      const comp = componentOfKey(loaded.state.spec, key);
-      if (!comp) throw new PfError('RecordNotFound', `run[${params.runID}] has no node [${key}]`);
-      return ok(unreachedNode(loaded.state, key, comp.name));
+      return ok(nodeView(loaded.state, params.nodeKey!));
     },
 
     'PUT /run/{runID}/node/{nodeKey}': async ({ actor, params, query, body }) => {
       const key = params.nodeKey!;
       const operation = operationOf(query.action, key, body);
       const { state } = await runControlService().operate(actor, params.runID!, operation);
-      const node = state.nodes[key];
-      const comp = componentOfKey(state.spec, key);
-      return ok(node ? nodeDetail(state, node, new Date()) : unreachedNode(state, key, comp?.name ?? key));
+      return ok(nodeView(state, key));
     },
 
     'GET /run/{runID}/node/{nodeKey}/history': async ({ actor, params }) => {

@@ -20,7 +20,7 @@ import type { Dispatcher, Mailbox } from '../runtime/ports.ts';
 import type { ArtifactEventRecord } from '../store/artifact-events.ts';
 import type { AttemptRepository } from '../store/attempts.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
-import type { LoadedRun, RunHead, RunRecord, RunRepository } from '../store/runs.ts';
+import type { LoadedRun, RunRecord, RunRepository } from '../store/runs.ts';
 import { statusEvents } from './status-events.ts';
 
 /** Reads artifact files for conditions and loop arguments (the engine has no I/O). */
@@ -126,8 +126,8 @@ export class RunEngine {
         return undefined;
       }
       if (head.version === cached.record.version) return cached;
-      if (onlyRequestChanged(cached.record, head)) {
-        // A request (stop) wrote the head: the nodes are still ours, only the head is new.
+      if (head.passVersion === cached.record.version) {
+        // Requests (stop, operators' actions) wrote the head since our pass: the nodes are still ours.
         const refreshed = { ...cached, record: { ...cached.record, ...head } };
         this.cache.set(runId, refreshed);
         return refreshed;
@@ -200,14 +200,4 @@ function changed(before: RunState, after: RunState): boolean {
   const keys = Object.keys(after.nodes);
   if (keys.length !== Object.keys(before.nodes).length) return true;
   return keys.some((key) => before.nodes[key] !== after.nodes[key]);
-}
-
-/** A head written by a request since our last pass: same state fields, one version further. */
-function onlyRequestChanged(cached: RunRecord, head: RunHead): boolean {
-  return (
-    head.version === cached.version + 1 &&
-    head.status === cached.status &&
-    head.message === cached.message &&
-    head.activateTime === cached.activateTime
-  );
 }

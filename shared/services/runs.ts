@@ -232,7 +232,7 @@ export class RunService {
   }
 
   async get(actor: Actor, id: string): Promise<RunRecord> {
-    return this.visible(
+    return findVisibleRun(
       actor,
       id,
       (runId) => this.deps.runs.get(runId),
@@ -250,7 +250,7 @@ export class RunService {
   async stop(actor: Actor, id: string, force: boolean): Promise<void> {
     // The head alone holds all a stop decides on and writes.
     const readHead = () =>
-      this.visible(
+      findVisibleRun(
         actor,
         id,
         (runId) => this.deps.runs.head(runId),
@@ -351,15 +351,6 @@ export class RunService {
     }
   }
 
-  private visible<T>(
-    actor: Actor,
-    id: string,
-    read: (id: string) => Promise<T | undefined>,
-    ownerOf: (found: T) => string,
-  ): Promise<T> {
-    return findVisibleRun(actor, id, read, ownerOf);
-  }
-
   /** Status events are told, not relied on: a bus that fails does not undo or fail the request. */
   private async publish(entries: EventEntry[]): Promise<void> {
     await this.deps.events?.publish(entries).catch((error: unknown) => {
@@ -368,7 +359,7 @@ export class RunService {
   }
 
   private loadVisible(actor: Actor, id: string) {
-    return this.visible(
+    return findVisibleRun(
       actor,
       id,
       (runId) => this.deps.runs.load(runId),

@@ -74,6 +74,8 @@ export interface RunRecord extends RunRequestFields {
   /** Runs that reused this run's cache. */
   runCachedIds: string[];
   version: number;
+  /** The version the consumer's last pass wrote: a head further on was written by requests alone. */
+  passVersion?: number;
 }
 
 /** The fields that never change after creation: kept in their own item, so the head stays small. */
@@ -248,7 +250,11 @@ export class RunRepository {
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw (failure as PromiseRejectedResult).reason;
 
-    const changes: Record<string, unknown> = { ...headChanges, updatedAt: now };
+    const changes: Record<string, unknown> = {
+      ...headChanges,
+      updatedAt: now,
+      passVersion: loaded.record.version + 1,
+    };
     const removes: string[] = isFinalRun(next.status) ? [activeIndex.partitionKey, activeIndex.sortKey] : [];
     // Optional fields the engine dropped are removed.
     for (const field of RUN_STATE_FIELDS) {

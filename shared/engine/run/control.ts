@@ -78,7 +78,7 @@ function endDebug(draft: Draft) {
   }
 }
 
-/** The step a node operation names; `exists` when the node must have been created already. */
+/** The step a node operation names (refused unless a step could have that key), if it exists yet. */
 function stepNode(draft: Draft, key: string): NodeState | undefined {
   const comp = componentOfKey(draft.spec, key);
   if (!comp) invalid(`run[${draft.runId}] has no node [${key}]`);
@@ -147,6 +147,12 @@ function attemptRecord(node: NodeState, endedBy: AttemptRecord['endedBy']): Atte
   };
 }
 
+/** Later values over earlier ones; undefined when neither has any. */
+function mergedOrNone<T>(earlier?: Record<string, T>, later?: Record<string, T>) {
+  const merged = { ...earlier, ...later };
+  return Object.keys(merged).length > 0 ? merged : undefined;
+}
+
 const defined = <T extends object>(fields: T): Partial<T> =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
 
@@ -160,14 +166,10 @@ function retryNode(draft: Draft, event: ControlEvent, op: Extract<ControlOperati
   draft.emit({ type: 'recordAttempt', record: attemptRecord(node, by) });
   const attempt = node.attempt + 1;
   const parameters = { ...node.parameters, ...op.parameters };
-  const overrides = {
-    ...defined({
-      parameters: op.parameters
-        ? { ...node.overrides?.parameters, ...op.parameters }
-        : node.overrides?.parameters,
-      env: op.env ? { ...node.overrides?.env, ...op.env } : node.overrides?.env,
-    }),
-  };
+  const overrides = defined({
+    parameters: mergedOrNone(node.overrides?.parameters, op.parameters),
+    env: mergedOrNone(node.overrides?.env, op.env),
+  });
   draft.patch(
     node,
     {
@@ -200,13 +202,12 @@ function skipNode(draft: Draft, event: ControlEvent, op: Extract<ControlOperatio
 }
 
 function forceFail(draft: Draft, event: ControlEvent, op: Extract<ControlOperation, { op: 'forceFail' }>) {
-  const node = stepNode(draft, op.key);
-  if (!node || node.status === 'init')
-    refuse(`node [${op.key}] has not started: pause it before it starts instead`);
-  if (node!.status === 'terminating') refuse(`node [${op.key}] is already being stopped`);
-  if (node!.status !== 'pending' && node!.status !== 'running')
-    refuse(`node [${op.key}] is already ${publicStatus(node!.status)}`);
-  const running = node!;
+  const running = stepNode(draft, op.key);
+  if (!running || running.status === 'init')
+    return refuse(`node [${op.key}] has not started: pause it before it starts instead`);
+  if (running.status === 'terminating') refuse(`node [${op.key}] is already being stopped`);
+  if (running.status !== 'pending' && running.status !== 'running')
+    refuse(`node [${op.key}] is already ${publicStatus(running.status)}`);
   draft.emit({ type: 'kill', key: running.key, attempt: running.attempt });
   // The kill's own report (`terminated`) and any late result of this attempt find the node ended: ignored.
   draft.patch(running, {

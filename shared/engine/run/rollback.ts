@@ -105,7 +105,8 @@ export function startRollback(draft: Draft, outcome: { status: RunStatus; messag
 
 /** Whether a waiting rollback node may start: the rollbacks it comes after have ended. */
 export const rollbackReady = (draft: Draft, node: NodeState) =>
-  (node.rollbackAfter ?? []).every((key) => {
+  node.rollbackAfter === undefined ||
+  node.rollbackAfter.every((key) => {
     const status = draft.node(key)?.status;
     return status !== undefined && isFinalNode(status);
   });

@@ -137,8 +137,8 @@ function dispatchReady(draft: Draft): boolean {
   let free = draft.spec.parallelism - roster.activeSteps;
   let changed = false;
   const holds = draft.holds;
-  // Steps an operator paused, and rollbacks whose turn has not come, keep their place and let others pass. Each step taken leaves the waiting
-  // list (pending, or failed to resolve): the next is at the same index again.
+  // Steps an operator paused, and rollbacks whose turn has not come, keep their place and let others pass.
+  // Each step taken leaves the waiting list (pending, or failed to resolve): the next is at the same index.
   let at = 0;
   while (free > 0 && at < roster.waiting.length) {
     const node = roster.waiting[at]!;

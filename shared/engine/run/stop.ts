@@ -40,7 +40,7 @@ export function stopEntryPoints(draft: Draft, reason: string): boolean {
  * A forced stop also stops the post-process step (one not created yet is cancelled when its time comes) and
  * any rollback under way.
  */
-function stopPostProcess(draft: Draft) {
+function stopAfterEntryPoints(draft: Draft) {
   for (const name of Object.keys(draft.spec.postProcess)) {
     const node = draft.node(postKey(name));
     if (node) stopNode(draft, node, 'receive stop signal with stopForce, stop postProcess');
@@ -55,7 +55,7 @@ export function stopRun(draft: Draft, force: boolean) {
   if (draft.status === 'terminating') {
     if (!force || draft.stopForce) return;
     draft.setRun({ stopForce: true });
-    stopPostProcess(draft);
+    stopAfterEntryPoints(draft);
     return;
   }
   if (draft.status !== 'pending' && draft.status !== 'running' && draft.status !== 'paused') return;
@@ -65,7 +65,7 @@ export function stopRun(draft: Draft, force: boolean) {
     ...(force ? { stopForce: true } : {}),
   });
   stopEntryPoints(draft, 'receive stop signal');
-  if (force) stopPostProcess(draft);
+  if (force) stopAfterEntryPoints(draft);
 }
 
 /**

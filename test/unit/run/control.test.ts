@@ -147,10 +147,11 @@ describe('node operations × node states', () => {
           expectRefused(run, operation, /x/);
           return;
         }
-        const before = run.state.nodes.x;
+        const beforeState = run.state;
+        const before = beforeState.nodes.x;
         const result = control(run, operation);
         expectAccepted(result);
-        expect(result.state).not.toBe(before);
+        expect(result.state).not.toBe(beforeState);
         const after = run.state.nodes.x;
         switch (op) {
           case 'pauseNode':
