@@ -25,7 +25,10 @@ const RetryBody = z.object({
   parameters: z.optional(z.record(z.string(), z.unknown())),
   env: z.optional(z.record(z.string(), z.string())),
 });
-const SkipBody = z.object({ outputs: z.optional(z.record(z.string(), z.string())) });
+const SkipBody = z.object({
+  outputs: z.optional(z.record(z.string(), z.string())),
+  flows: z.optional(z.array(z.string())),
+});
 const ForceFailBody = z.object({ message: z.optional(z.string()) });
 
 /** An action's body is optional: none reads as `{}`. */
@@ -56,8 +59,8 @@ function operationOf(action: string | undefined, key: string, body: unknown): Co
     case 'retry':
       return retryOperation(key, body);
     case 'skip': {
-      const { outputs } = readBody(SkipBody, bodyOf(body));
-      return { op: 'skipNode', key, ...(outputs ? { outputs } : {}) };
+      const { outputs, flows } = readBody(SkipBody, bodyOf(body));
+      return { op: 'skipNode', key, ...(outputs ? { outputs } : {}), ...(flows ? { flows } : {}) };
     }
     case 'forceFail': {
       const { message } = readBody(ForceFailBody, bodyOf(body));

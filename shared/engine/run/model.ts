@@ -130,6 +130,16 @@ export interface NodeState {
   mocked?: boolean;
   /** A rollback node: the rollback nodes that must end before it starts (those of the steps after its own). */
   rollbackAfter?: string[];
+  /** A gateway that decided: the sibling components it took (every other branch target is skipped). */
+  route?: string[];
+  /** A component skipped because the gateway with this key did not route to it (nor to any of its deps). */
+  untaken?: string;
+  /** Automatic retries (the step's `retry` policy) this attempt has made so far. */
+  retries?: number;
+  /** A callback or approval step whose execution waits: the task token that resolves it, and since when. */
+  callback?: { token: string; since: string };
+  /** What resolved a callback or approval step: who, when, and the data they gave. */
+  callbackResult?: CallbackResult;
   /** Looped components: how many iterations the loop argument gave (set on every iteration). */
   loopCount?: number;
   /** The last operator action that moved this attempt (force-fail, skip), with who and when. */
@@ -198,7 +208,13 @@ export type RunEvent =
       at: string;
       /** The cache check found this job's result in an earlier one, which did not run again (§4.5). */
       cached?: CachedResult;
+      /** A callback or approval step: what resolved it. */
+      callback?: CallbackResult;
     }
+  /** A callback or approval step's execution waits for its task token to be resolved. */
+  | { type: 'waiting'; key: string; attempt: number; token: string; at: string }
+  /** A try failed and the step's retry policy tries again (`retry` counts from 1). */
+  | { type: 'retrying'; key: string; attempt: number; retry: number; message: string; at: string }
   /** Answer to a `readArtifacts` command: file contents by fs path (`null` when unreadable, with the reason). */
   | { type: 'artifactsRead'; key: string; contents: Record<string, string | null>; error?: string }
   /** PUT ?action=stop. */
@@ -223,8 +239,11 @@ export type ControlOperation =
       parameters?: Record<string, ParamValue>;
       env?: Record<string, string>;
     }
-  /** `outputs`: output artifact name → fs path a downstream step reads instead (none by default). */
-  | { op: 'skipNode'; key: string; outputs?: Record<string, string> }
+  /**
+   * `outputs`: output artifact name → fs path a downstream step reads instead (none by default). `flows`:
+   * for a gateway, the branch targets to take (bamboo's skip_exg / skip_cpg).
+   */
+  | { op: 'skipNode'; key: string; outputs?: Record<string, string>; flows?: string[] }
   | { op: 'forceFail'; key: string; message?: string };
 
 export interface ControlEvent {
@@ -255,6 +274,15 @@ export interface AttemptRecord {
   operator?: NodeState['operator'];
   /** Why it was archived: the operator action that began the next attempt. */
   endedBy: { action: string; user: string; at: string };
+}
+
+/** Who resolved a callback or approval step, when, how, and with what data. */
+export interface CallbackResult {
+  user: string;
+  at: string;
+  decision: 'succeeded' | 'failed';
+  message?: string;
+  data?: Record<string, unknown>;
 }
 
 /** An earlier job whose result a cache hit takes: its run, its id, its outputs' fs paths. */
@@ -299,6 +327,12 @@ export interface JobSpec {
   outputPaths: string[];
   /** Present when the step's cache is enabled: the execution checks the cache before running the job. */
   cache?: JobCache;
+  /** A callback or approval step: the execution runs nothing and waits for its task token. */
+  wait?: 'callback' | 'approval';
+  /** Seconds one try (or the wait) may last; the NodeMachine's default when absent. */
+  timeoutSeconds?: number;
+  /** The step's retry policy as the waits before each retry, in whole seconds (one per retry). */
+  retryDelays?: number[];
 }
 
 export type RunCommand =

@@ -68,6 +68,42 @@ function toLoopArgument(raw: unknown, inputArtifacts: Record<string, string>): L
   return { kind: name in inputArtifacts ? 'artifact' : 'parameter', name };
 }
 
+const DEFAULT_RETRY_INTERVAL_SECONDS = 1;
+const DEFAULT_BACKOFF_RATE = 2;
+
+/** Floe's step extensions (retry, timeout, callback, approval, gateway) in the model's form. */
+function stepExtensions(body: Comp): Partial<StepSpec> {
+  const fields: Partial<StepSpec> = {};
+  if (body.retry) {
+    fields.retry = {
+      maxAttempts: body.retry.max_attempts,
+      intervalSeconds: body.retry.interval ?? DEFAULT_RETRY_INTERVAL_SECONDS,
+      backoffRate: body.retry.backoff ?? DEFAULT_BACKOFF_RATE,
+      ...(body.retry.max_interval === undefined ? {} : { maxIntervalSeconds: body.retry.max_interval }),
+    };
+  }
+  if (body.timeout !== undefined) fields.timeoutSeconds = body.timeout;
+  if (body.callback !== undefined) {
+    const message = body.callback === true ? undefined : body.callback.message;
+    fields.wait = { kind: 'callback', ...(message ? { message } : {}) };
+  }
+  if (body.approval) {
+    const { approvers, message } = body.approval;
+    const names = Array.isArray(approvers) ? approvers.map((name) => name.trim()) : splitCommaList(approvers);
+    fields.wait = { kind: 'approval', approvers: names, ...(message ? { message } : {}) };
+  }
+  if (body.gateway) {
+    const { type, mode, branches, default: fallback } = body.gateway;
+    fields.gateway = {
+      type,
+      mode: mode ?? 'first',
+      branches: branches.map(({ target, condition }) => ({ target, condition })),
+      ...(fallback === undefined ? {} : { default: fallback }),
+    };
+  }
+  return fields;
+}
+
 class Compiler {
   constructor(
     private readonly tree: Tree,
@@ -122,6 +158,7 @@ class Compiler {
       kind: 'step',
       command: body.command ?? '',
       ...(body.rollback === undefined ? {} : { rollback: body.rollback }),
+      ...stepExtensions(body),
       dockerEnv: body.dockerEnv || this.dockerEnv,
       env: { ...body.env },
       outputArtifacts: Object.keys(body.outputArtifacts),

@@ -59,6 +59,32 @@ function checkUniqueNames(comp: Comp) {
   }
 }
 
+/**
+ * A condition (a component's, or a gateway branch's) uses only the component's own parameters, input
+ * artifacts and system variables, and parses as an expression.
+ */
+export function checkConditionExpression(condition: string, own: Comp, what: string) {
+  const dotted = templatesIn(condition).find((ref) => ref.component !== undefined);
+  if (dotted)
+    throw new SpecError(
+      `${what} uses ${dotted.text}; a condition may only use this component's parameters, input artifacts and system variables`,
+    );
+  for (const ref of ownTemplatesIn(condition)) {
+    const known = ref.name in own.parameters || ref.name in own.inputArtifacts || isSystemVariable(ref.name);
+    if (!known)
+      throw new SpecError(
+        `${what} uses ${ref.text}, which is not a parameter, input artifact or system variable of it`,
+      );
+  }
+  try {
+    parseCondition(condition.replaceAll('{{', '').replaceAll('}}', ''));
+  } catch (error) {
+    if (error instanceof ConditionError)
+      throw new SpecError(`${what} is not a valid expression: ${error.message}`);
+    throw error;
+  }
+}
+
 class ComponentChecker {
   private readonly comp: Comp;
   /** The component's template when it is a reference step: its parameters and outputs are the template's. */
@@ -226,26 +252,7 @@ class ComponentChecker {
   private checkCondition() {
     const { condition } = this.comp;
     if (condition === undefined || condition === '') return;
-    const what = `condition [${condition}] of ${where(this.comp)}`;
-    const dotted = templatesIn(condition).find((ref) => ref.component !== undefined);
-    if (dotted)
-      this.fail(
-        `${what} uses ${dotted.text}; a condition may only use this component's parameters, input artifacts and system variables`,
-      );
-    for (const ref of ownTemplatesIn(condition)) {
-      const known =
-        ref.name in this.own.parameters || ref.name in this.own.inputArtifacts || isSystemVariable(ref.name);
-      if (!known)
-        this.fail(
-          `${what} uses ${ref.text}, which is not a parameter, input artifact or system variable of it`,
-        );
-    }
-    try {
-      parseCondition(condition.replaceAll('{{', '').replaceAll('}}', ''));
-    } catch (error) {
-      if (error instanceof ConditionError) this.fail(`${what} is not a valid expression: ${error.message}`);
-      throw error;
-    }
+    checkConditionExpression(condition, this.own, `condition [${condition}] of ${where(this.comp)}`);
   }
 
   private checkLoopArgument() {

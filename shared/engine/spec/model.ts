@@ -58,11 +58,44 @@ interface ComponentCommon {
   reference?: string;
 }
 
+/** Floe: how a failed try is tried again, as Step Functions' Retry (see `retryDelays`). */
+export interface RetryPolicy {
+  /** Tries after the first (0–10). */
+  maxAttempts: number;
+  intervalSeconds: number;
+  backoffRate: number;
+  maxIntervalSeconds?: number;
+}
+
+/** Floe: a step that runs no command and waits for a callback (an approval: from one of the approvers). */
+export type WaitSpec =
+  | { kind: 'callback'; message?: string }
+  | { kind: 'approval'; approvers: string[]; message?: string };
+
+/** Floe: a gateway (bamboo's exclusive / conditional-parallel) routes to some of the siblings after it. */
+export interface GatewaySpec {
+  /** `exclusive` takes one branch; `parallel` every branch whose condition holds. */
+  type: 'exclusive' | 'parallel';
+  /** Exclusive: `first` takes the first branch that holds; `only` fails unless exactly one holds. */
+  mode: 'first' | 'only';
+  branches: { target: string; condition: string }[];
+  /** The sibling taken when no condition holds (without one, the gateway fails). */
+  default?: string;
+}
+
 export interface StepSpec extends ComponentCommon {
   kind: 'step';
   command: string;
   /** Floe: the command that undoes the step, run when the run fails or is revoked. */
   rollback?: string;
+  /** Floe: automatic retries of a failed try, within one attempt. */
+  retry?: RetryPolicy;
+  /** Floe: seconds a try (or a callback wait) may last. */
+  timeoutSeconds?: number;
+  /** Floe: a callback or approval step. */
+  wait?: WaitSpec;
+  /** Floe: a gateway step (no command; decides which of its downstream siblings run). */
+  gateway?: GatewaySpec;
   /** The step's image, inheriting the pipeline's `docker_env`. */
   dockerEnv: string;
   env: Record<string, string>;

@@ -17,6 +17,7 @@ import { checkComponentName, checkPipelineName } from './names.ts';
 import { applyRunParameters } from './overrides.ts';
 import { checkPostProcess } from './post-process.ts';
 import { checkComponentTemplates, checkReferenceStep } from './references.ts';
+import { checkStepExtensions } from './step-kinds.ts';
 import { checkStorage } from './storage.ts';
 import { readTree, type Tree } from './structure.ts';
 import { walk } from './walk.ts';
@@ -80,6 +81,7 @@ function validate(tree: Tree, options: ParseOptions, mainFsName: string | undefi
       checkComponentValues(located, context);
     }
   }
+  checkStepExtensions(tree);
   checkStorage(tree, mainFsName);
 }
 

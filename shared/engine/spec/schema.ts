@@ -66,6 +66,49 @@ const DistributedJobsSchema = z.looseObject({
   members: z.optional(z.array(z.record(z.string(), z.unknown()))),
 });
 
+/** Floe: how a failed step is tried again (Step Functions' Retry: MaxAttempts, IntervalSeconds, BackoffRate). */
+const RetrySchema = z.strictObject({
+  max_attempts: z.int().register(z.globalRegistry, {
+    description: 'Floe: how many times a failed step is tried again (0–10; not counting the first try).',
+  }),
+  interval: z.optional(
+    z.number().register(z.globalRegistry, { description: 'Seconds before the first retry; default 1.' }),
+  ),
+  backoff: z.optional(
+    z.number().register(z.globalRegistry, {
+      description: 'Each wait is this many times the last (1–10); default 2.',
+    }),
+  ),
+  max_interval: z.optional(
+    z.number().register(z.globalRegistry, { description: 'The longest wait, in seconds.' }),
+  ),
+});
+
+/** Floe: a step that runs no command and waits until the callback API (or its timeout) resolves it. */
+const CallbackSchema = z.union([z.literal(true), z.strictObject({ message: z.optional(z.string()) })], {
+  error: 'true or a map {message}',
+});
+
+const ApprovalSchema = z.strictObject({
+  approvers: z.union([z.string(), z.array(z.string())], {
+    error: 'a comma-separated string or a list of user names',
+  }),
+  message: z.optional(text('What the approvers are asked.')),
+});
+
+/** Floe: a gateway routes its downstream (bamboo's exclusive and conditional-parallel gateways). */
+const GatewaySchema = z.strictObject({
+  type: z.enum(['exclusive', 'parallel']),
+  mode: z.optional(z.enum(['first', 'only'])),
+  branches: z.array(
+    z.strictObject({
+      target: text('A sibling component that lists this gateway in its deps.'),
+      condition: text("An expression over the gateway's parameters, input artifacts and system variables."),
+    }),
+  ),
+  default: z.optional(text('The sibling taken when no branch condition holds.')),
+});
+
 /** Fields every component has. */
 const commonFields = {
   /** Accepted and ignored, as in PaddleFlow: the map key is the name. */
@@ -84,6 +127,15 @@ function stepSchema() {
     docker_env: z.optional(text('The image; inherits the pipeline docker_env.')),
     env: z.optional(z.record(z.string(), EnvValue)),
     rollback: z.optional(text('Floe: the command that undoes this step when the run fails or is revoked.')),
+    retry: z.optional(RetrySchema),
+    timeout: z.optional(
+      z.int().register(z.globalRegistry, {
+        description: 'Floe: seconds a try (or a callback wait) may last before it fails.',
+      }),
+    ),
+    callback: z.optional(CallbackSchema),
+    approval: z.optional(ApprovalSchema),
+    gateway: z.optional(GatewaySchema),
     artifacts: z.optional(
       z.strictObject({
         input: z.optional(z.record(z.string(), z.string())),
@@ -169,6 +221,8 @@ export type RawDag = z.infer<typeof shallow.dag>;
 export type RawWorkflow = z.infer<typeof shallow.runJson>;
 export type RawCache = z.infer<typeof CacheSchema>;
 export type RawFsMount = z.infer<typeof FsMountSchema>;
+export type RawRetry = z.infer<typeof RetrySchema>;
+export type RawGateway = z.infer<typeof GatewaySchema>;
 export type RawParam = z.infer<typeof ParamSchema>;
 
 let jsonSchema: Record<string, unknown> | undefined;

@@ -13,7 +13,9 @@ import {
   type RawCache,
   type RawDag,
   type RawFsMount,
+  type RawGateway,
   type RawParam,
+  type RawRetry,
   type RawStep,
   type RawWorkflow,
   shallow,
@@ -39,6 +41,12 @@ export interface Comp {
   // Steps only:
   command?: string;
   rollback?: string;
+  /** Floe's step extensions, as written. */
+  retry?: RawRetry;
+  timeout?: number;
+  callback?: RawStep['callback'];
+  approval?: RawStep['approval'];
+  gateway?: RawGateway;
   dockerEnv?: string;
   env: Record<string, string>;
   cache?: RawCache;
@@ -140,6 +148,11 @@ function readComponent(
     reference: step.reference?.component,
     command: step.command,
     rollback: step.rollback,
+    retry: step.retry,
+    timeout: step.timeout,
+    callback: step.callback,
+    approval: step.approval,
+    gateway: step.gateway,
     dockerEnv: step.docker_env,
     env,
     cache: step.cache,
