@@ -1,12 +1,13 @@
 /**
  * Node-level control and reads (Floe's extension, reference/bamboo.md): a run's state tree, one node's state
  * with its inputs and outputs, its attempt history, and the operators' actions on one node:
- * `PUT /run/{runID}/node/{nodeKey}?action=pause|resume|retry|skip|forceFail`. A node key is the engine's
+ * `PUT /run/{runID}/node/{nodeKey}?action=pause|resume|retry|skip|forceFail`, and the answers to callback and
+ * approval steps: `?action=callback|approve|reject`. A node key is the engine's
  * (`train`, `dag1[2].train`, `post:clean`), percent-encoded in the path.
  */
 import * as z from 'zod/mini';
 import { authenticate } from '../../shared/app/core.ts';
-import { runControlService } from '../../shared/app/run-control.ts';
+import { nodeCallbackService, runControlService } from '../../shared/app/run-control.ts';
 import type { ControlOperation, RunState } from '../../shared/engine/run/model.ts';
 import { componentOfKey } from '../../shared/engine/run/tree.ts';
 import type { ParamValue } from '../../shared/engine/spec/model.ts';
@@ -14,6 +15,7 @@ import { PfError } from '../../shared/errors.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { ok } from '../../shared/http/response.ts';
+import { type CallbackRequest, MAX_CALLBACK_DATA_BYTES } from '../../shared/services/node-callback.ts';
 import { attemptView, currentAttemptView, nodeDetail, stateTree, unreachedNode } from './views.ts';
 
 const isParamValue = (value: unknown): value is ParamValue =>
@@ -30,6 +32,29 @@ const SkipBody = z.object({
   flows: z.optional(z.array(z.string())),
 });
 const ForceFailBody = z.object({ message: z.optional(z.string()) });
+const CallbackBody = z.object({
+  data: z.optional(z.record(z.string(), z.unknown())),
+  message: z.optional(z.string().check(z.maxLength(1024))),
+  status: z.optional(z.enum(['succeeded', 'failed'])),
+});
+
+/** The answer to a callback or approval step: `callback` (status succeeded by default), `approve`, `reject`. */
+function callbackRequestOf(action: string, body: unknown): CallbackRequest {
+  const { data, message, status } = readBody(CallbackBody, bodyOf(body));
+  if (data && JSON.stringify(data).length > MAX_CALLBACK_DATA_BYTES)
+    throw new PfError('InvalidArguments', `data is larger than ${MAX_CALLBACK_DATA_BYTES} bytes`);
+  if (action !== 'callback' && status !== undefined)
+    throw new PfError('InvalidArguments', `status is for action=callback; ${action} says it already`);
+  const decision = action === 'reject' || status === 'failed' ? 'failed' : 'succeeded';
+  return {
+    decision,
+    ...(message ? { message } : {}),
+    ...(data ? { data } : {}),
+    ...(action === 'callback' ? {} : { asApproval: true }),
+  };
+}
+
+const CALLBACK_ACTIONS = ['callback', 'approve', 'reject'];
 
 /** An action's body is optional: none reads as `{}`. */
 const bodyOf = (body: unknown) => (body === undefined || body === null ? {} : body);
@@ -69,7 +94,7 @@ function operationOf(action: string | undefined, key: string, body: unknown): Co
     default:
       throw new PfError(
         'InvalidArguments',
-        `invalid action[${action ?? ''}] for a node: expected pause, resume, retry, skip or forceFail`,
+        `invalid action[${action ?? ''}] for a node: expected pause, resume, retry, skip, forceFail, callback, approve or reject`,
       );
   }
 }
@@ -98,6 +123,10 @@ export const handler = resourceHandler(
 
     'PUT /run/{runID}/node/{nodeKey}': async ({ actor, params, query, body }) => {
       const key = params.nodeKey!;
+      if (query.action && CALLBACK_ACTIONS.includes(query.action)) {
+        const request = callbackRequestOf(query.action, body);
+        return ok(await nodeCallbackService().resolve(actor, params.runID!, key, request));
+      }
       const operation = operationOf(query.action, key, body);
       const { state } = await runControlService().operate(actor, params.runID!, operation);
       return ok(nodeView(state, key));

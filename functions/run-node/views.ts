@@ -75,6 +75,23 @@ interface TreeContext {
   now: Date;
 }
 
+/** Retries of the node: the operators' (each a new attempt) and its retry policy's (within the attempt). */
+const retryCount = (node: NodeState) => node.attempt - 1 + (node.retries ?? 0);
+
+/**
+ * What Floe's step kinds add: a retry policy's count, a callback step's wait (never its token) and answer,
+ * a gateway's route, and the gateway that did not take a skipped component.
+ */
+function floeFields(node: NodeState) {
+  return {
+    ...(node.retries === undefined ? {} : { autoRetries: node.retries }),
+    ...(node.callback ? { waitingSince: localTimeOf(node.callback.since) } : {}),
+    ...(node.callbackResult ? { callback: node.callbackResult } : {}),
+    ...(node.route ? { route: node.route } : {}),
+    ...(node.untaken ? { untakenBy: node.untaken } : {}),
+  };
+}
+
 /** One node of the tree: its own fields, and its children's when it is a DAG. */
 function nodeView(node: NodeState, context: TreeContext): Record<string, unknown> {
   const held = (context.state.holds ?? []).includes(node.key);
@@ -90,9 +107,10 @@ function nodeView(node: NodeState, context: TreeContext): Record<string, unknown
     state: nodeState(node, held),
     status: publicStatus(node.status),
     loop: node.seq,
-    retry: node.attempt - 1,
+    retry: retryCount(node),
     skip: node.status === 'skipped',
     paused: held,
+    ...floeFields(node),
     jobMessage: node.message,
     startTime: localTimeOf(node.startTime),
     finishTime: final ? localTimeOf(node.endTime) : '',
@@ -156,10 +174,16 @@ export function nodeDetail(state: RunState, node: NodeState, now: Date) {
   return {
     ...nodeView(node, context),
     inputs: inputsOf(node),
-    outputs: { outputArtifacts: node.outputArtifacts },
+    outputs: outputsOf(node),
     ex_data: exData(node.status, node.message),
   };
 }
+
+/** A step's outputs: its artifacts, and a callback step's data. */
+const outputsOf = (node: NodeState) => ({
+  outputArtifacts: node.outputArtifacts,
+  ...(node.callbackResult?.data ? { data: node.callbackResult.data } : {}),
+});
 
 /** A node the run has not reached yet: READY (or SUSPENDED when paused ahead), nothing run. */
 export function unreachedNode(state: RunState, key: string, name: string) {
@@ -208,13 +232,13 @@ export function currentAttemptView(node: NodeState, now: Date) {
     version: node.id,
     status: publicStatus(node.status),
     loop: node.seq,
-    retry: node.attempt - 1,
+    retry: retryCount(node),
     skip: node.status === 'skipped',
     startTime: localTimeOf(node.startTime),
     finishTime: final ? localTimeOf(node.endTime) : '',
     elapsedTime: elapsed(node.startTime, final ? node.endTime : undefined, now),
     inputs: inputsOf(node),
-    outputs: { outputArtifacts: node.outputArtifacts },
+    outputs: outputsOf(node),
     ex_data: exData(node.status, node.message),
     ...(node.operator ? { operator: node.operator } : {}),
   };

@@ -217,6 +217,8 @@ export class FloeEngine extends Construct {
       resource.function.addEnvironment('FLOE_MAILBOX_URL', this.mailbox.queueUrl);
       this.mailbox.grantSendMessages(resource.role);
     }
+    // The node resource answers callback and approval steps: their executions wait on a task token.
+    this.nodeMachine.grantTaskResponse(handlers.resources.runNode.role);
   }
 
   /** An ARN in this stack's account and region, e.g. `('ecs', 'task/x/*')`. */

@@ -11,6 +11,7 @@ import type { JobSpec } from '../../shared/engine/run/model.ts';
 import {
   type CacheCheckPayload,
   type MailboxMessage,
+  NODE_REPORT_STATES,
   NODE_STATES,
   type NodeMachineSubstitutions,
   nodeMachineDefinition,
@@ -19,6 +20,7 @@ import {
 } from '../../shared/machines/node-machine.ts';
 import { abnormalEnd } from '../../shared/runtime/node-events.ts';
 import type { Dispatcher, Mailbox } from '../../shared/runtime/ports.ts';
+import { LocalTaskTokens } from './local-task-tokens.ts';
 
 /** What a job ended as. `exitCode`, when the job knows it, is the step command's exit status. */
 export interface JobOutcome {
@@ -38,6 +40,8 @@ export interface NodeMachineRunnerDeps {
   checkCache(payload: CacheCheckPayload): Promise<unknown>;
   /** An execution that failed outside the machine's own error handling (e.g. the mailbox kept refusing). */
   onError(error: unknown): void;
+  /** The waits of callback and approval steps (a fresh registry when not given). */
+  tokens?: LocalTaskTokens;
 }
 
 export interface NodeMachineRunnerOptions {
@@ -110,6 +114,23 @@ export function toStoppedTask(outcome: JobOutcome): StoppedTask {
 type Json = Parameters<StateMachine['run']>[0];
 
 /**
+ * The definition as the local interpreter must read it. Step Functions resolves a Task's
+ * `TimeoutSecondsPath` against the state's input; the interpreter (3.0) resolves it against the input after
+ * `Parameters`, where the ECS and SQS parameters leave no such field. The NodeMachine's timeout paths read
+ * fields of the execution input that no state changes, so reading them from `$$.Execution.Input` gives the
+ * same value: that is the one change, and the runner passes the input in the context.
+ */
+export function forLocalInterpreter(definition: unknown): StateMachineDefinition {
+  const patched = structuredClone(definition) as { States: Record<string, Record<string, unknown>> };
+  for (const state of Object.values(patched.States)) {
+    const path = state.TimeoutSecondsPath;
+    if (typeof path === 'string' && path.startsWith('$.'))
+      state.TimeoutSecondsPath = `$$.Execution.Input.${path.slice(2)}`;
+  }
+  return patched as unknown as StateMachineDefinition;
+}
+
+/**
  * Runs NodeMachine executions in this process, concurrently. The interpreter validates the definition once,
  * here; each execution only gets its own handlers and context.
  */
@@ -122,20 +143,23 @@ export class NodeMachineRunner implements Dispatcher {
   private closed = false;
   private readonly retryIntervalOverrides: Record<string, number>;
   private readonly waitTimeOverrides: Record<string, number>;
+  /** Where callback and approval steps wait: the callback API resolves them through it. */
+  readonly tokens: LocalTaskTokens;
 
   constructor(
     private readonly deps: NodeMachineRunnerDeps,
     options: NodeMachineRunnerOptions = {},
   ) {
     const definition = substituteDefinition(nodeMachineDefinition(), LOCAL_SUBSTITUTIONS);
-    this.machine = new StateMachine(definition as StateMachineDefinition);
+    this.machine = new StateMachine(forLocalInterpreter(definition));
     const retryMs = options.reportRetryMs ?? 100;
-    this.retryIntervalOverrides = {
-      [NODE_STATES.checkCache]: retryMs,
-      [NODE_STATES.reportCacheHit]: retryMs,
-      [NODE_STATES.reportStarted]: retryMs,
-      [NODE_STATES.reportFinished]: retryMs,
-    };
+    this.tokens = deps.tokens ?? new LocalTaskTokens();
+    this.retryIntervalOverrides = Object.fromEntries(
+      [NODE_STATES.checkCache, NODE_STATES.waitForCallback, ...NODE_REPORT_STATES].map((name) => [
+        name,
+        retryMs,
+      ]),
+    );
     this.waitTimeOverrides =
       options.cacheWaitMs === undefined ? {} : { [NODE_STATES.waitForCachedJob]: options.cacheWaitMs };
   }
@@ -190,31 +214,53 @@ export class NodeMachineRunner implements Dispatcher {
 
   private async execute(name: string, job: JobSpec, controller: AbortController): Promise<void> {
     const { signal } = controller;
-    let jobRun: Promise<void> | undefined;
-    let jobEnded = false;
+    // The try in progress: a retry, a timeout or the execution's end stops it before anything goes on.
+    let current: { stop: AbortController; ended: Promise<void> } | undefined;
+    const stopCurrent = async (reason: string) => {
+      if (!current) return;
+      current.stop.abort(new Error(reason));
+      await current.ended;
+      current = undefined;
+    };
     const runContainer = async (): Promise<StoppedTask> => {
+      // A try that timed out may still run: it ends before the next begins.
+      await stopCurrent('the try timed out');
       if (signal.aborted)
         return toStoppedTask({ status: 'terminated', message: 'stopped before it started' });
-      const running = this.deps.runJob(job, signal);
-      jobRun = running.then(
-        () => {
-          jobEnded = true;
-        },
-        () => {
-          jobEnded = true;
-        },
+      const stop = new AbortController();
+      const stopWithExecution = () => stop.abort(signal.reason);
+      signal.addEventListener('abort', stopWithExecution, { once: true });
+      const running = this.deps.runJob(job, stop.signal);
+      const ended = running.then(
+        () => undefined,
+        () => undefined,
       );
+      current = { stop, ended };
+      void ended.then(() => {
+        signal.removeEventListener('abort', stopWithExecution);
+        if (current?.stop === stop) current = undefined;
+      });
       return toStoppedTask(await running);
     };
     const report = (input: Json) => this.report(input);
+    const token = this.tokens.newToken();
+    // `sendMessage.waitForTaskToken`: post the `waiting` event (it carries the token), then wait for its answer.
+    const waitForCallback = async (input: Json): Promise<Json> => {
+      const answer = this.tokens.wait(token);
+      await this.report(input);
+      return (await answer) as unknown as Json;
+    };
     // Lambda's invoke result: the function's answer is the Payload.
     const checkCache = async (input: Json): Promise<Json> => {
       const { Payload } = input as unknown as { Payload: CacheCheckPayload };
       return { Payload: (await this.deps.checkCache(Payload)) as Json };
     };
-    const execution = this.machine.run(toMachineInput(job) as unknown as Json, {
+    const reports = Object.fromEntries(NODE_REPORT_STATES.map((state) => [state, report]));
+    const input = toMachineInput(job) as unknown as Json;
+    const execution = this.machine.run(input, {
       context: {
         Execution: {
+          Input: input,
           Name: name,
           Id: `${LOCAL_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`,
         },
@@ -225,23 +271,24 @@ export class NodeMachineRunner implements Dispatcher {
             return new Date().toISOString();
           },
         },
+        Task: { Token: token },
       },
       overrides: {
         taskResourceLocalHandlers: {
+          ...reports,
           [NODE_STATES.checkCache]: checkCache,
-          [NODE_STATES.reportCacheHit]: report,
-          [NODE_STATES.reportStarted]: report,
           [NODE_STATES.executeContainer]: runContainer,
-          [NODE_STATES.reportFinished]: report,
+          [NODE_STATES.waitForCallback]: waitForCallback,
         },
         retryIntervalOverrides: this.retryIntervalOverrides,
         waitTimeOverrides: this.waitTimeOverrides,
       },
     });
-    // A kill before the job began (the execution is checking the cache, or waiting for a cached job) stops
-    // the execution itself, as StopExecution does in AWS; once the job runs, the job's own end reports.
+    // A kill while no job runs (the execution checks the cache, waits for a cached job, for a callback or
+    // before a retry) stops the execution itself, as StopExecution does in AWS; a running job's own end
+    // reports otherwise.
     const stopIfNotRunning = () => {
-      if (!jobRun) execution.abort();
+      if (!current) execution.abort();
     };
     signal.addEventListener('abort', stopIfNotRunning, { once: true });
     try {
@@ -252,11 +299,9 @@ export class NodeMachineRunner implements Dispatcher {
       else await this.reportAbnormalEnd(job, error, 'FAILED');
     } finally {
       signal.removeEventListener('abort', stopIfNotRunning);
-      // The machine may have moved on without the job (the container step's timeout): stop it, wait for it.
-      if (jobRun && !jobEnded) {
-        controller.abort(new Error('the execution ended'));
-        await jobRun;
-      }
+      this.tokens.forget(token);
+      // The machine may have moved on without the job (its try timed out on the last try): stop it, wait.
+      await stopCurrent('the execution ended');
     }
   }
 

@@ -8,6 +8,7 @@ import type { JobSpec } from '../../shared/engine/run/model.ts';
 import type { EventBus } from '../../shared/runtime/events.ts';
 import { jobLogPath } from '../../shared/runtime/local-log-store.ts';
 import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
+import { registerLocalTaskTokens } from '../../shared/runtime/task-tokens-from-env.ts';
 import { CacheChecker } from '../../shared/services/cache-check.ts';
 import { type ArtifactReader, RunEngine } from '../../shared/services/run-engine.ts';
 import { ArtifactEventRepository } from '../../shared/store/artifact-events.ts';
@@ -111,11 +112,13 @@ export async function startRunExecution(
   });
   mailbox.connect(engine);
   registerLocalMailbox(mailbox);
+  registerLocalTaskTokens(runner.tokens);
   await resumeUnfinishedRuns(runs, mailbox, new Date());
 
   return {
     async close() {
       registerLocalMailbox(undefined);
+      registerLocalTaskTokens(undefined);
       mailbox.close();
       await runner.close();
       launcher.close();

@@ -4,224 +4,75 @@
  *
  * The same ASL JSON is deployed by CDK (with `definitionSubstitutions` for the `${…}` placeholders) and run by
  * the local interpreter (with the placeholders replaced by local values and every Task answered by a local
- * handler keyed by the state names below). JSONPath only: the local interpreter does not run JSONata,
- * Variables/`Assign` or `HeartbeatSeconds`.
+ * handler keyed by the state names of node-states.ts). JSONPath only: the local interpreter does not run
+ * JSONata, Variables/`Assign` or `HeartbeatSeconds`.
  *
- * Executors: only container steps exist today (`ExecuteContainer`, ECS RunTask `.sync`, answered locally by a
- * child process). Each executor leaves an ECS-DescribeTasks-shaped result in `$.task` for `CheckContainer`, or
- * fails into `ExecuteError`. A later kind (lambda, http, callback) adds a `SelectExecutor` Choice on the job's
- * step kind in front, its own Task, and its own check that sets `$.outcome`; `ReportFinished` stays the one
- * place that reports.
+ * Executors: `SelectExecutor` sends a callback or approval step to `WaitForCallback` (callback-states.ts)
+ * and every other step to `ExecuteContainer` (ECS RunTask `.sync`, answered locally by a child process),
+ * which leaves an ECS-DescribeTasks-shaped result in `$.task` for `CheckContainer`, or fails into
+ * `ExecuteError`. A failed try goes through `CanRetry` (retry-states.ts), which tries again or reports.
  */
-import type { JobSpec, RunEvent } from '../engine/run/model.ts';
+import type { JobSpec } from '../engine/run/model.ts';
+import { cacheStates } from './cache-states.ts';
+import { CALLBACK_TIMEOUT_SECONDS, callbackStates } from './callback-states.ts';
+import { type NodeMachineSubstitutions, outcome, placeholder, report } from './machine-parts.ts';
+import { NODE_STATES } from './node-states.ts';
+import { retryStates } from './retry-states.ts';
 
-/** State names: the local runner keys its Task handlers on them. */
-export const NODE_STATES = {
-  cacheEnabled: 'CacheEnabled',
-  checkCache: 'CheckCache',
-  cacheVerdict: 'CacheVerdict',
-  waitForCachedJob: 'WaitForCachedJob',
-  reportCacheHit: 'ReportCacheHit',
-  reportStarted: 'ReportStarted',
-  executeContainer: 'ExecuteContainer',
-  checkContainer: 'CheckContainer',
-  succeeded: 'Succeeded',
-  terminated: 'Terminated',
-  exitedWithReason: 'ExitedWithReason',
-  exited: 'Exited',
-  notRunWithReason: 'NotRunWithReason',
-  notRun: 'NotRun',
-  executeError: 'ExecuteError',
-  errorWithCause: 'ErrorWithCause',
-  errorWithoutCause: 'ErrorWithoutCause',
-  reportFinished: 'ReportFinished',
-} as const;
-
-export type NodeStateName = (typeof NODE_STATES)[keyof typeof NODE_STATES];
-
-/** The Task states, each of which needs a local handler (a Task without one would call real AWS). */
-export const NODE_TASK_STATES = [
-  NODE_STATES.checkCache,
-  NODE_STATES.reportCacheHit,
-  NODE_STATES.reportStarted,
-  NODE_STATES.executeContainer,
-  NODE_STATES.reportFinished,
-] as const;
-
-/** The `${…}` placeholders of the definition: CDK's `definitionSubstitutions`, local values locally. */
-export interface NodeMachineSubstitutions {
-  /** The mailbox FIFO queue's URL. */
-  MailboxQueueUrl: string;
-  /** The ECS cluster container steps run on. */
-  ClusterArn: string;
-  /** The Fargate task definition with the `step` container. */
-  TaskDefinitionArn: string;
-  /** The function that checks the run cache (shared/services/cache-check.ts). */
-  CacheCheckFunctionArn: string;
-}
-
-export const NODE_MACHINE_SUBSTITUTION_KEYS: readonly (keyof NodeMachineSubstitutions)[] = [
-  'MailboxQueueUrl',
-  'ClusterArn',
-  'TaskDefinitionArn',
-  'CacheCheckFunctionArn',
-];
-
-/** What CheckCache sends the cache-check function: the job, and when this execution began (waits are bounded). */
-export interface CacheCheckPayload {
-  job: JobSpec;
-  since: string;
-}
-
-/** `${key}`: where a substitution goes in the definition. */
-export const placeholder = (key: keyof NodeMachineSubstitutions) => `\${${key}}`;
+export type { CacheCheckPayload } from './cache-states.ts';
+export { CALLBACK_FAILED_ERROR, type CallbackResolution } from './callback-states.ts';
+export {
+  type MailboxMessage,
+  NODE_MACHINE_SUBSTITUTION_KEYS,
+  type NodeMachineSubstitutions,
+  placeholder,
+} from './machine-parts.ts';
+export { NODE_REPORT_STATES, NODE_STATES, NODE_TASK_STATES, type NodeStateName } from './node-states.ts';
 
 /** The container in the task definition whose command and environment each job overrides. */
 export const STEP_CONTAINER_NAME = 'step';
 
-/** How long a container job may run before the execution reports it failed (`States.Timeout`). */
+/** How long a container job may run, when its step sets no `timeout`, before the try fails (`States.Timeout`). */
 export const CONTAINER_TIMEOUT_SECONDS = 24 * 60 * 60;
 
-/** The execution input: the job, plus its environment as the `{Name, Value}` list ECS overrides take. */
+/**
+ * The execution input: the job, plus its environment as the `{Name, Value}` list ECS overrides take, and its
+ * policies in the form the states read them. Flags rather than `IsPresent` checks on the job: the local
+ * interpreter's JSONPath throws (and catches) an error for every missing path, a cost on every node.
+ */
 export interface NodeMachineInput {
   job: JobSpec;
   envList: { Name: string; Value: string }[];
-  /**
-   * Whether the job checks the cache first. A flag rather than an `IsPresent` on `$.job.cache`: the local
-   * interpreter's JSONPath throws (and catches) an error for every missing path, a cost on every node.
-   */
+  /** Whether the job checks the cache first. */
   useCache: boolean;
+  /** Whether the step waits for a callback instead of running a container. */
+  waits: boolean;
+  /** Seconds one try (or the wait for a callback) may last. */
+  timeoutSeconds: number;
+  /** The wait before each retry, in seconds; as many as the step may retry. */
+  retryDelays: number[];
+  maxRetries: number;
+  /** The retries made so far (`delay`: the wait before the latest). */
+  retry: { count: number; delay?: number };
 }
 
 export function toMachineInput(job: JobSpec): NodeMachineInput {
+  const waits = job.wait !== undefined;
+  const retryDelays = job.retryDelays ?? [];
   return {
     job,
     envList: Object.entries(job.env).map(([Name, Value]) => ({ Name, Value })),
-    useCache: job.cache !== undefined,
+    useCache: job.cache !== undefined && !waits,
+    waits,
+    timeoutSeconds: job.timeoutSeconds ?? (waits ? CALLBACK_TIMEOUT_SECONDS : CONTAINER_TIMEOUT_SECONDS),
+    retryDelays,
+    maxRetries: retryDelays.length,
+    retry: { count: 0 },
   };
 }
 
-/** The mailbox message the report states send: what `Mailbox.post(runId, event)` carries. */
-export interface MailboxMessage {
-  runId: string;
-  event: RunEvent;
-}
-
-/** Reports are cheap and idempotent (deduplicated by id): retry them through throttling and blips. */
-const REPORT_RETRY = [
-  {
-    ErrorEquals: ['States.ALL'],
-    IntervalSeconds: 1,
-    BackoffRate: 2,
-    MaxAttempts: 6,
-    JitterStrategy: 'FULL',
-  },
-];
-
-/**
- * A message to the run's mailbox: one FIFO message in the run's group, deduplicated per execution and kind
- * (a cache hit's `finished` and the job's own cannot both be sent: one execution takes one path). `event` is
- * the event's fields, or `{'event.$': path}` for an event built elsewhere.
- */
-function toMailbox(kind: 'started' | 'finished', event: Record<string, unknown>) {
-  return {
-    Type: 'Task',
-    Resource: 'arn:aws:states:::sqs:sendMessage',
-    Parameters: {
-      QueueUrl: placeholder('MailboxQueueUrl'),
-      'MessageGroupId.$': '$.job.runId',
-      'MessageDeduplicationId.$': `States.Format('{}.${kind}', $$.Execution.Name)`,
-      // Step Functions serialises a JSON MessageBody to a string.
-      MessageBody: { 'runId.$': '$.job.runId', ...event },
-    },
-    ResultPath: null,
-    Retry: REPORT_RETRY,
-  };
-}
-
-/** A report of this execution's own: the event's type, node and attempt, the time, and `fields`. */
-const report = (kind: 'started' | 'finished', fields: Record<string, unknown>) =>
-  toMailbox(kind, {
-    event: {
-      type: kind,
-      'key.$': '$.job.key',
-      'attempt.$': '$.job.attempt',
-      ...fields,
-      'at.$': '$$.State.EnteredTime',
-    },
-  });
-
-/** Lambda's transient errors, as the Step Functions console's Lambda template retries them. */
-const LAMBDA_RETRY = [
-  {
-    ErrorEquals: [
-      'Lambda.ClientExecutionTimeoutException',
-      'Lambda.ServiceException',
-      'Lambda.AWSLambdaException',
-      'Lambda.SdkClientException',
-      'Lambda.TooManyRequestsException',
-    ],
-    IntervalSeconds: 1,
-    BackoffRate: 2,
-    MaxAttempts: 6,
-    JitterStrategy: 'FULL',
-  },
-];
-
-/**
- * The cache states (§4.5), entered only by a job with `cache`: CheckCache asks the cache-check function for
- * a verdict; a hit reports the cached job's result as this job's `finished` (the job never runs), a wait
- * comes back after the verdict's `waitSeconds`, anything else (a miss, or a check that failed) runs the job.
- */
-function cacheStates() {
-  const S = NODE_STATES;
-  return {
-    [S.cacheEnabled]: {
-      Type: 'Choice',
-      Choices: [{ Variable: '$.useCache', BooleanEquals: true, Next: S.checkCache }],
-      Default: S.reportStarted,
-    },
-    [S.checkCache]: {
-      Type: 'Task',
-      Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: {
-        FunctionName: placeholder('CacheCheckFunctionArn'),
-        Payload: { 'job.$': '$.job', 'since.$': '$$.Execution.StartTime' },
-      },
-      ResultSelector: { 'verdict.$': '$.Payload' },
-      ResultPath: '$.cacheCheck',
-      Retry: LAMBDA_RETRY,
-      // The cache is an optimisation: when it cannot be checked, the job runs.
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.cacheError', Next: S.reportStarted }],
-      Next: S.cacheVerdict,
-    },
-    [S.cacheVerdict]: {
-      Type: 'Choice',
-      Choices: [
-        { Variable: '$.cacheCheck.verdict.outcome', StringEquals: 'hit', Next: S.reportCacheHit },
-        { Variable: '$.cacheCheck.verdict.outcome', StringEquals: 'wait', Next: S.waitForCachedJob },
-      ],
-      Default: S.reportStarted,
-    },
-    [S.waitForCachedJob]: {
-      Type: 'Wait',
-      SecondsPath: '$.cacheCheck.verdict.waitSeconds',
-      Next: S.checkCache,
-    },
-    // The cache check built the whole `finished` event (the cached job's status and outputs).
-    [S.reportCacheHit]: { ...toMailbox('finished', { 'event.$': '$.cacheCheck.verdict.event' }), End: true },
-  };
-}
-
-/** A Pass that sets `$.outcome` ({status, message}) and goes to ReportFinished. */
-function outcome(status: 'succeeded' | 'failed' | 'terminated', message: Record<string, string>) {
-  return {
-    Type: 'Pass',
-    Parameters: { status, ...message },
-    ResultPath: '$.outcome',
-    Next: NODE_STATES.reportFinished,
-  };
-}
+/** A failed try: tried again when the step's retry policy allows (CanRetry), else reported. */
+const failed = (message: Record<string, string>) => outcome('failed', message, NODE_STATES.canRetry);
 
 const EXIT_CODE = '$.task.Containers[0].ExitCode';
 const EXIT_REASON = '$.task.Containers[0].Reason';
@@ -240,7 +91,13 @@ export function nodeMachineDefinition() {
     StartAt: S.cacheEnabled,
     States: {
       ...cacheStates(),
-      [S.reportStarted]: { ...report('started', {}), Next: S.executeContainer },
+      [S.reportStarted]: { ...report('started', {}), Next: S.selectExecutor },
+      [S.selectExecutor]: {
+        Type: 'Choice',
+        Choices: [{ Variable: '$.waits', BooleanEquals: true, Next: S.waitForCallback }],
+        Default: S.executeContainer,
+      },
+      ...callbackStates(),
       [S.executeContainer]: {
         Type: 'Task',
         Resource: 'arn:aws:states:::ecs:runTask.sync',
@@ -258,10 +115,13 @@ export function nodeMachineDefinition() {
             ],
           },
         },
-        TimeoutSeconds: CONTAINER_TIMEOUT_SECONDS,
+        TimeoutSecondsPath: '$.timeoutSeconds',
         // The stopped task as DescribeTasks returns it; CheckContainer reads Containers, StopCode, StoppedReason.
         ResultPath: '$.task',
-        Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.executeError }],
+        Catch: [
+          { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: S.timedOut },
+          { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.executeError },
+        ],
         Next: S.checkContainer,
       },
       [S.checkContainer]: {
@@ -295,21 +155,23 @@ export function nodeMachineDefinition() {
       },
       [S.succeeded]: outcome('succeeded', { message: '' }),
       [S.terminated]: outcome('terminated', { message: 'the job was stopped' }),
-      [S.exitedWithReason]: outcome('failed', {
+      [S.exitedWithReason]: failed({
         'message.$': `States.Format('exit code {}: {}', ${EXIT_CODE}, ${EXIT_REASON})`,
       }),
-      [S.exited]: outcome('failed', { 'message.$': `States.Format('exit code {}', ${EXIT_CODE})` }),
-      [S.notRunWithReason]: outcome('failed', { 'message.$': '$.task.StoppedReason' }),
-      [S.notRun]: outcome('failed', { message: 'the container did not run' }),
+      [S.exited]: failed({ 'message.$': `States.Format('exit code {}', ${EXIT_CODE})` }),
+      [S.notRunWithReason]: failed({ 'message.$': '$.task.StoppedReason' }),
+      [S.notRun]: failed({ message: 'the container did not run' }),
       [S.executeError]: {
         Type: 'Choice',
         Choices: [{ Variable: '$.error.Cause', IsPresent: true, Next: S.errorWithCause }],
         Default: S.errorWithoutCause,
       },
-      [S.errorWithCause]: outcome('failed', {
-        'message.$': "States.Format('{}: {}', $.error.Error, $.error.Cause)",
+      [S.errorWithCause]: failed({ 'message.$': "States.Format('{}: {}', $.error.Error, $.error.Cause)" }),
+      [S.errorWithoutCause]: failed({ 'message.$': '$.error.Error' }),
+      [S.timedOut]: failed({
+        'message.$': "States.Format('timed out after {} seconds', $.timeoutSeconds)",
       }),
-      [S.errorWithoutCause]: outcome('failed', { 'message.$': '$.error.Error' }),
+      ...retryStates(),
       [S.reportFinished]: {
         ...report('finished', { 'status.$': '$.outcome.status', 'message.$': '$.outcome.message' }),
         End: true,

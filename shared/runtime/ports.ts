@@ -3,6 +3,7 @@
  * CloudWatch Logs) and a local one (the local interpreter, an in-process per-run queue, files on disk).
  */
 import type { JobSpec, RunEvent } from '../engine/run/model.ts';
+import type { CallbackResolution } from '../machines/callback-states.ts';
 
 /** Starts and stops node executions of the NodeMachine. */
 export interface Dispatcher {
@@ -21,4 +22,15 @@ export interface Mailbox {
 export interface LogStore {
   /** The job's log text, or null when the job has written none (yet). */
   read(runId: string, jobId: string): Promise<string | null>;
+}
+
+/**
+ * Resolves the executions that wait for a callback (a callback or approval step): Step Functions'
+ * SendTaskSuccess / SendTaskFailure in AWS, the local runner's own waits locally.
+ */
+export interface TaskTokens {
+  /** Resolves the wait with `output`. False when nothing waits on the token any more (resolved, timed out, stopped). */
+  succeed(token: string, output: CallbackResolution): Promise<boolean>;
+  /** Fails the wait with `error` and `cause` (the execution's Catch sees both). False as for `succeed`. */
+  fail(token: string, error: string, cause: string): Promise<boolean>;
 }

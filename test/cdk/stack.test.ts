@@ -585,6 +585,16 @@ describe('engine', () => {
     }
   });
 
+  it('lets only the node resource answer waiting callback and approval steps, on the NodeMachine alone', () => {
+    const machine = { Ref: logicalId(engine().nodeMachine) };
+    const answers = withAction(stack.handlers.resources.runNode.role, 'states:SendTaskSuccess');
+    expect(answers.map((statement) => [asList(statement.Action).sort(), statement.Resource])).toEqual([
+      [['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'], machine],
+    ]);
+    for (const resource of [stack.handlers.resources.run, stack.handlers.resources.task])
+      expect(withAction(resource.role, 'states:SendTaskSuccess')).toEqual([]);
+  });
+
   describe('the deployed definition, run in the local interpreter', () => {
     const ACCOUNT = 'arn:aws:ecs:eu-west-1:111122223333';
     /** Placeholder values for the template's references, as CloudFormation would resolve them. */

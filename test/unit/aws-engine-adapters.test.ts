@@ -3,15 +3,21 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   InvalidArn,
+  InvalidOutput,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobSpec, RunEvent } from '../../shared/engine/run/model.ts';
 import { AwsDispatcher, executionArn } from '../../shared/runtime/aws-dispatcher.ts';
+import { SfnTaskTokens } from '../../shared/runtime/sfn-task-tokens.ts';
 import { SqsMailbox } from '../../shared/runtime/sqs-mailbox.ts';
 
 const sfn = mockClient(SFNClient);
@@ -71,6 +77,11 @@ describe('AwsDispatcher (Step Functions)', () => {
           { Name: 'EPOCHS', Value: '3' },
         ],
         useCache: false,
+        waits: false,
+        timeoutSeconds: 86_400,
+        retryDelays: [],
+        maxRetries: 0,
+        retry: { count: 0 },
       }),
     });
   });
@@ -160,5 +171,41 @@ describe('SqsMailbox (SQS FIFO)', () => {
     vi.stubEnv('FLOE_MAILBOX_URL', '');
     await expect(new SqsMailbox().post('run-000003', { type: 'resume' })).rejects.toThrow(/FLOE_MAILBOX_URL/);
     expect(sqs.calls()).toHaveLength(0);
+  });
+});
+
+describe('SfnTaskTokens (Step Functions callbacks)', () => {
+  const resolution = {
+    status: 'succeeded' as const,
+    message: 'approved by alice',
+    result: { user: 'alice', at: '2026-11-22T10:00:00.000Z', decision: 'succeeded' as const, data: { n: 1 } },
+  };
+
+  it('answers a waiting execution with SendTaskSuccess, the resolution as its JSON output', async () => {
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    await expect(new SfnTaskTokens().succeed('tok-1', resolution)).resolves.toBe(true);
+    expect(sfn.commandCalls(SendTaskSuccessCommand).map((call) => call.args[0].input)).toEqual([
+      { taskToken: 'tok-1', output: JSON.stringify(resolution) },
+    ]);
+  });
+
+  it('fails one with SendTaskFailure, passing the error and cause as given', async () => {
+    sfn.on(SendTaskFailureCommand).resolves({});
+    await expect(new SfnTaskTokens().fail('tok-2', 'Floe.CallbackFailed', '{"x":1}')).resolves.toBe(true);
+    expect(sfn.commandCalls(SendTaskFailureCommand).map((call) => call.args[0].input)).toEqual([
+      { taskToken: 'tok-2', error: 'Floe.CallbackFailed', cause: '{"x":1}' },
+    ]);
+  });
+
+  it('answers false for a token nothing waits on any more (answered, timed out, stopped)', async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(new TaskDoesNotExist({ message: 'gone', ...metadata }));
+    sfn.on(SendTaskFailureCommand).rejects(new TaskTimedOut({ message: 'late', ...metadata }));
+    await expect(new SfnTaskTokens().succeed('tok-3', resolution)).resolves.toBe(false);
+    await expect(new SfnTaskTokens().fail('tok-3', 'Floe.CallbackFailed', '{}')).resolves.toBe(false);
+  });
+
+  it('lets other errors through', async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(new InvalidOutput({ message: 'too big', ...metadata }));
+    await expect(new SfnTaskTokens().succeed('tok-4', resolution)).rejects.toThrow('too big');
   });
 });

@@ -349,3 +349,85 @@ describe('NodeMachineRunner cache waits', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('NodeMachineRunner callback waits and retries', () => {
+  const approval = (key: string): JobSpec => ({ ...job(key), command: '', wait: 'approval' });
+  const tokenOf = (mailbox: RecordingMailbox, key: string) => {
+    const waiting = mailbox.events(key).find((event) => event.type === 'waiting');
+    return waiting?.type === 'waiting' ? waiting.token : undefined;
+  };
+  const result = { user: 'alice', at: '2026-11-22T10:00:00.000Z', decision: 'succeeded' as const };
+
+  it('waits on a token that the callback answers once; the step never runs a job', async () => {
+    const runJob = vi.fn(succeed);
+    const { runner, mailbox } = makeRunner({ runJob });
+    await runner.dispatch(approval('a'));
+    await vi.waitFor(() => expect(tokenOf(mailbox, 'a')).toBeDefined());
+    const token = tokenOf(mailbox, 'a')!;
+    expect(runner.tokens.size).toBe(1);
+    const answer = { status: 'succeeded' as const, message: 'approved by alice', result };
+    await expect(runner.tokens.succeed(token, answer)).resolves.toBe(true);
+    await runner.idle();
+    await expect(runner.tokens.succeed(token, answer)).resolves.toBe(false);
+    expect(runJob).not.toHaveBeenCalled();
+    expect(mailbox.events('a').at(-1)).toMatchObject({
+      type: 'finished',
+      status: 'succeeded',
+      message: 'approved by alice',
+      callback: result,
+    });
+  });
+
+  it('gives each execution its own token, and forgets a stopped one: a late answer finds nothing', async () => {
+    const { runner, mailbox } = makeRunner({ runJob: succeed });
+    await runner.dispatch(approval('a'));
+    await runner.dispatch(approval('b'));
+    await vi.waitFor(() => expect(tokenOf(mailbox, 'b')).toBeDefined());
+    await vi.waitFor(() => expect(tokenOf(mailbox, 'a')).toBeDefined());
+    expect(tokenOf(mailbox, 'a')).not.toBe(tokenOf(mailbox, 'b'));
+    await runner.kill('run-000007', 'a', 1);
+    await vi.waitFor(() => expect(mailbox.events('a').at(-1)).toMatchObject({ status: 'terminated' }));
+    await expect(runner.tokens.fail(tokenOf(mailbox, 'a')!, 'Floe.CallbackFailed', '{}')).resolves.toBe(false);
+    expect(runner.tokens.size).toBe(1);
+  });
+
+  it('stops a try that timed out before the retry starts, so two tries never run at once', async () => {
+    const signals: AbortSignal[] = [];
+    let running = 0;
+    let most = 0;
+    const runJob: NodeMachineRunnerDeps['runJob'] = (_spec, signal) => {
+      signals.push(signal);
+      running++;
+      most = Math.max(most, running);
+      const attempt = signals.length;
+      return new Promise<JobOutcome>((resolve) => {
+        const end = (outcome: JobOutcome) => {
+          running--;
+          resolve(outcome);
+        };
+        // The first try hangs until stopped; the second succeeds.
+        if (attempt === 2) end({ status: 'succeeded', message: '' });
+        signal.addEventListener('abort', () => end({ status: 'terminated', message: 'stopped' }));
+      });
+    };
+    const { runner, mailbox } = makeRunner({ runJob });
+    await runner.dispatch({ ...job('a'), timeoutSeconds: 1, retryDelays: [0] });
+    await runner.idle();
+    expect(signals).toHaveLength(2);
+    expect(signals[0]!.aborted).toBe(true);
+    expect(most).toBe(1);
+    expect(mailbox.events('a').map((event) => event.type)).toEqual(['started', 'retrying', 'finished']);
+    expect(mailbox.events('a').at(-1)).toMatchObject({ status: 'succeeded' });
+  }, 10_000);
+
+  it('stops an execution killed while it waits to retry', async () => {
+    const runJob = vi.fn(async (): Promise<JobOutcome> => ({ status: 'failed', message: 'exit code 1' }));
+    const { runner, mailbox } = makeRunner({ runJob });
+    await runner.dispatch({ ...job('a'), retryDelays: [30] });
+    await vi.waitFor(() => expect(mailbox.events('a').map((event) => event.type)).toContain('retrying'));
+    await runner.kill('run-000007', 'a', 1);
+    await runner.idle();
+    expect(runJob).toHaveBeenCalledTimes(1);
+    expect(mailbox.events('a').at(-1)).toMatchObject({ type: 'finished', status: 'terminated' });
+  });
+});

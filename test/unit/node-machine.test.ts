@@ -1,5 +1,6 @@
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { forLocalInterpreter } from '../../infra/local/node-machine-runner.ts';
 import type { JobSpec } from '../../shared/engine/run/model.ts';
 import {
   NODE_MACHINE_SUBSTITUTION_KEYS,
@@ -84,11 +85,11 @@ describe('NodeMachine definition', () => {
     }
   });
 
-  it('runs the container with the job command through bash and its environment, for at most a day', () => {
+  it('runs the container with the job command through bash and its environment, for the timeout the input gives', () => {
     const execute = states[NODE_STATES.executeContainer]!;
     expect(execute).toMatchObject({
       Resource: 'arn:aws:states:::ecs:runTask.sync',
-      TimeoutSeconds: 86_400,
+      TimeoutSecondsPath: '$.timeoutSeconds',
       Parameters: {
         Cluster: placeholder('ClusterArn'),
         TaskDefinition: placeholder('TaskDefinitionArn'),
@@ -103,9 +104,14 @@ describe('NodeMachine definition', () => {
           ],
         },
       },
-      Catch: [{ ErrorEquals: ['States.ALL'], Next: NODE_STATES.executeError }],
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], Next: NODE_STATES.timedOut },
+        { ErrorEquals: ['States.ALL'], Next: NODE_STATES.executeError },
+      ],
     });
+    // A step's own retry policy is the machine's loop (CanRetry), not a Retry of the Task.
     expect(execute.Retry).toBeUndefined();
+    expect(execute.TimeoutSeconds).toBeUndefined();
   });
 
   it('has exactly the substitution placeholders the CDK construct fills', () => {
@@ -128,34 +134,67 @@ describe('toMachineInput', () => {
         { Name: 'PF_RUN_ID', Value: 'run-000042' },
       ],
       useCache: false,
+      waits: false,
+      timeoutSeconds: 86_400,
+      retryDelays: [],
+      maxRetries: 0,
+      retry: { count: 0 },
     });
     expect(toMachineInput({ ...job, env: {} }).envList).toEqual([]);
     const cache = { firstFp: 'f', mainFsId: '', maxExpiredTime: '-1', inputArtifacts: {}, fsScope: [] };
     expect(toMachineInput({ ...job, cache }).useCache).toBe(true);
   });
+
+  it("carries a step's timeout and retry waits, and sends a callback step to wait (a week by default, no cache)", () => {
+    expect(toMachineInput({ ...job, timeoutSeconds: 30, retryDelays: [1, 2, 4] })).toMatchObject({
+      waits: false,
+      timeoutSeconds: 30,
+      retryDelays: [1, 2, 4],
+      maxRetries: 3,
+    });
+    const cache = { firstFp: 'f', mainFsId: '', maxExpiredTime: '-1', inputArtifacts: {}, fsScope: [] };
+    expect(toMachineInput({ ...job, wait: 'approval', cache })).toMatchObject({
+      waits: true,
+      useCache: false,
+      timeoutSeconds: 7 * 86_400,
+    });
+  });
 });
 
 const machine = new StateMachine(
-  substituteDefinition(nodeMachineDefinition(), placeholders) as StateMachineDefinition,
+  forLocalInterpreter(substituteDefinition(nodeMachineDefinition(), placeholders)),
 );
+
+interface Answers {
+  /** What the container step answers (or throws), or one per try. */
+  task?: unknown;
+  tries?: unknown[];
+  verdicts?: unknown[];
+  /** What the callback wait resolves with (or throws); it never resolves without one. */
+  callback?: unknown;
+}
 
 /**
  * Runs one execution of `input` on the local interpreter: the container step answers `task` (or throws it),
- * the cache check answers `verdicts` in turn (or throws). Returns the checks asked, how often the container
- * ran, and the events sent to the mailbox.
+ * or `tries` in turn; the cache check answers `verdicts` in turn (or throws); a callback wait answers
+ * `callback`. Returns the checks asked, how often the container ran, the events sent to the mailbox, and
+ * the messages the waits sent.
  */
-async function execute(input: JobSpec, { task, verdicts = [] }: { task: unknown; verdicts?: unknown[] }) {
+async function execute(input: JobSpec, { task, tries, verdicts = [], callback }: Answers) {
   const sent: Json[] = [];
   const checks: Json[] = [];
+  const waits: Json[] = [];
   let containers = 0;
   const send = (message: unknown) => {
     sent.push(message as Json);
     return {};
   };
-  await machine.run(toMachineInput(input) as never, {
+  const machineInput = toMachineInput(input) as never;
+  await machine.run(machineInput, {
     context: {
-      Execution: { Name: 'run-000042.dag1_0.train.2' },
+      Execution: { Name: 'run-000042.dag1_0.train.2', Input: machineInput },
       State: { EnteredTime: '2026-11-22T10:00:00.000Z' },
+      Task: { Token: 'token-1' },
     },
     overrides: {
       taskResourceLocalHandlers: {
@@ -167,19 +206,30 @@ async function execute(input: JobSpec, { task, verdicts = [] }: { task: unknown;
         },
         [NODE_STATES.reportCacheHit]: send,
         [NODE_STATES.reportStarted]: send,
-        [NODE_STATES.executeContainer]: () => {
+        [NODE_STATES.executeContainer]: async () => {
+          const answer = tries ? tries[containers] : task;
           containers++;
-          if (task instanceof Error) throw task;
-          return task as never;
+          if (answer instanceof Error) throw answer;
+          if (answer === 'hang') return new Promise(() => {}) as never;
+          return answer as never;
         },
+        [NODE_STATES.waitForCallback]: (message: unknown) => {
+          send(message);
+          waits.push(message as Json);
+          if (callback instanceof Error) throw callback;
+          return (callback ?? new Promise(() => {})) as never;
+        },
+        [NODE_STATES.reportRetrying]: send,
+        [NODE_STATES.reportResolved]: send,
+        [NODE_STATES.reportRejected]: send,
         [NODE_STATES.reportFinished]: send,
       },
-      waitTimeOverrides: { [NODE_STATES.waitForCachedJob]: 1 },
+      waitTimeOverrides: { [NODE_STATES.waitForCachedJob]: 1, [NODE_STATES.waitBeforeRetry]: 1 },
       retryIntervalOverrides: { [NODE_STATES.checkCache]: 1 },
     },
   }).result;
   const events = sent.map((message) => (message.MessageBody as { event: Json }).event);
-  return { checks, containers, events };
+  return { checks, containers, events, waits };
 }
 
 describe('NodeMachine outcomes (local interpreter)', () => {
@@ -323,4 +373,109 @@ describe('NodeMachine cache states (local interpreter)', () => {
       expect(events.map((event) => event.type)).toEqual(['started', 'finished']);
     }
   });
+});
+
+describe('NodeMachine retry policy and timeout (local interpreter)', () => {
+  const exitedWith = (code: number) => ({
+    Containers: [{ ExitCode: code }],
+    StopCode: 'EssentialContainerExited',
+    StoppedReason: 'Essential container in task exited',
+  });
+
+  it('tries a failed container again after each wait, reporting every retry, until one succeeds', async () => {
+    const { containers, events } = await execute(
+      { ...job, retryDelays: [1, 2, 4] },
+      { tries: [exitedWith(3), exitedWith(4), exitedWith(0)] },
+    );
+    expect(containers).toBe(3);
+    expect(events.map((event) => [event.type, event.retry ?? event.status])).toEqual([
+      ['started', undefined],
+      ['retrying', 1],
+      ['retrying', 2],
+      ['finished', 'succeeded'],
+    ]);
+    expect(events[1]).toMatchObject({ key: job.key, attempt: 2, message: 'exit code 3' });
+    expect(events[2]).toMatchObject({ message: 'exit code 4' });
+  });
+
+  it('reports the last failure once the retries are spent', async () => {
+    const { containers, events } = await execute(
+      { ...job, retryDelays: [0, 0] },
+      { tries: [exitedWith(1), exitedWith(2), exitedWith(5)] },
+    );
+    expect(containers).toBe(3);
+    expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'failed', message: 'exit code 5' });
+    expect(events.filter((event) => event.type === 'retrying')).toHaveLength(2);
+  });
+
+  it('never retries a stopped container, and never retries without a policy', async () => {
+    const stopped = { Containers: [{ ExitCode: 143 }], StopCode: 'UserInitiated', StoppedReason: 'stop' };
+    const stop = await execute({ ...job, retryDelays: [0, 0] }, { tries: [stopped, exitedWith(0)] });
+    expect(stop.containers).toBe(1);
+    expect(stop.events.at(-1)).toMatchObject({ status: 'terminated' });
+    const once = await execute(job, { tries: [exitedWith(1), exitedWith(0)] });
+    expect(once.containers).toBe(1);
+    expect(once.events.at(-1)).toMatchObject({ status: 'failed', message: 'exit code 1' });
+  });
+
+  it('fails a try that runs past the timeout, and retries it like any failure', async () => {
+    const { containers, events } = await execute(
+      { ...job, timeoutSeconds: 1, retryDelays: [0] },
+      { tries: ['hang', exitedWith(0)] },
+    );
+    expect(containers).toBe(2);
+    expect(events[1]).toMatchObject({ type: 'retrying', retry: 1, message: 'timed out after 1 seconds' });
+    expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'succeeded' });
+  }, 10_000);
+});
+
+describe('NodeMachine callback steps (local interpreter)', () => {
+  const waiting = { ...job, command: '', wait: 'approval' as const, timeoutSeconds: 1 };
+  const result = { user: 'alice', at: '2026-11-22T10:01:00.000Z', decision: 'succeeded', data: { ok: 1 } };
+
+  it('posts a waiting event with the task token, never runs a container, and reports the answer', async () => {
+    const { containers, events, waits } = await execute(waiting, {
+      callback: { status: 'succeeded', message: 'approved by alice', result },
+    });
+    expect(containers).toBe(0);
+    expect(waits[0]).toMatchObject({
+      QueueUrl: placeholders.MailboxQueueUrl,
+      MessageGroupId: job.runId,
+      MessageDeduplicationId: 'run-000042.dag1_0.train.2.waiting',
+    });
+    expect(events.map((event) => event.type)).toEqual(['started', 'waiting', 'finished']);
+    expect(events[1]).toEqual({
+      type: 'waiting',
+      key: job.key,
+      attempt: 2,
+      token: 'token-1',
+      at: '2026-11-22T10:00:00.000Z',
+    });
+    expect(events[2]).toMatchObject({ status: 'succeeded', message: 'approved by alice', callback: result });
+  });
+
+  it('reports a rejection (SendTaskFailure) as failed, with its message and who rejected', async () => {
+    const rejected = { ...result, decision: 'failed', message: 'not today' };
+    const failure = new Error(
+      JSON.stringify({ status: 'failed', message: 'rejected by alice: not today', result: rejected }),
+    );
+    failure.name = 'Floe.CallbackFailed';
+    const { events } = await execute(waiting, { callback: failure });
+    expect(events.at(-1)).toMatchObject({
+      type: 'finished',
+      status: 'failed',
+      message: 'rejected by alice: not today',
+      callback: rejected,
+    });
+  });
+
+  it('fails a wait nobody answers within its timeout, without retrying it', async () => {
+    const { events } = await execute(waiting, {});
+    expect(events.at(-1)).toMatchObject({
+      type: 'finished',
+      status: 'failed',
+      message: 'timed out after 1 seconds',
+    });
+    expect(events.filter((event) => event.type === 'retrying')).toEqual([]);
+  }, 10_000);
 });

@@ -66,27 +66,54 @@ function finished(draft: Draft, event: Extract<RunEvent, { type: 'finished' }>) 
   // A failure nobody asked for (a terminated step that was not being stopped is one) halts in debug mode.
   const failed =
     event.status === 'failed' || (event.status === 'terminated' && node.status !== 'terminating');
-  const ended = draft.patch(node, {
-    status: failed && haltsOnFailure(draft, node) ? 'halted' : event.status,
-    message,
-    startTime: node.startTime ?? event.at,
-    endTime: event.at,
-    ...(cached
-      ? {
-          cacheRunId: cached.runId,
-          cacheJobId: cached.jobId,
-          // The cached job's paths for the outputs this step declares (the same names: same fingerprint).
-          outputArtifacts: Object.fromEntries(
-            Object.entries(node.outputArtifacts).map(([name, path]) => [
-              name,
-              cached.outputArtifacts[name] ?? path,
-            ]),
-          ),
-        }
-      : {}),
-  });
+  const ended = draft.patch(
+    node,
+    {
+      status: failed && haltsOnFailure(draft, node) ? 'halted' : event.status,
+      message,
+      startTime: node.startTime ?? event.at,
+      endTime: event.at,
+      ...(event.callback ? { callbackResult: event.callback } : {}),
+      ...(cached
+        ? {
+            cacheRunId: cached.runId,
+            cacheJobId: cached.jobId,
+            // The cached job's paths for the outputs this step declares (the same names: same fingerprint).
+            outputArtifacts: Object.fromEntries(
+              Object.entries(node.outputArtifacts).map(([name, path]) => [
+                name,
+                cached.outputArtifacts[name] ?? path,
+              ]),
+            ),
+          }
+        : {}),
+    },
+    // The token resolved nothing more once the execution ended.
+    ['callback'],
+  );
   if (cached && node.status === 'pending') recordArtifacts(draft, ended, 'input', ended.inputArtifacts);
   if (ended.status === 'succeeded') recordArtifacts(draft, ended, 'output', ended.outputArtifacts);
+}
+
+/** The node's execution still runs this attempt (a late event of an earlier attempt changes nothing). */
+function activeAttempt(draft: Draft, key: string, attempt: number): NodeState | undefined {
+  const node = draft.node(key);
+  if (node?.kind !== 'step' || node.attempt !== attempt || !ACTIVE_STEP.includes(node.status)) return;
+  return node;
+}
+
+/** A callback or approval step waits: its token is what the callback API resolves. */
+function waiting(draft: Draft, event: Extract<RunEvent, { type: 'waiting' }>) {
+  const node = activeAttempt(draft, event.key, event.attempt);
+  if (!node || node.callback?.token === event.token) return;
+  draft.patch(node, { callback: { token: event.token, since: event.at } });
+}
+
+/** A try failed and is tried again: the node counts its retries and says why the last one was made. */
+function retrying(draft: Draft, event: Extract<RunEvent, { type: 'retrying' }>) {
+  const node = activeAttempt(draft, event.key, event.attempt);
+  if (!node || (node.retries ?? 0) >= event.retry) return;
+  draft.patch(node, { retries: event.retry, message: `retry ${event.retry} after: ${event.message}` });
 }
 
 export function applyEvent(draft: Draft, event: RunEvent) {
@@ -111,6 +138,12 @@ export function applyEvent(draft: Draft, event: RunEvent) {
     }
     case 'finished':
       finished(draft, event);
+      return;
+    case 'waiting':
+      waiting(draft, event);
+      return;
+    case 'retrying':
+      retrying(draft, event);
       return;
     case 'control':
       applyControl(draft, event);

@@ -3,7 +3,7 @@
  * system variables, parameters and artifacts' container paths; the env with the user's values resolved plus
  * the system variables and one variable per artifact; the mounts and working directory.
  */
-import type { PipelineSpec, StepSpec } from '../spec/model.ts';
+import type { PipelineSpec, RetryPolicy, StepSpec } from '../spec/model.ts';
 import type { Draft } from './draft.ts';
 import { firstFingerprint, jobCacheOf } from './fingerprint.ts';
 import { jobName } from './ids.ts';
@@ -42,7 +42,8 @@ export function prepareJob(draft: Draft, node: NodeState, step: StepSpec) {
     ...systemVariables(draft, node.name, node.loopArgument),
   };
   let fingerprint: string | undefined;
-  if (step.cache.enable) {
+  // A callback or approval step runs nothing, so there is no result to cache.
+  if (step.cache.enable && !step.wait) {
     // The cache's view of the command: output templates as written, so the key does not name this run.
     const literalOutputs = (name: string) => (name in outputArtifacts ? `{{${name}}}` : artifactPath(name));
     const cacheCommand = substitute(step.command, ownLookup(draft, withOutputs, literalOutputs), where);
@@ -90,5 +91,19 @@ export function jobSpecOf(
     ...(node.fingerprint === undefined
       ? {}
       : { cache: jobCacheOf(state.context, node, step, node.fingerprint) }),
+    ...(step.wait ? { wait: step.wait.kind } : {}),
+    ...(step.timeoutSeconds === undefined ? {} : { timeoutSeconds: step.timeoutSeconds }),
+    ...(step.retry && step.retry.maxAttempts > 0 ? { retryDelays: retryDelays(step.retry) } : {}),
   };
+}
+
+/**
+ * The wait before each retry, as Step Functions' Retry computes it (interval × backoff^n, capped), rounded up
+ * to whole seconds because a Wait state takes whole seconds.
+ */
+export function retryDelays(policy: RetryPolicy): number[] {
+  return Array.from({ length: policy.maxAttempts }, (_, retry) => {
+    const delay = policy.intervalSeconds * policy.backoffRate ** retry;
+    return Math.ceil(Math.min(delay, policy.maxIntervalSeconds ?? delay));
+  });
 }

@@ -1,0 +1,56 @@
+/** The NodeMachine's state names: the local runner keys its Task handlers (and time overrides) on them. */
+export const NODE_STATES = {
+  cacheEnabled: 'CacheEnabled',
+  checkCache: 'CheckCache',
+  cacheVerdict: 'CacheVerdict',
+  waitForCachedJob: 'WaitForCachedJob',
+  reportCacheHit: 'ReportCacheHit',
+  reportStarted: 'ReportStarted',
+  selectExecutor: 'SelectExecutor',
+  executeContainer: 'ExecuteContainer',
+  checkContainer: 'CheckContainer',
+  succeeded: 'Succeeded',
+  terminated: 'Terminated',
+  exitedWithReason: 'ExitedWithReason',
+  exited: 'Exited',
+  notRunWithReason: 'NotRunWithReason',
+  notRun: 'NotRun',
+  executeError: 'ExecuteError',
+  errorWithCause: 'ErrorWithCause',
+  errorWithoutCause: 'ErrorWithoutCause',
+  timedOut: 'TimedOut',
+  canRetry: 'CanRetry',
+  prepareRetry: 'PrepareRetry',
+  reportRetrying: 'ReportRetrying',
+  waitBeforeRetry: 'WaitBeforeRetry',
+  waitForCallback: 'WaitForCallback',
+  reportResolved: 'ReportResolved',
+  readRejection: 'ReadRejection',
+  reportRejected: 'ReportRejected',
+  reportFinished: 'ReportFinished',
+} as const;
+
+export type NodeStateName = (typeof NODE_STATES)[keyof typeof NODE_STATES];
+
+/** The Task states, each of which needs a local handler (a Task without one would call real AWS). */
+export const NODE_TASK_STATES = [
+  NODE_STATES.checkCache,
+  NODE_STATES.reportCacheHit,
+  NODE_STATES.reportStarted,
+  NODE_STATES.executeContainer,
+  NODE_STATES.reportRetrying,
+  NODE_STATES.waitForCallback,
+  NODE_STATES.reportResolved,
+  NODE_STATES.reportRejected,
+  NODE_STATES.reportFinished,
+] as const;
+
+/** The Task states that post to the mailbox and nothing else (locally: one handler that posts). */
+export const NODE_REPORT_STATES = [
+  NODE_STATES.reportCacheHit,
+  NODE_STATES.reportStarted,
+  NODE_STATES.reportRetrying,
+  NODE_STATES.reportResolved,
+  NODE_STATES.reportRejected,
+  NODE_STATES.reportFinished,
+] as const;
