@@ -7,14 +7,14 @@
  * An approval step is answered only by one of its approvers, who need not own the run; a callback step by
  * whoever may see the run. Callbacks to a revoked run are refused.
  */
-import type { CallbackResult } from '../engine/run/model.ts';
-import { isFinalRun } from '../engine/run/model.ts';
+import { checkControl } from '../engine/run/control.ts';
+import { type CallbackResult, isFinalRun, type RunState } from '../engine/run/model.ts';
 import { componentOfKey } from '../engine/run/tree.ts';
 import type { StepSpec } from '../engine/spec/model.ts';
 import { PfError } from '../errors.ts';
 import { CALLBACK_FAILED_ERROR, type CallbackResolution } from '../machines/callback-states.ts';
 import type { TaskTokens } from '../runtime/ports.ts';
-import type { LoadedRun, RunRepository } from '../store/runs.ts';
+import type { RunRepository } from '../store/runs.ts';
 import { findVisibleRun } from './runs.ts';
 import type { Actor } from './users.ts';
 
@@ -50,8 +50,7 @@ export class NodeCallbackService {
   constructor(private readonly deps: CallbackDeps) {}
 
   /** The callback or approval step `key` names in the run, refused with the reason when it is not one. */
-  private waitStep(loaded: LoadedRun, key: string, request: CallbackRequest): StepSpec {
-    const { state } = loaded;
+  private waitStep(state: RunState, key: string, request: CallbackRequest): StepSpec {
     const comp = componentOfKey(state.spec, key);
     if (!comp) throw new PfError('RecordNotFound', `run[${state.runId}] has no node [${key}]`);
     if (comp.kind !== 'step' || !comp.wait)
@@ -77,8 +76,10 @@ export class NodeCallbackService {
           : found.record.owner;
       },
     );
-    const { state } = loaded;
-    const step = this.waitStep(loaded, key, request);
+    const now = (this.deps.now?.() ?? new Date()).toISOString();
+    // The run as the operators' queued actions leave it: a revoke accepted a moment ago refuses callbacks.
+    const { state } = checkControl(loaded.state, loaded.record.requests ?? [], now);
+    const step = this.waitStep(state, key, request);
     if (step.wait?.kind === 'approval' && !isApprover(step, actor.name))
       throw new PfError(
         'AccessDenied',
@@ -100,7 +101,7 @@ export class NodeCallbackService {
       );
     const result: CallbackResult = {
       user: actor.name,
-      at: (this.deps.now?.() ?? new Date()).toISOString(),
+      at: now,
       decision: request.decision,
       ...(request.message ? { message: request.message } : {}),
       ...(request.data ? { data: request.data } : {}),
@@ -119,6 +120,13 @@ export class NodeCallbackService {
         'ActionNotAllowed',
         `node [${key}] no longer waits for a callback: it was answered, timed out or stopped`,
       );
-    return { runID: runId, nodeKey: key, status: resolution.status, message: resolution.message, result };
+    // `jobMessage`, as a node's message is named everywhere (a top-level `message` reads as an error).
+    return {
+      runID: runId,
+      nodeKey: key,
+      status: resolution.status,
+      jobMessage: resolution.message,
+      callback: result,
+    };
   }
 }
