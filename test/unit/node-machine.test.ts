@@ -1,4 +1,4 @@
-import { StateMachine } from 'aws-local-stepfunctions';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { forLocalInterpreter } from '../../infra/local/node-machine-runner.ts';
 import type { JobSpec } from '../../shared/engine/run/model.ts';

@@ -7,7 +7,11 @@
  *
  * Where bamboo leaves a trap, Floe refuses: pausing a running node (bamboo strands it) and resuming a failed
  * one (bamboo marks it ready and nothing runs it). Unlike bamboo, revoke stops the running steps too.
+ *
+ * A halted gateway is retried (it decides again, with any new parameters) or skipped with the flows to take,
+ * as bamboo's skip_exg (exactly one) and skip_cpg (one or more) do.
  */
+import type { StepSpec } from '../spec/model.ts';
 import { Draft } from './draft.ts';
 import { stepId } from './ids.ts';
 import {
@@ -23,7 +27,7 @@ import {
 } from './model.ts';
 import { haltsOnFailure } from './nodes.ts';
 import { stopRun } from './stop.ts';
-import { componentOfKey, stepSpecOf } from './tree.ts';
+import { componentOfKey, stepSpecOf, targetsOf } from './tree.ts';
 
 /** Why an operation cannot be done: the run or node is in the wrong state, or the request is wrong. */
 export class ControlRefusal extends Error {
@@ -121,6 +125,8 @@ function resumeNode(draft: Draft, key: string) {
   }
   const holds = draft.holds.filter((held) => held !== key);
   draft.setRun({ holds: holds.length > 0 ? holds : undefined });
+  // A gateway waiting on its hold decides when its component is next visited (settle.ts); mark it.
+  if (node) draft.roster.agenda.mark(node.parentKey, node.name);
 }
 
 /** What a node's ended attempt leaves in its history. */
@@ -181,23 +187,66 @@ function retryNode(draft: Draft, event: ControlEvent, op: Extract<ControlOperati
       message: '',
       createTime: draft.now,
     },
-    ['startTime', 'endTime', 'command', 'env', 'fingerprint', 'cacheRunId', 'cacheJobId', 'operator'],
+    [
+      'startTime',
+      'endTime',
+      'command',
+      'env',
+      'fingerprint',
+      'cacheRunId',
+      'cacheJobId',
+      'operator',
+      'route',
+      'retries',
+      'callback',
+      'callbackResult',
+    ],
   );
 }
 
+/**
+ * The flows a skip takes: none for a step (refused if given), and for a gateway the `flows` given, each a
+ * branch target or its default: exactly one for an exclusive gateway, one or more for a parallel one.
+ */
+function skipRoute(key: string, step: StepSpec, op: Extract<ControlOperation, { op: 'skipNode' }>) {
+  const { gateway } = step;
+  if (!gateway) {
+    if (op.flows !== undefined) invalid(`node [${key}] is not a gateway: it has no flows to take`);
+    return undefined;
+  }
+  if (op.outputs !== undefined)
+    invalid(`node [${key}] is a gateway: it has no outputs; name the flows to take instead`);
+  const targets = targetsOf(gateway);
+  const flows = [...new Set(op.flows ?? [])];
+  const wanted = gateway.type === 'exclusive' ? 'exactly one flow' : 'one or more flows';
+  if (flows.length === 0 || (gateway.type === 'exclusive' && flows.length > 1))
+    invalid(
+      `skipping ${gateway.type} gateway [${key}] takes ${wanted}, not ${flows.length}: choose among [${targets.join(', ')}]`,
+    );
+  const unknown = flows.find((flow) => !targets.includes(flow));
+  if (unknown !== undefined)
+    invalid(`[${unknown}] is not a flow of gateway [${key}]: its flows are [${targets.join(', ')}]`);
+  return flows;
+}
+
 function skipNode(draft: Draft, event: ControlEvent, op: Extract<ControlOperation, { op: 'skipNode' }>) {
+  // Flows are checked against the spec first: ones the step cannot take are wrong whatever its state.
+  const comp = componentOfKey(draft.spec, op.key);
+  const route = comp?.kind === 'step' ? skipRoute(op.key, comp, op) : undefined;
   const node = haltedStep(draft, op.key, 'skipped');
   const step = stepSpecOf(draft.spec, node);
   for (const name of Object.keys(op.outputs ?? {}))
     if (!step.outputArtifacts.includes(name)) invalid(`node [${op.key}] has no output artifact [${name}]`);
   const by = { action: 'skip', user: event.user, at: event.at };
   draft.emit({ type: 'recordAttempt', record: attemptRecord(node, by) });
+  const took = route ? `; took [${route.join(', ')}]` : '';
   draft.patch(node, {
     status: 'skipped',
-    message: `skipped by ${event.user} after it failed: ${node.message}`,
+    message: `skipped by ${event.user} after it failed: ${node.message}${took}`,
     outputArtifacts: op.outputs ?? {},
     endTime: draft.now,
     operator: by,
+    route,
   });
 }
 

@@ -5,11 +5,13 @@
  */
 import type { ComponentSpec } from '../spec/model.ts';
 import type { Draft } from './draft.ts';
-import { CONDITION_READ_LIMIT, type Contents, contentOf, gate } from './gate.ts';
+import { CONDITION_READ_LIMIT, contentOf, gate, type Read } from './gate.ts';
+import { routeGateway } from './gateway.ts';
 import { LOOP_READ_LIMIT, loopItems } from './loop.ts';
 import type { NodeState, NodeStatus } from './model.ts';
-import { finish, newNode, requestRead } from './nodes.ts';
+import { failStep, finish, newNode, requestRead } from './nodes.ts';
 import { ResolveError, resolveInputArtifacts, resolveParameters, type Scope } from './resolve.ts';
+import { gatewayOf } from './tree.ts';
 
 const scopeOf = (draft: Draft, parentKey: string): Scope => ({
   parent: parentKey ? draft.node(parentKey) : undefined,
@@ -35,8 +37,9 @@ export const isComplete = (group: NodeState[], comp: ComponentSpec) =>
 export const readingLoop = (group: NodeState[]) => group.find((node) => node.waitingFor?.purpose === 'loop');
 
 /**
- * Ends a group that cannot run: its loop read (if any) and every missing iteration get `status`. A component
- * whose loop was never resolved gets a single node, as PaddleFlow's placeholder runtime.
+ * Ends a group that cannot run: its loop read (if any) and every missing iteration get `status` (and `extra`,
+ * such as the gateway that did not take it). A component whose loop was never resolved gets a single node,
+ * as PaddleFlow's placeholder runtime.
  */
 export function endGroup(
   draft: Draft,
@@ -44,23 +47,23 @@ export function endGroup(
   comp: ComponentSpec,
   status: NodeStatus,
   message: string,
+  extra: Partial<NodeState> = {},
 ) {
   const group = draft.group(parentKey, comp.name);
   const reading = readingLoop(group);
-  if (reading) finish(draft, reading, status, message);
+  if (reading) draft.patch(finish(draft, reading, status, message), extra);
   for (const index of missingIndices(draft.group(parentKey, comp.name), comp)) {
-    draft.put(newNode(draft, parentKey, comp, index, { status, message, endTime: draft.now }));
+    draft.put(newNode(draft, parentKey, comp, index, { ...extra, status, message, endTime: draft.now }));
   }
 }
 
-/** Starts a new node: disabled or a false condition skip it, a DAG begins to run, a step awaits a slot. */
-export function begin(
-  draft: Draft,
-  node: NodeState,
-  comp: ComponentSpec,
-  read?: { contents: Contents; error?: string },
-) {
+/**
+ * Starts a new node: disabled or a false condition skip it, a DAG begins to run, a step awaits a slot, a
+ * gateway routes at once (unless an operator paused it before it started: then it waits like a step).
+ */
+export function begin(draft: Draft, node: NodeState, comp: ComponentSpec, read?: Read) {
   const decision = gate(draft, node, comp, read);
+  const gateway = gatewayOf(comp);
   switch (decision.kind) {
     case 'read': {
       const waitingFor = {
@@ -75,10 +78,14 @@ export function begin(
       finish(draft, node, 'skipped', decision.message);
       return;
     case 'fail':
-      finish(draft, node, 'failed', decision.message);
+      // A retried gateway is begun again, its own condition included, so it may halt for an operator; a
+      // retried step is dispatched without its condition being looked at again, so its failure is final.
+      if (gateway) failStep(draft, node, decision.message);
+      else finish(draft, node, 'failed', decision.message);
       return;
     case 'run':
       if (node.kind === 'dag') draft.patch(node, { status: 'running', startTime: draft.now }, ['waitingFor']);
+      else if (gateway && !draft.holds.includes(node.key)) routeGateway(draft, node, gateway, read);
       else draft.patch(node, {}, ['waitingFor']);
   }
 }
@@ -87,12 +94,7 @@ export function begin(
  * Creates the nodes a ready component lacks. `answer` is the adapter's reply to the loop read this group
  * waits on. An empty loop list gives one node that fails, as PaddleFlow's single runtime does.
  */
-export function expandGroup(
-  draft: Draft,
-  parentKey: string,
-  comp: ComponentSpec,
-  answer?: { contents: Contents; error?: string },
-) {
+export function expandGroup(draft: Draft, parentKey: string, comp: ComponentSpec, answer?: Read) {
   const scope = scopeOf(draft, parentKey);
   // A copy: the group as it was before this expansion (the draft's own grows as nodes are put).
   const group = [...draft.group(parentKey, comp.name)];

@@ -1,7 +1,8 @@
 /**
  * Whether a new node runs at all (§4.3 step start, §4.4): disabled ⇒ skipped; a condition that is false ⇒
  * skipped; a condition that cannot be evaluated ⇒ failed. A condition naming input artifacts compares their
- * file contents (≤ 1 KB), which the engine has to ask the adapter for first.
+ * file contents (≤ 1 KB), which the engine has to ask the adapter for first; a gateway's branch conditions
+ * (gateway.ts) are read in the same request and evaluated the same way.
  *
  * PaddleFlow evaluates the condition before looking at `disabled`; we look at `disabled` first, so a
  * disabled component is skipped without reading or evaluating anything.
@@ -14,7 +15,7 @@ import { templatesIn } from '../spec/templates.ts';
 import type { Draft } from './draft.ts';
 import type { NodeState } from './model.ts';
 import { ownLookup, ResolveError, substitute } from './resolve.ts';
-import { isDisabled } from './tree.ts';
+import { gatewayOf, isDisabled } from './tree.ts';
 
 export const CONDITION_READ_LIMIT = 1024;
 
@@ -56,39 +57,61 @@ function artifactsIn(draft: Draft, node: NodeState, condition: string): string[]
     .map((ref) => ref.name);
 }
 
-export function gate(
+/**
+ * Every condition a node evaluates when it begins: its own, and a gateway's branch conditions (read together,
+ * so a gateway waits for one read, not one per condition).
+ */
+function conditionsOf(comp: ComponentSpec): string[] {
+  const branches = gatewayOf(comp)?.branches.map((branch) => branch.condition) ?? [];
+  return comp.condition === undefined ? branches : [comp.condition, ...branches];
+}
+
+/** The file contents a node's conditions were evaluated with (the adapter's answer to its read). */
+export interface Read {
+  contents: Contents;
+  error?: string;
+}
+
+/**
+ * Whether one of the node's conditions holds, its input artifacts replaced by the contents read for them.
+ * Throws what `isConditionError` recognises when it cannot be evaluated.
+ */
+export function conditionHolds(
   draft: Draft,
   node: NodeState,
-  comp: ComponentSpec,
-  read?: { contents: Contents; error?: string },
-): Gate {
+  condition: string,
+  read: Read | undefined,
+  where: string,
+): boolean {
+  const content = (name: string) =>
+    name in node.inputArtifacts
+      ? contentOf(read?.contents ?? {}, readablePath(node, name), CONDITION_READ_LIMIT, read?.error)
+      : undefined;
+  return evaluateCondition(substitute(condition, ownLookup(draft, node, content), where));
+}
+
+/** A condition that cannot be evaluated (SyntaxError: a bad regular expression after `=~`). */
+export const isConditionError = (error: unknown) =>
+  [ResolveError, ConditionError, SyntaxError].some((type) => error instanceof type);
+
+export function gate(draft: Draft, node: NodeState, comp: ComponentSpec, read?: Read): Gate {
   const kind = comp.kind;
   if (isDisabled(draft.spec, node))
     return { kind: 'skip', message: `${kind}[${node.key}] is disabled, skip running` };
-  if (comp.condition === undefined) return { kind: 'run' };
   try {
-    const artifacts = artifactsIn(draft, node, comp.condition);
+    const artifacts = conditionsOf(comp).flatMap((condition) => artifactsIn(draft, node, condition));
     if (artifacts.length > 0 && !read) {
       return { kind: 'read', paths: [...new Set(artifacts.map((name) => readablePath(node, name)))] };
     }
-    const content = (name: string) =>
-      name in node.inputArtifacts
-        ? contentOf(read?.contents ?? {}, readablePath(node, name), CONDITION_READ_LIMIT, read?.error)
-        : undefined;
-    const text = substitute(
-      comp.condition,
-      ownLookup(draft, node, content),
-      `the condition of [${node.key}]`,
-    );
-    if (evaluateCondition(text)) return { kind: 'run' };
+    if (comp.condition === undefined) return { kind: 'run' };
+    if (conditionHolds(draft, node, comp.condition, read, `the condition of [${node.key}]`))
+      return { kind: 'run' };
     return {
       kind: 'skip',
       message: `the result of condition for ${kind}[${node.key}] is false, skip running`,
     };
   } catch (error) {
-    // SyntaxError: a bad regular expression after `=~`.
-    const expected = [ResolveError, ConditionError, SyntaxError].some((type) => error instanceof type);
-    if (!expected) throw error;
+    if (!isConditionError(error)) throw error;
     return {
       kind: 'fail',
       message: `calculate the condition field for ${kind}[${node.key}] failed: ${(error as Error).message}`,

@@ -11,6 +11,7 @@ import type { ComponentSpec, StepSpec } from '../spec/model.ts';
 import type { Draft } from './draft.ts';
 import { begin, endGroup, expandGroup, isComplete, readingLoop } from './expand.ts';
 import { finishRun } from './finish.ts';
+import { untakenBy } from './gateway.ts';
 import { jobSpecOf, prepareJob } from './job.ts';
 import { isFinalNode, isFinalRun, type NodeState } from './model.ts';
 import { failStep, finish, newPostNode } from './nodes.ts';
@@ -18,7 +19,7 @@ import { ResolveError, resolveParameters } from './resolve.ts';
 import { rollbackReady } from './rollback.ts';
 import { rollup } from './status.ts';
 import { failFastTriggered, instanceStopping, stopEntryPoints } from './stop.ts';
-import { childSpecs, isSuccessful, postKey, siblingsOf, stepSpecOf } from './tree.ts';
+import { childSpecs, gatewayOf, isSuccessful, postKey, siblingsOf, stepSpecOf } from './tree.ts';
 
 const MAX_ROUNDS = 1_000_000;
 
@@ -31,6 +32,36 @@ function depState(draft: Draft, instanceKey: string, dep: ComponentSpec | undefi
   if (readingLoop(group) || !isComplete(group, dep)) return 'waiting';
   if (group.every((node) => isSuccessful(node.status))) return 'satisfied';
   return group.every((node) => isFinalNode(node.status)) ? 'blocked' : 'waiting';
+}
+
+/**
+ * A gateway put back to `init` (an operator retried it, or resumed it after pausing it before it started)
+ * decides again here rather than in `dispatchReady`, so that it never waits for a parallelism slot. Its
+ * component is marked whenever that happens (the node changed, or `resumeNode` marked it).
+ */
+function beginGateway(draft: Draft, group: NodeState[], comp: ComponentSpec): boolean {
+  if (!gatewayOf(comp)) return false;
+  const waiting = group.filter(
+    (node) => node.status === 'init' && !node.waitingFor && !draft.holds.includes(node.key),
+  );
+  for (const node of waiting) begin(draft, node, comp);
+  return waiting.length > 0;
+}
+
+/**
+ * Skips a component whose deps are done but that a gateway did not take (gateway.ts); false when it runs.
+ * Like cancelling, this is decided by upstream, so it happens while the run is paused too.
+ */
+function skipUntaken(
+  draft: Draft,
+  instanceKey: string,
+  comp: ComponentSpec,
+  siblings: Record<string, ComponentSpec>,
+): boolean {
+  const untaken = untakenBy(draft, instanceKey, comp, siblings);
+  if (!untaken) return false;
+  endGroup(draft, instanceKey, comp, 'skipped', untaken.message, { untaken: untaken.gateway });
+  return true;
 }
 
 /**
@@ -50,6 +81,10 @@ function expandReady(draft: Draft, failFast: boolean): boolean {
       const comp = children[name];
       if (!comp) return;
       const group = draft.group(instanceKey, name);
+      if (!stopping && beginGateway(draft, group, comp)) {
+        changed = true;
+        return;
+      }
       if (readingLoop(group) || isComplete(group, comp)) return;
       if (stopping) {
         endGroup(draft, instanceKey, comp, 'cancelled', 'receive stop signal, not scheduled');
@@ -67,10 +102,13 @@ function expandReady(draft: Draft, failFast: boolean): boolean {
           'an upstream component did not succeed, not scheduled',
         );
         changed = true;
-      } else if (deps.every((dep) => dep === 'satisfied') && draft.status !== 'paused') {
+      } else if (deps.every((dep) => dep === 'satisfied')) {
+        if (skipUntaken(draft, instanceKey, comp, children)) changed = true;
         // A paused run starts nothing: the component is looked at again when the run resumes.
-        expandGroup(draft, instanceKey, comp);
-        changed = true;
+        else if (draft.status !== 'paused') {
+          expandGroup(draft, instanceKey, comp);
+          changed = true;
+        }
       }
     });
   }
@@ -100,9 +138,15 @@ function endDags(draft: Draft): boolean {
  * job's status, outputs and `cacheRunId`/`cacheJobId` instead of dispatching it (and gives the slot back).
  */
 function startStep(draft: Draft, node: NodeState): boolean {
+  const step = stepSpecOf(draft.spec, node);
+  if (step.gateway) {
+    // Only as a fallback (`beginGateway` takes a waiting gateway first): it routes, and takes no slot.
+    begin(draft, node, step);
+    return false;
+  }
   let job: ReturnType<typeof prepareJob>;
   try {
-    job = prepareJob(draft, node, stepSpecOf(draft.spec, node));
+    job = prepareJob(draft, node, step);
   } catch (error) {
     if (!(error instanceof ResolveError)) throw error;
     failStep(draft, node, error.message);

@@ -7,7 +7,7 @@
  * lives as long as its run in a process (the consumer keeps the state between passes), so each path is walked
  * once, not once per node per pass; a structurally equal copy simply builds its own cache.
  */
-import type { ComponentSpec, PipelineSpec, StepSpec } from '../spec/model.ts';
+import type { ComponentSpec, GatewaySpec, PipelineSpec, StepSpec } from '../spec/model.ts';
 import type { NodeState, NodeStatus } from './model.ts';
 
 export const POST_PREFIX = 'post:';
@@ -107,6 +107,16 @@ export function downstreamOf(siblings: Record<string, ComponentSpec>, name: stri
   }
   return found;
 }
+
+/** The gateway a component is, if it is one. */
+export const gatewayOf = (comp: ComponentSpec | undefined): GatewaySpec | undefined =>
+  comp?.kind === 'step' ? comp.gateway : undefined;
+
+/** The siblings a gateway may route to: its branch targets, then its default. */
+export const targetsOf = (gateway: GatewaySpec): string[] => [
+  ...gateway.branches.map((branch) => branch.target),
+  ...(gateway.default === undefined ? [] : [gateway.default]),
+];
 
 export function stepSpecOf(spec: PipelineSpec, node: NodeState): StepSpec {
   const found = specOf(spec, node);

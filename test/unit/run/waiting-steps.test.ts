@@ -1,7 +1,8 @@
 /** Callback and approval steps, and a step's retry policy and timeout, in the engine (events.ts, job.ts). */
 import { describe, expect, it } from 'vitest';
+import { createRunState, reconcile } from '../../../shared/engine/run/index.ts';
 import { retryDelays } from '../../../shared/engine/run/job.ts';
-import { dispatches, pipeline, Run } from './support.ts';
+import { context, dispatches, pipeline, Run } from './support.ts';
 
 const AT = '2026-11-22T10:00:00.000Z';
 
@@ -105,5 +106,28 @@ describe('retry policy and timeout', () => {
     expect(run.node('a')).toMatchObject({ retries: 2, message: 'retry 2 after: exit code 7' });
     run.finish('a');
     expect(run.node('a')).toMatchObject({ status: 'succeeded', message: '', retries: 2 });
+  });
+});
+
+describe("an operator's retry of a waiting or retried step", () => {
+  it('starts the new attempt with no retries, token or answer of the old one', () => {
+    const spec = pipeline({ a: { command: 'x', retry: { max_attempts: 2 } } });
+    const run = Run.of({ ...createRunState(spec, context()), debug: true });
+    run.start();
+    run.send({ type: 'started', key: 'a', attempt: 1, at: AT });
+    run.send({ type: 'retrying', key: 'a', attempt: 1, retry: 2, message: 'exit code 1', at: AT });
+    run.finish('a', 'failed', 'exit code 1');
+    expect(run.node('a')).toMatchObject({ status: 'halted', retries: 2 });
+    const event = {
+      type: 'control' as const,
+      id: 'r1',
+      user: 'alice',
+      at: AT,
+      operation: { op: 'retryNode' as const, key: 'a' },
+    };
+    const result = reconcile(run.state, [event], AT);
+    expect(result.refused).toEqual({});
+    expect(result.state.nodes.a).toMatchObject({ attempt: 2, status: 'pending' });
+    expect(result.state.nodes.a!.retries).toBeUndefined();
   });
 });
