@@ -119,6 +119,11 @@ export const resources = {
       { path: '/webhook/{webhookID}', methods: ['GET', 'DELETE'] },
     ],
   },
+  /** Floe's extension: this API's OpenAPI 3.1 document (shared/openapi). Public, like login. */
+  openapi: {
+    entry: 'functions/openapi/handler.ts',
+    routes: [{ path: '/openapi.json', methods: ['GET'] }],
+  },
 } as const satisfies Record<string, ResourceSpec>;
 
 /** Answers every request no route claims (API Gateway's `$default`), with PaddleFlow's 404 PathNotFound. */

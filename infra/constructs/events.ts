@@ -96,7 +96,7 @@ export class FloeEvents extends Construct {
 
     // Every function of the shared services publishes status changes: on this bus only.
     this.publishers = [
-      ...Object.values(handlers.resources),
+      ...handlers.dataResources,
       engine.mailboxConsumer,
       this.tick,
       this.triggerTarget,

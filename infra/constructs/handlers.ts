@@ -8,6 +8,9 @@ import type { FloeTable } from './table.ts';
 /** Resources whose handlers may read root's initial password: only login seeds root. */
 export const ROOT_PASSWORD_READERS: readonly ResourceName[] = ['login'];
 
+/** Resources that serve only what their bundle holds (the OpenAPI document): no table, no secret, no bus. */
+export const STATIC_RESOURCES: readonly ResourceName[] = ['openapi'];
+
 export interface FloeHandlersProps {
   readonly table: FloeTable;
   readonly secrets: FloeSecrets;
@@ -20,6 +23,8 @@ const constructId = (name: string) => name.charAt(0).toUpperCase() + name.slice(
 /** One function per resource of the route table, plus the fallback that answers unclaimed paths. */
 export class FloeHandlers extends Construct {
   readonly resources: Record<ResourceName, FloeFunction>;
+  /** The resources' functions that use the table, the secrets and the bus: all but the static ones. */
+  readonly dataResources: readonly FloeFunction[];
   /** What every function with the table and the secrets gets (the token lifetime is the resources' own). */
   readonly environment: Readonly<Record<string, string>>;
   /** PaddleFlow's 404 for `$default`: needs no table and no secret, and gets none. */
@@ -42,17 +47,23 @@ export class FloeHandlers extends Construct {
     if (props.tokenTtlHours !== undefined) environment.FLOE_TOKEN_TTL_HOURS = String(props.tokenTtlHours);
 
     const functions: Partial<Record<ResourceName, FloeFunction>> = {};
+    const dataResources: FloeFunction[] = [];
     for (const name of resourceNames) {
+      const isStatic = STATIC_RESOURCES.includes(name);
       const fn = new FloeFunction(this, constructId(name), {
         entry: resources[name].entry,
         description: `Floe ${name} resource`,
-        environment,
+        ...(isStatic ? {} : { environment }),
       });
-      this.grantData(fn.role);
+      if (!isStatic) {
+        this.grantData(fn.role);
+        dataResources.push(fn);
+      }
       if (ROOT_PASSWORD_READERS.includes(name)) secrets.rootPassword.grantRead(fn.role);
       functions[name] = fn;
     }
     this.resources = functions as Record<ResourceName, FloeFunction>;
+    this.dataResources = dataResources;
 
     this.fallback = new FloeFunction(this, 'NotFound', {
       entry: fallbackResource.entry,

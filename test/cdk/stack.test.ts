@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { StateMachine } from 'aws-local-stepfunctions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks, buildApp } from '../../infra/build.ts';
@@ -13,7 +13,8 @@ import {
   TRIGGER_RULE_ACTIONS,
   WEBHOOK_DELIVERY_TIMEOUT,
 } from '../../infra/constructs/events.ts';
-import { ROOT_PASSWORD_READERS } from '../../infra/constructs/handlers.ts';
+import { ROOT_PASSWORD_READERS, STATIC_RESOURCES } from '../../infra/constructs/handlers.ts';
+import { forLocalInterpreter } from '../../infra/local/node-machine-runner.ts';
 import type { FloeStack } from '../../infra/stack.ts';
 import type { JobSpec } from '../../shared/engine/run/model.ts';
 import {
@@ -39,6 +40,9 @@ interface Statement {
   Action: string | string[];
   Resource: unknown;
 }
+
+/** The resources whose functions get the table, the secrets and the bus: all but the static ones. */
+const dataResourceNames = resourceNames.filter((name) => !STATIC_RESOURCES.includes(name));
 
 let stack: FloeStack;
 let template: Template;
@@ -164,11 +168,12 @@ describe('functions', () => {
     }
   });
 
-  it('give resource handlers the table and both secrets, and the fallback neither', () => {
+  it('give resource handlers the table and both secrets, and the static resources and the fallback neither', () => {
     const table = logicalId(stack.data.table);
     const signingKey = logicalId(stack.secrets.signingKey);
     const rootPassword = logicalId(stack.secrets.rootPassword);
-    for (const name of resourceNames) {
+    expect(STATIC_RESOURCES).toEqual(['openapi']);
+    for (const name of dataResourceNames) {
       const env = cfn[logicalId(stack.handlers.resources[name].function)]!.Properties.Environment as {
         Variables: Json;
       };
@@ -180,15 +185,18 @@ describe('functions', () => {
         NODE_OPTIONS: '--enable-source-maps',
       });
     }
-    const fallback = cfn[logicalId(stack.handlers.fallback.function)]!.Properties.Environment as {
-      Variables: Json;
-    };
-    expect(Object.keys(fallback.Variables).filter((key) => key.startsWith('FLOE_'))).toEqual([]);
+    for (const fn of [
+      ...STATIC_RESOURCES.map((name) => stack.handlers.resources[name]),
+      stack.handlers.fallback,
+    ]) {
+      const env = cfn[logicalId(fn.function)]!.Properties.Environment as { Variables: Json };
+      expect(Object.keys(env.Variables).filter((key) => key.startsWith('FLOE_'))).toEqual([]);
+    }
   });
 });
 
 describe('token lifetime', () => {
-  it('is unset by default and set for every resource from context floe:tokenTtlHours', () => {
+  it('is unset by default and set for every resource but the static ones from context floe:tokenTtlHours', () => {
     for (const name of resourceNames) {
       const env = cfn[logicalId(stack.handlers.resources[name].function)]!.Properties.Environment as {
         Variables: Json;
@@ -199,7 +207,7 @@ describe('token lifetime', () => {
     const functions = Template.fromStack(withTtl.stack).findResources('AWS::Lambda::Function', {
       Properties: { Environment: { Variables: { FLOE_TOKEN_TTL_HOURS: '12' } } },
     });
-    expect(Object.keys(functions)).toHaveLength(resourceNames.length);
+    expect(Object.keys(functions)).toHaveLength(dataResourceNames.length);
     expect(() => buildApp({ bundling: false, context: { 'floe:tokenTtlHours': 'soon' } })).toThrow(
       /floe:tokenTtlHours/,
     );
@@ -282,14 +290,18 @@ describe('permissions', () => {
     for (const index of globalIndexes) expect(indexArns).toContain(`/index/${index.name}`);
   });
 
-  it('give the fallback no table and no secret', () => {
-    const role = logicalId(stack.handlers.fallback.role);
-    const actions = actionsOfRole(role);
-    expect(actions).toContain('logs:PutLogEvents');
-    expect(actions.filter((action) => /^(dynamodb|secretsmanager):/.test(action))).toEqual([]);
+  it('give the fallback and the static resources nothing but their logs', () => {
+    for (const fn of [
+      stack.handlers.fallback,
+      ...STATIC_RESOURCES.map((name) => stack.handlers.resources[name]),
+    ]) {
+      const actions = actionsOfRole(logicalId(fn.role));
+      expect(actions).toContain('logs:PutLogEvents');
+      expect(actions.filter((action) => !action.startsWith('logs:'))).toEqual([]);
+    }
   });
 
-  it('let every resource, the mailbox consumer, the cache check and the event functions read the signing key, and only login the root password', () => {
+  it('let every resource but the static ones, the mailbox consumer, the cache check and the event functions read the signing key, and only login the root password', () => {
     const rolesReading = (secret: secretsmanager.Secret) => {
       const id = logicalId(secret);
       return new Set(
@@ -304,7 +316,7 @@ describe('permissions', () => {
     expect(rolesReading(stack.secrets.rootPassword)).toEqual(new Set([roleOf('login')]));
     expect(rolesReading(stack.secrets.signingKey)).toEqual(
       new Set([
-        ...resourceNames.map(roleOf),
+        ...dataResourceNames.map(roleOf),
         logicalId(stack.engine.mailboxConsumer.role),
         logicalId(stack.engine.cacheCheck.role),
         logicalId(stack.events.tick.role),
@@ -634,7 +646,8 @@ describe('engine', () => {
       );
       const substituted = text.replace(/\$\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
       expect(substituted).not.toMatch(/\$\{/);
-      machine = new StateMachine(JSON.parse(substituted) as StateMachineDefinition);
+      // The interpreter reads TimeoutSecondsPath after Parameters, Step Functions before: the one adaptation.
+      machine = new StateMachine(forLocalInterpreter(JSON.parse(substituted)));
     });
 
     const job: JobSpec = {
@@ -667,8 +680,9 @@ describe('engine', () => {
         return { MessageId: String(messages.length), MD5OfMessageBody: 'x' };
       };
       const ecsRequests: unknown[] = [];
-      await machine.run(toMachineInput(job) as never, {
-        context: { Execution: { Name: NAME }, State: { EnteredTime: ENTERED } },
+      const input = toMachineInput(job) as never;
+      await machine.run(input, {
+        context: { Execution: { Name: NAME, Input: input }, State: { EnteredTime: ENTERED } },
         overrides: {
           taskResourceLocalHandlers: {
             [NODE_STATES.reportStarted]: send('started'),
@@ -736,8 +750,9 @@ describe('engine', () => {
       };
       const invocations: unknown[] = [];
       const messages: unknown[] = [];
-      await machine.run(toMachineInput(cached) as never, {
-        context: { Execution: { Name: NAME }, State: { EnteredTime: ENTERED } },
+      const input = toMachineInput(cached) as never;
+      await machine.run(input, {
+        context: { Execution: { Name: NAME, Input: input }, State: { EnteredTime: ENTERED } },
         overrides: {
           taskResourceLocalHandlers: {
             [NODE_STATES.checkCache]: (input) => {
@@ -766,6 +781,65 @@ describe('engine', () => {
           MessageGroupId: 'run-000123',
           MessageDeduplicationId: `${NAME}.finished`,
           MessageBody: { runId: 'run-000123', event: hit },
+        },
+      ]);
+    });
+
+    it('sends an approval step to wait on its task token in the mailbox, and reports the answer', async () => {
+      const waiting: JobSpec = { ...job, command: '', wait: 'approval', timeoutSeconds: 600 };
+      const messages: unknown[] = [];
+      const result = { user: 'carol', at: ENTERED, decision: 'succeeded', data: { ticket: 7 } };
+      const input = toMachineInput(waiting) as never;
+      await machine.run(input, {
+        context: {
+          Execution: { Name: NAME, Input: input },
+          State: { EnteredTime: ENTERED },
+          Task: { Token: 'AQCEAAAAKgAAAA-token' },
+        },
+        overrides: {
+          taskResourceLocalHandlers: {
+            [NODE_STATES.reportStarted]: () => ({}) as never,
+            [NODE_STATES.executeContainer]: () => {
+              throw new Error('an approval step must not run a container');
+            },
+            [NODE_STATES.waitForCallback]: (request) => {
+              messages.push(request);
+              // SendTaskSuccess's output, as the callback API sends it.
+              return { status: 'succeeded', message: 'approved by carol', result } as never;
+            },
+            [NODE_STATES.reportResolved]: (request) => {
+              messages.push(request);
+              return {} as never;
+            },
+          },
+        },
+      }).result;
+      expect(messages).toEqual([
+        {
+          QueueUrl: values.MailboxQueueUrl,
+          MessageGroupId: 'run-000123',
+          MessageDeduplicationId: `${NAME}.waiting`,
+          MessageBody: {
+            runId: 'run-000123',
+            event: { type: 'waiting', key: 'train', attempt: 1, token: 'AQCEAAAAKgAAAA-token', at: ENTERED },
+          },
+        },
+        {
+          QueueUrl: values.MailboxQueueUrl,
+          MessageGroupId: 'run-000123',
+          MessageDeduplicationId: `${NAME}.finished`,
+          MessageBody: {
+            runId: 'run-000123',
+            event: {
+              type: 'finished',
+              key: 'train',
+              attempt: 1,
+              status: 'succeeded',
+              message: 'approved by carol',
+              callback: result,
+              at: ENTERED,
+            },
+          },
         },
       ]);
     });
@@ -815,7 +889,7 @@ describe('events', () => {
   const functionArn = (fn: IConstruct) => ({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] });
   /** From the route table and the engine, not from the construct's own list. */
   const publishers = () => [
-    ...resourceNames.map((name) => stack.handlers.resources[name]),
+    ...dataResourceNames.map((name) => stack.handlers.resources[name]),
     stack.engine.mailboxConsumer,
     events().tick,
     events().triggerTarget,
@@ -832,7 +906,7 @@ describe('events', () => {
     expect(events().busName).toBe('Floe-events');
     const busName = stack.resolve(events().bus.eventBusName);
     const publishing = new Set(publishers().map((publisher) => logicalId(publisher.function)));
-    expect(publishing.size).toBe(resourceNames.length + 4);
+    expect(publishing.size).toBe(dataResourceNames.length + 4);
     expect(new Set(events().publishers.map((publisher) => logicalId(publisher.function)))).toEqual(
       publishing,
     );

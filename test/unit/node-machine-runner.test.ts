@@ -387,7 +387,9 @@ describe('NodeMachineRunner callback waits and retries', () => {
     expect(tokenOf(mailbox, 'a')).not.toBe(tokenOf(mailbox, 'b'));
     await runner.kill('run-000007', 'a', 1);
     await vi.waitFor(() => expect(mailbox.events('a').at(-1)).toMatchObject({ status: 'terminated' }));
-    await expect(runner.tokens.fail(tokenOf(mailbox, 'a')!, 'Floe.CallbackFailed', '{}')).resolves.toBe(false);
+    await expect(runner.tokens.fail(tokenOf(mailbox, 'a')!, 'Floe.CallbackFailed', '{}')).resolves.toBe(
+      false,
+    );
     expect(runner.tokens.size).toBe(1);
   });
 
