@@ -8,29 +8,10 @@ import {
   type ControlOperation,
   createRunState,
   type ReconcileResult,
-  reconcile,
 } from '../../../shared/engine/run/index.ts';
-import { context, type Doc, dispatchedKeys, pipeline, Run, tick } from './support.ts';
+import { context, control, type Doc, dispatchedKeys, expectRefused, pipeline, Run, tick } from './support.ts';
 
 const step = (extra: Doc = {}) => ({ command: 'echo {{p}}', parameters: { p: 'one' }, ...extra });
-
-let requests = 0;
-function control(run: Run, operation: ControlOperation, user = 'alice'): ReconcileResult {
-  const event = { type: 'control' as const, id: `req-${++requests}`, user, at: tick(), operation };
-  const result = reconcile(run.state, [event], tick());
-  run.state = result.state;
-  run.commands.push(...result.commands);
-  return result;
-}
-
-/** Expects the operation to be refused with a reason matching `reason`, leaving the run exactly as it was. */
-function expectRefused(run: Run, operation: ControlOperation, reason: RegExp, kind = 'state') {
-  const before = run.state;
-  const result = control(run, operation);
-  expect(Object.values(result.refused)).toEqual([{ kind, message: expect.stringMatching(reason) }]);
-  expect(result.state).toBe(before);
-  expect(result.commands).toEqual([]);
-}
 
 function expectAccepted(result: ReconcileResult) {
   expect(result.refused).toEqual({});

@@ -4,13 +4,17 @@
  * and the operator's retry and skip (with flows) of a gateway halted in a debug run.
  */
 import { describe, expect, it } from 'vitest';
+import { type ControlOperation, createRunState } from '../../../shared/engine/run/index.ts';
 import {
-  type ControlOperation,
-  createRunState,
-  type ReconcileResult,
-  reconcile,
-} from '../../../shared/engine/run/index.ts';
-import { context, type Doc, dispatchedKeys, dispatches, pipeline, Run, tick } from './support.ts';
+  context,
+  control,
+  type Doc,
+  dispatchedKeys,
+  dispatches,
+  expectRefused,
+  pipeline,
+  Run,
+} from './support.ts';
 
 const work = (deps: string, extra: Doc = {}) => ({ command: `echo ${deps}`, deps, ...extra });
 
@@ -54,21 +58,9 @@ function decided(spec: ReturnType<typeof pipeline>, debug = false) {
   return { run, commands };
 }
 
-let requests = 0;
-function control(run: Run, operation: ControlOperation, user = 'alice'): ReconcileResult {
-  const event = { type: 'control' as const, id: `req-${++requests}`, user, at: tick(), operation };
-  const result = reconcile(run.state, [event], tick());
-  run.state = result.state;
-  run.commands.push(...result.commands);
-  return result;
-}
-
-function expectRefused(run: Run, operation: ControlOperation, reason: RegExp, kind = 'input') {
-  const before = run.state;
-  const result = control(run, operation);
-  expect(Object.values(result.refused)).toEqual([{ kind, message: expect.stringMatching(reason) }]);
-  expect(result.state).toBe(before);
-}
+/** Gateway refusals are about the request (flows, outputs) unless said otherwise. */
+const refuse = (run: Run, operation: ControlOperation, reason: RegExp, kind = 'input') =>
+  expectRefused(run, operation, reason, kind);
 
 const untaken = (key: string) => ({
   status: 'skipped',
@@ -422,38 +414,38 @@ describe('a debug run', () => {
 
   it('refuses a skip without flows, with two on an exclusive gateway, or with one it does not have', () => {
     const run = halted();
-    expectRefused(
+    refuse(
       run,
       { op: 'skipNode', key: 'choose' },
       /exclusive gateway \[choose\] takes exactly one flow, not 0/,
     );
-    expectRefused(
+    refuse(
       run,
       { op: 'skipNode', key: 'choose', flows: ['deploy', 'retrain'] },
       /takes exactly one flow, not 2: choose among \[deploy, retrain, report\]/,
     );
-    expectRefused(
+    refuse(
       run,
       { op: 'skipNode', key: 'choose', flows: ['train'] },
       /^\[train\] is not a flow of gateway \[choose\]/,
     );
-    expectRefused(
+    refuse(
       run,
       { op: 'skipNode', key: 'choose', flows: ['deploy'], outputs: { model: '/m' } },
       /\[choose\] is a gateway: it has no outputs/,
     );
     const parallel = halted({ type: 'parallel', branches: noneHold });
-    expectRefused(parallel, { op: 'skipNode', key: 'choose', flows: [] }, /takes one or more flows, not 0/);
+    refuse(parallel, { op: 'skipNode', key: 'choose', flows: [] }, /takes one or more flows, not 0/);
   });
 
   it('refuses flows on a step that is not a gateway, whatever its state', () => {
     const { run } = decided(pipeline({ train: { command: 'echo train' }, x: work('train') }), true);
-    expectRefused(run, { op: 'skipNode', key: 'train', flows: ['x'] }, /^node \[train\] is not a gateway/);
+    refuse(run, { op: 'skipNode', key: 'train', flows: ['x'] }, /^node \[train\] is not a gateway/);
     run.finish('x', 'failed');
-    expectRefused(run, { op: 'skipNode', key: 'x', flows: ['train'] }, /^node \[x\] is not a gateway/);
+    refuse(run, { op: 'skipNode', key: 'x', flows: ['train'] }, /^node \[x\] is not a gateway/);
     // A skip of a gateway that has not failed is refused for its state (its flows are fine).
     const routed = decided(routing(exclusive())).run;
-    expectRefused(
+    refuse(
       routed,
       { op: 'skipNode', key: 'choose', flows: ['deploy'] },
       /\[choose\] is succeeded: only a failed node can be skipped/,

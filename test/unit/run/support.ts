@@ -5,10 +5,12 @@
 import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import {
+  type ControlOperation,
   createRunState,
   type JobSpec,
   type NodeState,
   type NodeStatus,
+  type ReconcileResult,
   type RunCommand,
   type RunContext,
   type RunEvent,
@@ -121,4 +123,23 @@ export function deepFreeze<T>(value: T): T {
     for (const inner of Object.values(value)) deepFreeze(inner);
   }
   return value;
+}
+
+let requests = 0;
+/** An operator's action applied to the run (as the consumer applies a queued request). */
+export function control(run: Run, operation: ControlOperation, user = 'alice'): ReconcileResult {
+  const event = { type: 'control' as const, id: `req-${++requests}`, user, at: tick(), operation };
+  const result = reconcile(run.state, [event], tick());
+  run.state = result.state;
+  run.commands.push(...result.commands);
+  return result;
+}
+
+/** Expects the action to be refused with a reason matching `reason`, leaving the run exactly as it was. */
+export function expectRefused(run: Run, operation: ControlOperation, reason: RegExp, kind = 'state') {
+  const before = run.state;
+  const result = control(run, operation);
+  expect(Object.values(result.refused)).toEqual([{ kind, message: expect.stringMatching(reason) }]);
+  expect(result.state).toBe(before);
+  expect(result.commands).toEqual([]);
 }
