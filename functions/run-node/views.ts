@@ -85,7 +85,7 @@ const retryCount = (node: NodeState) => node.attempt - 1 + (node.retries ?? 0);
 function floeFields(node: NodeState) {
   return {
     ...(node.retries === undefined ? {} : { autoRetries: node.retries }),
-    ...(node.callback ? { waitingSince: localTimeOf(node.callback.since) } : {}),
+    ...(node.callback && node.status === 'running' ? { waitingSince: localTimeOf(node.callback.since) } : {}),
     ...(node.callbackResult ? { callback: node.callbackResult } : {}),
     ...(node.route ? { route: node.route } : {}),
     ...(node.untaken ? { untakenBy: node.untaken } : {}),
