@@ -15,7 +15,7 @@ import { PfError } from '../../shared/errors.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
 import { ok } from '../../shared/http/response.ts';
-import { type CallbackRequest, MAX_CALLBACK_DATA_BYTES } from '../../shared/services/node-callback.ts';
+import type { CallbackRequest } from '../../shared/services/node-callback.ts';
 import { attemptView, currentAttemptView, nodeDetail, stateTree, unreachedNode } from './views.ts';
 
 const isParamValue = (value: unknown): value is ParamValue =>
@@ -41,8 +41,6 @@ const CallbackBody = z.object({
 /** The answer to a callback or approval step: `callback` (status succeeded by default), `approve`, `reject`. */
 function callbackRequestOf(action: string, body: unknown): CallbackRequest {
   const { data, message, status } = readBody(CallbackBody, bodyOf(body));
-  if (data && JSON.stringify(data).length > MAX_CALLBACK_DATA_BYTES)
-    throw new PfError('InvalidArguments', `data is larger than ${MAX_CALLBACK_DATA_BYTES} bytes`);
   if (action !== 'callback' && status !== undefined)
     throw new PfError('InvalidArguments', `status is for action=callback; ${action} says it already`);
   const decision = action === 'reject' || status === 'failed' ? 'failed' : 'succeeded';

@@ -75,8 +75,8 @@ interface TreeContext {
   now: Date;
 }
 
-/** Retries of the node: the operators' (each a new attempt) and its retry policy's (within the attempt). */
-const retryCount = (node: NodeState) => node.attempt - 1 + (node.retries ?? 0);
+/** bamboo's retry count: the operators' retries, each a new attempt (a policy's are `autoRetries`). */
+const retryCount = (node: NodeState) => node.attempt - 1;
 
 /**
  * What Floe's step kinds add: a retry policy's count, a callback step's wait (never its token) and answer,

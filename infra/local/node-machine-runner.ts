@@ -244,11 +244,19 @@ export class NodeMachineRunner implements Dispatcher {
     };
     const report = (input: Json) => this.report(input);
     const token = this.tokens.newToken();
+    const machineInput = toMachineInput(job);
+    const input = machineInput as unknown as Json;
     // `sendMessage.waitForTaskToken`: post the `waiting` event (it carries the token), then wait for its answer.
     const waitForCallback = async (input: Json): Promise<Json> => {
       const answer = this.tokens.wait(token);
-      await this.report(input);
-      return (await answer) as unknown as Json;
+      // The wait's timeout ends it here first, so an answer after it is refused (Step Functions: TaskTimedOut).
+      const timeout = setTimeout(() => this.tokens.forget(token), machineInput.timeoutSeconds * 1000);
+      try {
+        await this.report(input);
+        return (await answer) as unknown as Json;
+      } finally {
+        clearTimeout(timeout);
+      }
     };
     // Lambda's invoke result: the function's answer is the Payload.
     const checkCache = async (input: Json): Promise<Json> => {
@@ -256,7 +264,11 @@ export class NodeMachineRunner implements Dispatcher {
       return { Payload: (await this.deps.checkCache(Payload)) as Json };
     };
     const reports = Object.fromEntries(NODE_REPORT_STATES.map((state) => [state, report]));
-    const input = toMachineInput(job) as unknown as Json;
+    // A try that failed (or timed out, its job still running) is stopped before the wait for its retry.
+    const reportRetrying = async (input: Json) => {
+      await stopCurrent('the try failed');
+      return this.report(input);
+    };
     const execution = this.machine.run(input, {
       context: {
         Execution: {
@@ -276,6 +288,7 @@ export class NodeMachineRunner implements Dispatcher {
       overrides: {
         taskResourceLocalHandlers: {
           ...reports,
+          [NODE_STATES.reportRetrying]: reportRetrying,
           [NODE_STATES.checkCache]: checkCache,
           [NODE_STATES.executeContainer]: runContainer,
           [NODE_STATES.waitForCallback]: waitForCallback,

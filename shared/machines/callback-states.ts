@@ -51,8 +51,10 @@ export function callbackStates() {
     [S.waitForCallback]: {
       Type: 'Task',
       Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
+      // Deduplicated by the token: a retried send gets a new token, whose message must not be dropped as a
+      // repeat of the last (the run keeps the newest token it hears of); the same token sent twice is one.
       Parameters: mailboxMessage(
-        oncePerExecution('waiting'),
+        "States.Hash($$.Task.Token, 'SHA-256')",
         eventOf('waiting', { 'token.$': '$$.Task.Token' }),
       ),
       TimeoutSecondsPath: '$.timeoutSeconds',

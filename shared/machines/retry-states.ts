@@ -32,6 +32,7 @@ export function retryStates() {
       ),
       Next: S.waitBeforeRetry,
     },
-    [S.waitBeforeRetry]: { Type: 'Wait', SecondsPath: '$.retry.delay', Next: S.executeContainer },
+    // Back through the executor's choice, so a retry runs what the step is, whatever kinds retry.
+    [S.waitBeforeRetry]: { Type: 'Wait', SecondsPath: '$.retry.delay', Next: S.selectExecutor },
   };
 }

@@ -18,8 +18,10 @@ import type { RunRepository } from '../store/runs.ts';
 import { findVisibleRun } from './runs.ts';
 import type { Actor } from './users.ts';
 
-/** The data a callback may carry: it travels in a queue message and an execution's state (256 KB each). */
+/** The data a callback may carry, as JSON: it travels in a queue message and an execution's state (256 KB each). */
 export const MAX_CALLBACK_DATA_BYTES = 32 * 1024;
+/** SendTaskFailure's `cause` holds at most this many characters: a failure's whole resolution must fit. */
+export const MAX_FAILURE_CAUSE_CHARS = 32_768;
 
 export interface CallbackRequest {
   decision: 'succeeded' | 'failed';
@@ -64,6 +66,8 @@ export class NodeCallbackService {
   }
 
   async resolve(actor: Actor, runId: string, key: string, request: CallbackRequest) {
+    if (request.data && Buffer.byteLength(JSON.stringify(request.data)) > MAX_CALLBACK_DATA_BYTES)
+      throw new PfError('InvalidArguments', `data is larger than ${MAX_CALLBACK_DATA_BYTES} bytes of JSON`);
     // An approver counts as an owner of the run for the approval steps naming them.
     const loaded = await findVisibleRun(
       actor,
@@ -111,10 +115,16 @@ export class NodeCallbackService {
       message: describe(step, actor.name, request),
       result,
     };
+    const cause = JSON.stringify(resolution);
+    if (request.decision === 'failed' && cause.length > MAX_FAILURE_CAUSE_CHARS)
+      throw new PfError(
+        'InvalidArguments',
+        `a failed callback carries at most ${MAX_FAILURE_CAUSE_CHARS} characters of data and message (Step Functions' limit); this one has ${cause.length}`,
+      );
     const answered =
       request.decision === 'succeeded'
         ? await this.deps.tokens.succeed(token, resolution)
-        : await this.deps.tokens.fail(token, CALLBACK_FAILED_ERROR, JSON.stringify(resolution));
+        : await this.deps.tokens.fail(token, CALLBACK_FAILED_ERROR, cause);
     if (!answered)
       throw new PfError(
         'ActionNotAllowed',

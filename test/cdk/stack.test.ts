@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
@@ -818,7 +819,7 @@ describe('engine', () => {
         {
           QueueUrl: values.MailboxQueueUrl,
           MessageGroupId: 'run-000123',
-          MessageDeduplicationId: `${NAME}.waiting`,
+          MessageDeduplicationId: createHash('sha256').update('AQCEAAAAKgAAAA-token').digest('hex'),
           MessageBody: {
             runId: 'run-000123',
             event: { type: 'waiting', key: 'train', attempt: 1, token: 'AQCEAAAAKgAAAA-token', at: ENTERED },

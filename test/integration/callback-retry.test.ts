@@ -109,6 +109,15 @@ describe('callback steps', () => {
     expectError(await answer(runId, 'hook', 'callback', { data: [1, 2] }), 400, 'MalformedJSON', 'data');
     const big = { blob: 'x'.repeat(40_000) };
     expectError(await answer(runId, 'hook', 'callback', { data: big }), 400, 'InvalidArguments', 'larger');
+    // Within the data limit, but a failure's whole answer must fit Step Functions' 32,768-character cause.
+    const near = { blob: 'x'.repeat(32_000) };
+    const tooLong = { status: 'failed', data: near, message: 'x'.repeat(1000) };
+    expectError(
+      await answer(runId, 'hook', 'callback', tooLong),
+      400,
+      'InvalidArguments',
+      '32768 characters',
+    );
     expectError(await answer(runId, 'hook', 'callback', {}, carol), 403, 'AccessDenied');
     ok(await answer(runId, 'hook', 'callback', { status: 'failed', message: 'deploy broke' }));
     const run = await waitFor(alice, runId);
@@ -183,7 +192,7 @@ entry_points:
     expect(run.status).toBe('succeeded');
     expect(readFileSync(join(dir, 'flaky-count'), 'utf8')).toBe('3\n');
     const node = (await get(nodePath(runId, 'flaky'))).json;
-    expect(node).toMatchObject({ status: 'succeeded', autoRetries: 2, retry: 2 });
+    expect(node).toMatchObject({ status: 'succeeded', autoRetries: 2, retry: 0 });
   });
 
   it('fails a step that runs past its timeout, after its retries', async () => {

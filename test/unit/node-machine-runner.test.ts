@@ -413,13 +413,32 @@ describe('NodeMachineRunner callback waits and retries', () => {
       });
     };
     const { runner, mailbox } = makeRunner({ runJob });
-    await runner.dispatch({ ...job('a'), timeoutSeconds: 1, retryDelays: [0] });
+    await runner.dispatch({ ...job('a'), timeoutSeconds: 1, retryDelays: [2] });
+    // The timed-out try is stopped as the retry is announced, not when the next try starts 2 s later.
+    await vi.waitFor(() => expect(mailbox.events('a').map((event) => event.type)).toContain('retrying'), {
+      timeout: 4000,
+    });
+    expect(signals[0]!.aborted).toBe(true);
+    expect(signals).toHaveLength(1);
     await runner.idle();
     expect(signals).toHaveLength(2);
-    expect(signals[0]!.aborted).toBe(true);
     expect(most).toBe(1);
     expect(mailbox.events('a').map((event) => event.type)).toEqual(['started', 'retrying', 'finished']);
     expect(mailbox.events('a').at(-1)).toMatchObject({ status: 'succeeded' });
+  }, 15_000);
+
+  it('refuses an answer once the wait timed out', async () => {
+    const { runner, mailbox } = makeRunner({ runJob: succeed });
+    await runner.dispatch({ ...approval('a'), timeoutSeconds: 1 });
+    await vi.waitFor(() => expect(tokenOf(mailbox, 'a')).toBeDefined());
+    await vi.waitFor(() => expect(runner.tokens.size).toBe(0), { timeout: 3000 });
+    const late = { status: 'succeeded' as const, message: 'approved late', result };
+    await expect(runner.tokens.succeed(tokenOf(mailbox, 'a')!, late)).resolves.toBe(false);
+    await runner.idle();
+    expect(mailbox.events('a').at(-1)).toMatchObject({
+      status: 'failed',
+      message: 'timed out after 1 seconds',
+    });
   }, 10_000);
 
   it('stops an execution killed while it waits to retry', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { forLocalInterpreter } from '../../infra/local/node-machine-runner.ts';
@@ -441,7 +442,8 @@ describe('NodeMachine callback steps (local interpreter)', () => {
     expect(waits[0]).toMatchObject({
       QueueUrl: placeholders.MailboxQueueUrl,
       MessageGroupId: job.runId,
-      MessageDeduplicationId: 'run-000042.dag1_0.train.2.waiting',
+      // One message per token: a retried send (a new token) is not dropped as a repeat.
+      MessageDeduplicationId: createHash('sha256').update('token-1').digest('hex'),
     });
     expect(events.map((event) => event.type)).toEqual(['started', 'waiting', 'finished']);
     expect(events[1]).toEqual({

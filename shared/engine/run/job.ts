@@ -97,13 +97,16 @@ export function jobSpecOf(
   };
 }
 
+/** The longest wait before a retry: a day (a Wait state refuses huge values; a backoff of 10 gets there fast). */
+export const MAX_RETRY_WAIT_SECONDS = 24 * 60 * 60;
+
 /**
- * The wait before each retry, as Step Functions' Retry computes it (interval × backoff^n, capped), rounded up
- * to whole seconds because a Wait state takes whole seconds.
+ * The wait before each retry, as Step Functions' Retry computes it (interval × backoff^n, capped by
+ * `max_interval` and by a day), rounded up to whole seconds because a Wait state takes whole seconds.
  */
 export function retryDelays(policy: RetryPolicy): number[] {
-  return Array.from({ length: policy.maxAttempts }, (_, retry) => {
-    const delay = policy.intervalSeconds * policy.backoffRate ** retry;
-    return Math.ceil(Math.min(delay, policy.maxIntervalSeconds ?? delay));
-  });
+  const cap = Math.min(policy.maxIntervalSeconds ?? MAX_RETRY_WAIT_SECONDS, MAX_RETRY_WAIT_SECONDS);
+  return Array.from({ length: policy.maxAttempts }, (_, retry) =>
+    Math.ceil(Math.min(policy.intervalSeconds * policy.backoffRate ** retry, cap)),
+  );
 }

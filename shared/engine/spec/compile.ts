@@ -89,7 +89,9 @@ function stepExtensions(body: Comp): Partial<StepSpec> {
   }
   if (body.approval) {
     const { approvers, message } = body.approval;
-    const names = Array.isArray(approvers) ? approvers.map((name) => name.trim()) : splitCommaList(approvers);
+    const names = Array.isArray(approvers)
+      ? approvers.map((name) => name.trim()).filter((name) => name !== '')
+      : splitCommaList(approvers);
     fields.wait = { kind: 'approval', approvers: names, ...(message ? { message } : {}) };
   }
   if (body.gateway) {
