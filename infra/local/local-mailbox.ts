@@ -21,6 +21,8 @@ const MAX_RETRIES = 5;
 export class LocalMailbox implements Mailbox {
   private readonly queues = new Map<string, RunEvent[]>();
   private readonly draining = new Set<string>();
+  /** The drains in progress: closing waits for them, so none touches the table after it is closed. */
+  private readonly drains = new Set<Promise<void>>();
   private engine: RunEngine | undefined;
   private closed = false;
   /** Results waiting for the next batch write, and that write, which their posts wait on. */
@@ -43,7 +45,10 @@ export class LocalMailbox implements Mailbox {
     const queue = this.queues.get(runId) ?? [];
     queue.push(event);
     this.queues.set(runId, queue);
-    if (!this.draining.has(runId)) void this.drain(runId);
+    if (!this.draining.has(runId)) {
+      const drain = this.drain(runId).finally(() => this.drains.delete(drain));
+      this.drains.add(drain);
+    }
   }
 
   /** Stores a result with the others posted in the same turn of the event loop. */
@@ -58,10 +63,14 @@ export class LocalMailbox implements Mailbox {
     return this.storing;
   }
 
-  /** Stops delivering: events still queued are dropped (stored results are re-read at the next start). */
-  close(): void {
+  /**
+   * Stops delivering: events still queued are dropped (stored results are re-read at the next start). Waits
+   * for the batch being applied and the results being stored, which would otherwise write after shutdown.
+   */
+  async close(): Promise<void> {
     this.closed = true;
     this.queues.clear();
+    await Promise.allSettled([...this.drains, this.storing]);
   }
 
   private async drain(runId: string): Promise<void> {

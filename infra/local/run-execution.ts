@@ -119,7 +119,7 @@ export async function startRunExecution(
     async close() {
       registerLocalMailbox(undefined);
       registerLocalTaskTokens(undefined);
-      mailbox.close();
+      await mailbox.close();
       await runner.close();
       launcher.close();
     },

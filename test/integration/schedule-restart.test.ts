@@ -50,7 +50,8 @@ describe('a restart after missed ticks', () => {
       },
       { timeout: 10_000, interval: 100 },
     );
-    expect(await floe.stop()).toBe(0);
+    const code = await floe.stop();
+    expect(code, floe.output()).toBe(0);
     const stoppedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 6000));
 
