@@ -1,10 +1,10 @@
 /** `/artifact` (reference/paddleflow.md §1.10, §4.9): list and delete artifact events. */
 import { authenticate, listPaging } from '../../shared/app/core.ts';
 import { artifactEventService } from '../../shared/app/run-caches.ts';
-import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
+import { listFilter } from '../../shared/http/list-filter.ts';
 import { empty, ok } from '../../shared/http/response.ts';
-import { formatLocalTime } from '../../shared/http/time.ts';
+import { localTimeOf } from '../../shared/http/time.ts';
 import type { ArtifactEventRecord } from '../../shared/store/artifact-events.ts';
 
 /** PaddleFlow's ArtifactEvent: lowercase `fsname`, as in RunCache. */
@@ -18,8 +18,8 @@ const artifactEventView = (event: ArtifactEventRecord) => ({
   type: event.type,
   artifactName: event.artifactName,
   meta: event.meta,
-  createTime: formatLocalTime(new Date(event.createdAt)),
-  updateTime: formatLocalTime(new Date(event.updatedAt)),
+  createTime: localTimeOf(event.createdAt),
+  updateTime: localTimeOf(event.updatedAt),
 });
 
 const LIST = 'artifact';
@@ -29,13 +29,7 @@ export const handler = resourceHandler(
   {
     'GET /artifact': async ({ actor, query }) => {
       const paging = await listPaging(LIST, query);
-      const filter = {
-        owners: splitCommaList(query.userFilter),
-        fsNames: splitCommaList(query.fsFilter),
-        runIds: splitCommaList(query.runFilter),
-        types: splitCommaList(query.typeFilter),
-        paths: splitCommaList(query.pathFilter),
-      };
+      const filter = listFilter(query, ['owners', 'fsNames', 'runIds', 'types', 'paths']);
       const page = await artifactEventService().list(actor, filter, paging.request);
       return ok(paging.envelope(page, 'artifactEventList', artifactEventView));
     },

@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
 import { authenticate, deferredListPaging, listPaging } from '../../shared/app/core.ts';
 import { pipelineService } from '../../shared/app/pipelines.ts';
-import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
+import { listFilter } from '../../shared/http/list-filter.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
 import { localTimeOf } from '../../shared/http/time.ts';
 import type { PipelineRequest } from '../../shared/services/pipelines.ts';
@@ -60,7 +60,7 @@ export const handler = resourceHandler(
 
     'GET /pipeline': async ({ actor, query }) => {
       const paging = await listPaging(PIPELINE_LIST, query);
-      const filter = { users: splitCommaList(query.userFilter), names: splitCommaList(query.nameFilter) };
+      const filter = listFilter(query, ['owners', 'names']);
       const page = await pipelineService().list(actor, filter, paging.request);
       return ok(paging.envelope(page, 'pipelineList', pipelineView));
     },
@@ -76,7 +76,7 @@ export const handler = resourceHandler(
       const service = pipelineService();
       const pipeline = await service.get(actor, params.pipelineID!);
       const { request, envelope } = await paging.open(versionList(pipeline.id));
-      const page = await service.versions(pipeline, { ...request, fsNames: splitCommaList(query.fsFilter) });
+      const page = await service.versions(pipeline, { ...request, ...listFilter(query, ['fsNames']) });
       return ok({
         pipeline: pipelineView(pipeline),
         pplVersions: envelope(page, 'pplVersionList', versionView),

@@ -1,10 +1,10 @@
 /** `/runCache` (reference/paddleflow.md §1.10): list, show and delete run cache rows. */
 import { authenticate, listPaging } from '../../shared/app/core.ts';
 import { runCacheService } from '../../shared/app/run-caches.ts';
-import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
+import { listFilter } from '../../shared/http/list-filter.ts';
 import { empty, ok } from '../../shared/http/response.ts';
-import { formatLocalTime } from '../../shared/http/time.ts';
+import { localTimeOf } from '../../shared/http/time.ts';
 import type { RunCacheRecord } from '../../shared/store/run-caches.ts';
 
 /** PaddleFlow's RunCache: note the lowercase `fsname`, unlike the run's `fsName`. */
@@ -20,8 +20,8 @@ const runCacheView = (cache: RunCacheRecord) => ({
   expiredTime: cache.expiredTime,
   strategy: cache.strategy,
   custom: cache.custom,
-  createTime: formatLocalTime(new Date(cache.createdAt)),
-  updateTime: formatLocalTime(new Date(cache.updatedAt)),
+  createTime: localTimeOf(cache.createdAt),
+  updateTime: localTimeOf(cache.updatedAt),
 });
 
 const LIST = 'runCache';
@@ -31,11 +31,7 @@ export const handler = resourceHandler(
   {
     'GET /runCache': async ({ actor, query }) => {
       const paging = await listPaging(LIST, query);
-      const filter = {
-        owners: splitCommaList(query.userFilter),
-        fsNames: splitCommaList(query.fsFilter),
-        runIds: splitCommaList(query.runFilter),
-      };
+      const filter = listFilter(query, ['owners', 'fsNames', 'runIds']);
       const page = await runCacheService().list(actor, filter, paging.request);
       return ok(paging.envelope(page, 'runCacheList', runCacheView));
     },

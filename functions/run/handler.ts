@@ -2,10 +2,10 @@ import * as z from 'zod/mini';
 import { authenticate, listPaging } from '../../shared/app/core.ts';
 import { runControlService } from '../../shared/app/run-control.ts';
 import { runService } from '../../shared/app/runs.ts';
-import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { PfError } from '../../shared/errors.ts';
 import { bodyField, isPlainObject, readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
+import { listFilter } from '../../shared/http/list-filter.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
 import { parseLocalTime } from '../../shared/http/time.ts';
 import type { CreateRunRequest } from '../../shared/services/runs.ts';
@@ -94,13 +94,7 @@ export const handler = resourceHandler(
 
     'GET /run': async ({ actor, query }) => {
       const paging = await listPaging(RUN_LIST, query);
-      const filter = {
-        owners: splitCommaList(query.userFilter),
-        fsNames: splitCommaList(query.fsFilter),
-        runIds: splitCommaList(query.runFilter),
-        names: splitCommaList(query.nameFilter),
-        statuses: splitCommaList(query.statusFilter),
-      };
+      const filter = listFilter(query, ['owners', 'fsNames', 'runIds', 'names', 'statuses']);
       const page = await runService().list(actor, filter, paging.request);
       return ok(paging.envelope(page, 'runList', runBrief));
     },

@@ -2,9 +2,9 @@
 import * as z from 'zod/mini';
 import { authenticate, deferredListPaging, listPaging } from '../../shared/app/core.ts';
 import { scheduleService } from '../../shared/app/schedules.ts';
-import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
+import { listFilter } from '../../shared/http/list-filter.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
 import { localTimeOf } from '../../shared/http/time.ts';
 import type { CreateScheduleRequest } from '../../shared/services/schedules.ts';
@@ -85,14 +85,14 @@ export const handler = resourceHandler(
 
     'GET /schedule': async ({ actor, query }) => {
       const paging = await listPaging(SCHEDULE_LIST, query);
-      const filter = {
-        owners: splitCommaList(query.userFilter),
-        pipelineIds: splitCommaList(query.pplFilter),
-        pipelineVersionIds: splitCommaList(query.pplVersionFilter),
-        scheduleIds: splitCommaList(query.scheduleFilter),
-        names: splitCommaList(query.nameFilter),
-        statuses: splitCommaList(query.statusFilter),
-      };
+      const filter = listFilter(query, [
+        'owners',
+        'pipelineIds',
+        'pipelineVersionIds',
+        'scheduleIds',
+        'names',
+        'statuses',
+      ]);
       const page = await scheduleService().list(actor, filter, paging.request);
       return ok(paging.envelope(page, 'scheduleList', scheduleBrief));
     },
@@ -102,11 +102,7 @@ export const handler = resourceHandler(
       const service = scheduleService();
       const schedule = await service.get(actor, params.scheduleID!);
       const { request, envelope } = await paging.open(scheduleRunList(schedule.id));
-      const filter = {
-        runIds: splitCommaList(query.runFilter),
-        statuses: splitCommaList(query.statusFilter),
-      };
-      const runs = await service.runs(schedule, filter, request);
+      const runs = await service.runs(schedule, listFilter(query, ['runIds', 'statuses']), request);
       return ok({ ...scheduleBrief(schedule), runs: envelope(runs, 'runList', runBrief) });
     },
 

@@ -9,7 +9,7 @@ import { localTimeOf } from '../../shared/http/time.ts';
 import type { RunRecord } from '../../shared/store/runs.ts';
 
 /** `<runId>.<nodeKey>`: run ids (`run-\d+`) have no `.`, so the first one splits it. */
-export const taskIdOf = (runId: string, key: string) => `${runId}.${key}`;
+const taskIdOf = (runId: string, key: string) => `${runId}.${key}`;
 
 /** A task id's run and node key, or undefined when it is not shaped as one. */
 export function parseTaskId(taskId: string): { runId: string; key: string } | undefined {

@@ -5,9 +5,9 @@
 import * as z from 'zod/mini';
 import { authenticate, listPaging } from '../../shared/app/core.ts';
 import { triggerService } from '../../shared/app/triggers.ts';
-import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
+import { listFilter } from '../../shared/http/list-filter.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
 import { localTimeOf } from '../../shared/http/time.ts';
 import type { TriggerRecord } from '../../shared/store/triggers.ts';
@@ -72,11 +72,7 @@ export const handler = resourceHandler(
 
     'GET /trigger': async ({ actor, query }) => {
       const paging = await listPaging(LIST, query);
-      const filter = {
-        owners: splitCommaList(query.userFilter),
-        pipelineIds: splitCommaList(query.pplFilter),
-        names: splitCommaList(query.nameFilter),
-      };
+      const filter = listFilter(query, ['owners', 'pipelineIds', 'names']);
       const page = await triggerService().list(actor, filter, paging.request);
       return ok(paging.envelope(page, 'triggerList', triggerView));
     },

@@ -2,11 +2,11 @@
 import * as z from 'zod/mini';
 import { authenticate, listPaging } from '../../shared/app/core.ts';
 import { webhookService } from '../../shared/app/webhooks.ts';
-import { splitCommaList } from '../../shared/engine/comma-list.ts';
 import { readBody } from '../../shared/http/body.ts';
 import { resourceHandler } from '../../shared/http/handler.ts';
+import { listFilter } from '../../shared/http/list-filter.ts';
 import { created, empty, ok } from '../../shared/http/response.ts';
-import { formatLocalTime } from '../../shared/http/time.ts';
+import { localTimeOf } from '../../shared/http/time.ts';
 import type { WebhookRecord } from '../../shared/store/webhooks.ts';
 
 const CreateBody = z.object({
@@ -22,7 +22,7 @@ const webhookView = (webhook: WebhookRecord) => ({
   url: webhook.url,
   pattern: webhook.pattern ?? null,
   hasSecret: webhook.sealedSecret !== undefined,
-  createTime: formatLocalTime(new Date(webhook.createdAt)),
+  createTime: localTimeOf(webhook.createdAt),
 });
 
 const LIST = 'webhook';
@@ -38,7 +38,7 @@ export const handler = resourceHandler(
 
     'GET /webhook': async ({ actor, query }) => {
       const paging = await listPaging(LIST, query);
-      const filter = { owners: splitCommaList(query.userFilter) };
+      const filter = listFilter(query, ['owners']);
       const page = await webhookService().list(actor, filter, paging.request);
       return ok(paging.envelope(page, 'webhookList', webhookView));
     },

@@ -74,10 +74,9 @@ export class FloeEngine extends Construct {
     this.nodeMachineName = `${stack.stackName}-NodeMachine`;
 
     // The consumer first: the queue's visibility timeout follows from its timeout.
-    this.mailboxConsumer = new FloeFunction(this, 'MailboxConsumer', {
+    this.mailboxConsumer = handlers.dataFunction(this, 'MailboxConsumer', {
       entry: MAILBOX_ENTRY,
       description: 'Floe run mailbox consumer',
-      environment: handlers.environment,
     });
     const consumerTimeout = this.mailboxConsumer.function.timeout ?? Duration.seconds(3);
 
@@ -124,12 +123,10 @@ export class FloeEngine extends Construct {
     });
 
     // The run cache's check, which the NodeMachine invokes before a job whose step has the cache on.
-    this.cacheCheck = new FloeFunction(this, 'CacheCheck', {
+    this.cacheCheck = handlers.dataFunction(this, 'CacheCheck', {
       entry: CACHE_CHECK_ENTRY,
       description: 'Floe: the run cache check of a node execution',
-      environment: handlers.environment,
     });
-    handlers.grantData(this.cacheCheck.role);
 
     // The NodeMachine, from the very definition the local interpreter runs.
     this.nodeMachineLogs = new logs.LogGroup(this, 'NodeMachineLogs', { retention: LOG_RETENTION });
@@ -168,8 +165,7 @@ export class FloeEngine extends Construct {
         'needs, none of which supports resource-level permissions.',
     });
 
-    // The consumer: the table and secrets as the resource handlers, the mailbox, and node executions.
-    handlers.grantData(this.mailboxConsumer.role);
+    // The consumer (the table and secrets as the resource handlers): the mailbox, and node executions.
     this.mailboxConsumer.function.addEnvironment('FLOE_NODE_MACHINE_ARN', this.nodeMachine.stateMachineArn);
     this.mailboxConsumer.function.addEnvironment('FLOE_MAILBOX_URL', this.mailbox.queueUrl);
     this.mailboxConsumer.function.addEventSource(

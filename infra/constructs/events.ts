@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { FIXED_RULES, type FixedTarget } from '../../shared/runtime/event-rules.ts';
 import { TRIGGER_RULE_PREFIX } from '../../shared/runtime/eventbridge-trigger-rules.ts';
 import { type FloeEngine, nagWildcardId } from './engine.ts';
-import { FloeFunction } from './function.ts';
+import type { FloeFunction } from './function.ts';
 import type { FloeHandlers } from './handlers.ts';
 
 export const TICK_ENTRY = 'functions/tick/handler.ts';
@@ -65,28 +65,20 @@ export class FloeEvents extends Construct {
       description: 'Floe: run, job and schedule status changes, and the events that start triggers',
     });
 
-    const dataFunction = (constructId: string, entry: string, description: string, timeout?: Duration) => {
-      const fn = new FloeFunction(this, constructId, {
-        entry,
-        description,
-        environment: handlers.environment,
-        ...(timeout ? { timeout } : {}),
-      });
-      handlers.grantData(fn.role);
-      return fn;
-    };
-    this.tick = dataFunction('Tick', TICK_ENTRY, 'Floe: the schedules tick', TICK_TIMEOUT);
-    this.triggerTarget = dataFunction(
-      'TriggerTarget',
-      TRIGGER_TARGET_ENTRY,
-      "Floe: starts a trigger's pipeline on an event its rule matched",
-    );
-    this.webhookDelivery = dataFunction(
-      'WebhookDelivery',
-      WEBHOOK_DELIVERY_ENTRY,
-      'Floe: delivers status events to webhooks',
-      WEBHOOK_DELIVERY_TIMEOUT,
-    );
+    this.tick = handlers.dataFunction(this, 'Tick', {
+      entry: TICK_ENTRY,
+      description: 'Floe: the schedules tick',
+      timeout: TICK_TIMEOUT,
+    });
+    this.triggerTarget = handlers.dataFunction(this, 'TriggerTarget', {
+      entry: TRIGGER_TARGET_ENTRY,
+      description: "Floe: starts a trigger's pipeline on an event its rule matched",
+    });
+    this.webhookDelivery = handlers.dataFunction(this, 'WebhookDelivery', {
+      entry: WEBHOOK_DELIVERY_ENTRY,
+      description: 'Floe: delivers status events to webhooks',
+      timeout: WEBHOOK_DELIVERY_TIMEOUT,
+    });
 
     // The tick and the trigger function start runs, which posts to the run's mailbox (as the run resource).
     for (const starter of [this.tick, this.triggerTarget]) {

@@ -1,7 +1,6 @@
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { fallbackResource, type ResourceName, resourceNames, resources } from '../../shared/routes.ts';
-import { FloeFunction } from './function.ts';
+import { FloeFunction, type FloeFunctionProps } from './function.ts';
 import type { FloeSecrets } from './secrets.ts';
 import type { FloeTable } from './table.ts';
 
@@ -25,10 +24,10 @@ export class FloeHandlers extends Construct {
   readonly resources: Record<ResourceName, FloeFunction>;
   /** The resources' functions that use the table, the secrets and the bus: all but the static ones. */
   readonly dataResources: readonly FloeFunction[];
-  /** What every function with the table and the secrets gets (the token lifetime is the resources' own). */
-  readonly environment: Readonly<Record<string, string>>;
   /** PaddleFlow's 404 for `$default`: needs no table and no secret, and gets none. */
   readonly fallback: FloeFunction;
+  /** What every function with the table and the secrets gets (the token lifetime is the resources' own). */
+  private readonly environment: Readonly<Record<string, string>>;
   private readonly table: FloeTable;
   private readonly secrets: FloeSecrets;
 
@@ -43,20 +42,18 @@ export class FloeHandlers extends Construct {
       FLOE_SIGNING_KEY_SECRET_ARN: secrets.signingKey.secretArn,
       FLOE_ROOT_PASSWORD_SECRET_ARN: secrets.rootPassword.secretArn,
     };
-    const environment: Record<string, string> = { ...this.environment };
-    if (props.tokenTtlHours !== undefined) environment.FLOE_TOKEN_TTL_HOURS = String(props.tokenTtlHours);
+    const tokenTtl: Record<string, string> =
+      props.tokenTtlHours === undefined ? {} : { FLOE_TOKEN_TTL_HOURS: String(props.tokenTtlHours) };
 
     const functions: Partial<Record<ResourceName, FloeFunction>> = {};
     const dataResources: FloeFunction[] = [];
     for (const name of resourceNames) {
-      const isStatic = STATIC_RESOURCES.includes(name);
-      const fn = new FloeFunction(this, constructId(name), {
-        entry: resources[name].entry,
-        description: `Floe ${name} resource`,
-        ...(isStatic ? {} : { environment }),
-      });
-      if (!isStatic) {
-        this.grantData(fn.role);
+      const fnProps = { entry: resources[name].entry, description: `Floe ${name} resource` };
+      let fn: FloeFunction;
+      if (STATIC_RESOURCES.includes(name)) {
+        fn = new FloeFunction(this, constructId(name), fnProps);
+      } else {
+        fn = this.dataFunction(this, constructId(name), { ...fnProps, environment: tokenTtl });
         dataResources.push(fn);
       }
       if (ROOT_PASSWORD_READERS.includes(name)) secrets.rootPassword.grantRead(fn.role);
@@ -71,9 +68,17 @@ export class FloeHandlers extends Construct {
     });
   }
 
-  /** What a function with `environment` uses: the table's items and the signing key. */
-  grantData(grantee: iam.IGrantable): void {
-    this.table.grantItemReadWrite(grantee);
-    this.secrets.signingKey.grantRead(grantee);
+  /**
+   * A function of the shared services (a resource, the engine's, the events'): the table's items and the signing
+   * key, with the variables that name them, beside `props.environment`.
+   */
+  dataFunction(scope: Construct, id: string, props: FloeFunctionProps): FloeFunction {
+    const fn = new FloeFunction(scope, id, {
+      ...props,
+      environment: { ...this.environment, ...props.environment },
+    });
+    this.table.grantItemReadWrite(fn.role);
+    this.secrets.signingKey.grantRead(fn.role);
+    return fn;
   }
 }

@@ -7,12 +7,11 @@
  * event loop instead of one write each.
  */
 import type { RunEvent } from '../../shared/engine/run/model.ts';
-
-type Finished = Extract<RunEvent, { type: 'finished' }>;
-
 import type { Mailbox } from '../../shared/runtime/ports.ts';
 import type { RunEngine } from '../../shared/services/run-engine.ts';
 import type { RunRepository } from '../../shared/store/runs.ts';
+
+type Finished = Extract<RunEvent, { type: 'finished' }>;
 
 /** How long a run's consumer waits before trying a batch again after an unexpected error. */
 const RETRY_DELAY_MS = 200;

@@ -40,8 +40,6 @@ export interface NodeMachineRunnerDeps {
   checkCache(payload: CacheCheckPayload): Promise<unknown>;
   /** An execution that failed outside the machine's own error handling (e.g. the mailbox kept refusing). */
   onError(error: unknown): void;
-  /** The waits of callback and approval steps (a fresh registry when not given). */
-  tokens?: LocalTaskTokens;
 }
 
 export interface NodeMachineRunnerOptions {
@@ -144,7 +142,7 @@ export class NodeMachineRunner implements Dispatcher {
   private readonly retryIntervalOverrides: Record<string, number>;
   private readonly waitTimeOverrides: Record<string, number>;
   /** Where callback and approval steps wait: the callback API resolves them through it. */
-  readonly tokens: LocalTaskTokens;
+  readonly tokens = new LocalTaskTokens();
 
   constructor(
     private readonly deps: NodeMachineRunnerDeps,
@@ -153,7 +151,6 @@ export class NodeMachineRunner implements Dispatcher {
     const definition = substituteDefinition(nodeMachineDefinition(), LOCAL_SUBSTITUTIONS);
     this.machine = new StateMachine(forLocalInterpreter(definition));
     const retryMs = options.reportRetryMs ?? 100;
-    this.tokens = deps.tokens ?? new LocalTaskTokens();
     this.retryIntervalOverrides = Object.fromEntries(
       [NODE_STATES.checkCache, NODE_STATES.waitForCallback, ...NODE_REPORT_STATES].map((name) => [
         name,

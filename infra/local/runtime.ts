@@ -11,10 +11,10 @@ import { tableFromEnv } from '../../shared/store/client.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/store/table.ts';
 import type { LocalConfig } from './config.ts';
 import { lockDataDir } from './data-lock.ts';
-import { type LocalDynamo, startLocalDynamo } from './dynamo.ts';
+import { startLocalDynamo } from './dynamo.ts';
 import { LocalEventBus } from './event-bus.ts';
 import { createGateway, loadHandlers } from './gateway.ts';
-import { type LocalRunExecution, startRunExecution } from './run-execution.ts';
+import { startRunExecution } from './run-execution.ts';
 import { LocalTicker } from './ticker.ts';
 
 export interface LocalRuntime {
@@ -27,68 +27,51 @@ export async function startLocalRuntime(
   onError: (error: unknown) => void = (error) => console.error(error),
 ): Promise<LocalRuntime> {
   mkdirSync(config.dataDir, { recursive: true });
-  const unlock = lockDataDir(config.dataDir);
-  let dynamo: LocalDynamo;
-  try {
-    dynamo = await startLocalDynamo(config.dataDir, DEFAULT_TABLE_NAME);
-  } catch (error) {
-    unlock();
-    throw error;
-  }
-
-  Object.assign(process.env, {
-    FLOE_TABLE_NAME: DEFAULT_TABLE_NAME,
-    FLOE_DYNAMODB_ENDPOINT: dynamo.endpoint,
-    FLOE_DATA_DIR: config.dataDir,
-    FLOE_ROOT_PASSWORD: config.rootPassword,
-    AWS_REGION: process.env.AWS_REGION || 'local',
-    POWERTOOLS_SERVICE_NAME: 'floe',
-  });
-
-  const bus = new LocalEventBus(onError);
-  registerLocalEventBus(bus);
-  let execution: LocalRunExecution;
-  try {
-    execution = await startRunExecution(tableFromEnv(), config.dataDir, bus, onError);
-  } catch (error) {
-    registerLocalEventBus(undefined);
-    await dynamo.close();
-    unlock();
-    throw error;
-  }
-  const ticker = await startEventTargets(bus, onError);
-
-  const server = createGateway(await loadHandlers(), onError);
-  server.keepAliveTimeout = 5_000;
-  server.listen(config.port, config.host);
-  try {
-    await once(server, 'listening');
-  } catch (error) {
-    await ticker.close();
-    await bus.drain();
-    await execution.close();
-    registerLocalEventBus(undefined);
-    await dynamo.close();
-    unlock();
-    throw error;
-  }
-  const { port } = server.address() as AddressInfo;
-
-  return {
-    url: `http://${config.host}:${port}`,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await ticker.close();
-      await bus.drain();
-      await execution.close();
-      registerLocalEventBus(undefined);
-      await dynamo.close();
-      unlock();
-    },
+  // What is up so far, undone last first: by close(), or at once when a later part fails to start.
+  const undo: (() => void | Promise<void>)[] = [lockDataDir(config.dataDir)];
+  const unwind = async () => {
+    for (let step = undo.pop(); step; step = undo.pop()) await step();
   };
+  try {
+    const dynamo = await startLocalDynamo(config.dataDir, DEFAULT_TABLE_NAME);
+    undo.push(() => dynamo.close());
+
+    Object.assign(process.env, {
+      FLOE_TABLE_NAME: DEFAULT_TABLE_NAME,
+      FLOE_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      FLOE_DATA_DIR: config.dataDir,
+      FLOE_ROOT_PASSWORD: config.rootPassword,
+      AWS_REGION: process.env.AWS_REGION || 'local',
+      POWERTOOLS_SERVICE_NAME: 'floe',
+    });
+
+    const bus = new LocalEventBus(onError);
+    registerLocalEventBus(bus);
+    undo.push(() => registerLocalEventBus(undefined));
+    const execution = await startRunExecution(tableFromEnv(), config.dataDir, bus, onError);
+    undo.push(() => execution.close());
+    // Deliveries under way (a trigger's run, a tick) end before the execution and the table go.
+    undo.push(() => bus.drain());
+    const ticker = await startEventTargets(bus, onError);
+    undo.push(() => ticker.close());
+
+    const server = createGateway(await loadHandlers(), onError);
+    server.keepAliveTimeout = 5_000;
+    server.listen(config.port, config.host);
+    await once(server, 'listening');
+    undo.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://${config.host}:${port}`, close: unwind };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
 }
 
 /**

@@ -30,9 +30,15 @@ export class LocalTicker {
     this.fire(new Date(this.now()).toISOString());
   }
 
-  /** A delivery of the tick target that is not the minute rule's (a fixed rule on the bus). */
+  /** One tick: the minute rule's, or a delivery of the tick target by a fixed rule on the bus. */
   deliver(event: TickEvent): Promise<void> {
-    return this.run(event);
+    if (this.closed) return Promise.resolve();
+    const window = this.tick(event, this.sleep).catch((error: unknown) => {
+      if (!(error instanceof ClosedError)) this.onError(error);
+    });
+    this.windows.add(window);
+    void window.finally(() => this.windows.delete(window));
+    return window;
   }
 
   /** Sleeps that end early, with ClosedError, when the ticker closes. */
@@ -60,18 +66,8 @@ export class LocalTicker {
 
   private fire(time: string): void {
     if (this.closed) return;
-    void this.run({ 'detail-type': 'Scheduled Event', time });
+    void this.deliver({ 'detail-type': 'Scheduled Event', time });
     const next = Math.floor(this.now() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
     this.timer = setTimeout(() => this.fire(new Date(next).toISOString()), next - this.now());
-  }
-
-  private run(event: TickEvent): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    const window = this.tick(event, this.sleep).catch((error: unknown) => {
-      if (!(error instanceof ClosedError)) this.onError(error);
-    });
-    this.windows.add(window);
-    void window.finally(() => this.windows.delete(window));
-    return window;
   }
 }

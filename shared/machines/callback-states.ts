@@ -5,7 +5,7 @@
  * with what data, and the node's message; a failure's rides in the error's `Cause` as JSON.
  */
 import type { CallbackResult } from '../engine/run/model.ts';
-import { eventOf, mailboxMessage, oncePerExecution, toMailbox } from './machine-parts.ts';
+import { eventOf, mailboxMessage, oncePerExecution, retryOn, toMailbox } from './machine-parts.ts';
 import { NODE_STATES } from './node-states.ts';
 
 /** The error a failed callback (a rejection) is sent with: its `Cause` is the resolution as JSON. */
@@ -22,15 +22,7 @@ export interface CallbackResolution {
 }
 
 /** SQS's own errors: the message may be sent again (its deduplication id keeps it one). */
-const SEND_RETRY = [
-  {
-    ErrorEquals: ['SQS.AmazonSQSException', 'SQS.SdkClientException'],
-    IntervalSeconds: 1,
-    BackoffRate: 2,
-    MaxAttempts: 6,
-    JitterStrategy: 'FULL',
-  },
-];
+const SEND_RETRY = retryOn(['SQS.AmazonSQSException', 'SQS.SdkClientException']);
 
 /** A `finished` report whose status, message and callback result are read under `path`. */
 const reportResolution = (path: string) => ({

@@ -33,33 +33,22 @@ export interface MailboxMessage {
   event: RunEvent;
 }
 
-/** Reports are cheap and idempotent (deduplicated by id): retry them through throttling and blips. */
-export const REPORT_RETRY = [
-  {
-    ErrorEquals: ['States.ALL'],
-    IntervalSeconds: 1,
-    BackoffRate: 2,
-    MaxAttempts: 6,
-    JitterStrategy: 'FULL',
-  },
+/** A Retry of these errors, six times, one second then doubling with full jitter: every AWS call's policy. */
+export const retryOn = (errors: string[]) => [
+  { ErrorEquals: errors, IntervalSeconds: 1, BackoffRate: 2, MaxAttempts: 6, JitterStrategy: 'FULL' },
 ];
 
+/** Reports are cheap and idempotent (deduplicated by id): retry them through throttling and blips. */
+const REPORT_RETRY = retryOn(['States.ALL']);
+
 /** Lambda's transient errors, as the Step Functions console's Lambda template retries them. */
-export const LAMBDA_RETRY = [
-  {
-    ErrorEquals: [
-      'Lambda.ClientExecutionTimeoutException',
-      'Lambda.ServiceException',
-      'Lambda.AWSLambdaException',
-      'Lambda.SdkClientException',
-      'Lambda.TooManyRequestsException',
-    ],
-    IntervalSeconds: 1,
-    BackoffRate: 2,
-    MaxAttempts: 6,
-    JitterStrategy: 'FULL',
-  },
-];
+export const LAMBDA_RETRY = retryOn([
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+]);
 
 /** A deduplication id (an intrinsic) for one message of a kind per execution. */
 export const oncePerExecution = (kind: string) => `States.Format('{}.${kind}', $$.Execution.Name)`;

@@ -33,7 +33,7 @@ export { NODE_REPORT_STATES, NODE_STATES, NODE_TASK_STATES, type NodeStateName }
 export const STEP_CONTAINER_NAME = 'step';
 
 /** How long a container job may run, when its step sets no `timeout`, before the try fails (`States.Timeout`). */
-export const CONTAINER_TIMEOUT_SECONDS = 24 * 60 * 60;
+const CONTAINER_TIMEOUT_SECONDS = 24 * 60 * 60;
 
 /**
  * The execution input: the job, plus its environment as the `{Name, Value}` list ECS overrides take, and its
@@ -179,8 +179,6 @@ export function nodeMachineDefinition() {
     },
   };
 }
-
-export type NodeMachineDefinition = ReturnType<typeof nodeMachineDefinition>;
 
 /** The definition with its `${…}` placeholders replaced, as Step Functions does with `definitionSubstitutions`. */
 export function substituteDefinition(definition: unknown, values: NodeMachineSubstitutions): unknown {

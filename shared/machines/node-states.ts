@@ -32,19 +32,6 @@ export const NODE_STATES = {
 
 export type NodeStateName = (typeof NODE_STATES)[keyof typeof NODE_STATES];
 
-/** The Task states, each of which needs a local handler (a Task without one would call real AWS). */
-export const NODE_TASK_STATES = [
-  NODE_STATES.checkCache,
-  NODE_STATES.reportCacheHit,
-  NODE_STATES.reportStarted,
-  NODE_STATES.executeContainer,
-  NODE_STATES.reportRetrying,
-  NODE_STATES.waitForCallback,
-  NODE_STATES.reportResolved,
-  NODE_STATES.reportRejected,
-  NODE_STATES.reportFinished,
-] as const;
-
 /** The Task states that post to the mailbox and nothing else (locally: one handler that posts). */
 export const NODE_REPORT_STATES = [
   NODE_STATES.reportCacheHit,
@@ -53,4 +40,16 @@ export const NODE_REPORT_STATES = [
   NODE_STATES.reportResolved,
   NODE_STATES.reportRejected,
   NODE_STATES.reportFinished,
+] as const;
+
+/**
+ * The Task states, each of which needs a local handler (a Task without one would call real AWS): the reports,
+ * and the three that do something else. Listed by hand, not read off the definition: it is what the tests hold
+ * the definition's Task states to.
+ */
+export const NODE_TASK_STATES = [
+  NODE_STATES.checkCache,
+  NODE_STATES.executeContainer,
+  NODE_STATES.waitForCallback,
+  ...NODE_REPORT_STATES,
 ] as const;

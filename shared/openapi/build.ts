@@ -113,21 +113,18 @@ export function object(
 // ---------------------------------------------------------------------------------------------------------
 // Parameters
 
-export const parameterRef = (name: string): Reference => ({ $ref: `#/components/parameters/${name}` });
+const parameterRef = (name: string): Reference => ({ $ref: `#/components/parameters/${name}` });
 
-export const pathParameter = (name: string, description: string): Parameter => ({
-  name,
-  in: 'path',
-  required: true,
-  description,
-  schema: { type: 'string' },
-});
+export const pathParameter = (
+  name: string,
+  description: string,
+  schema: Schema = { type: 'string' },
+): Parameter => ({ name, in: 'path', required: true, description, schema });
 
 export const queryParameter = (
   name: string,
   description: string,
-  schema: Schema = { type: 'string' },
-  required = false,
+  { schema = { type: 'string' }, required = false }: { schema?: Schema; required?: boolean } = {},
 ): Parameter => ({ name, in: 'query', ...(required ? { required } : {}), description, schema });
 
 /** A PaddleFlow list filter: a comma-separated list, matched exactly. */
@@ -180,8 +177,11 @@ export interface OperationSpec {
    * root). `token`: the token only. `public`: neither.
    */
   readonly access?: 'guarded' | 'token' | 'public';
-  /** A marker-paged list: `marker` and `maxKeys`, and their errors. */
-  readonly paged?: boolean;
+  /**
+   * A paged list: `marker` (`timeMarker` for the time-paged fs and link lists) and `maxKeys`, and their
+   * errors.
+   */
+  readonly paged?: 'marker' | 'time';
   readonly parameters?: readonly (Parameter | Reference)[];
   readonly requestBody?: {
     readonly schema: Schema;
@@ -195,21 +195,15 @@ export interface OperationSpec {
 /** One operation, with the request id, the token, the paging parameters and the error responses they imply. */
 export function operation(spec: OperationSpec): Operation {
   const access = spec.access ?? 'guarded';
-  const badRequest: PfErrorCode[] = [];
-  if (access !== 'public') badRequest.push('AuthWithoutToken', 'AuthInvalidToken');
-  if (access === 'guarded') badRequest.push('AuthIllegalUser');
-  if (spec.requestBody) badRequest.push('MalformedJSON');
-  if (spec.paged) badRequest.push('InvalidURI', 'InvalidMarker');
-  const errors: Partial<Record<ErrorStatus, PfErrorCode[]>> = {
-    400: [...new Set([...badRequest, ...(spec.errors?.[400] ?? [])])],
-    403: [...(spec.errors?.[403] ?? [])],
-    404: [...(spec.errors?.[404] ?? [])],
-  };
-  const responses: Record<string, Response> = {};
-  for (const [status, response] of Object.entries(spec.responses)) responses[status] = response;
+  const implied: PfErrorCode[] = [];
+  if (access !== 'public') implied.push('AuthWithoutToken', 'AuthInvalidToken');
+  if (access === 'guarded') implied.push('AuthIllegalUser');
+  if (spec.requestBody) implied.push('MalformedJSON');
+  if (spec.paged) implied.push('InvalidURI', 'InvalidMarker');
+  const responses: Record<string, Response> = { ...spec.responses };
   for (const status of [400, 403, 404] as const) {
-    const codes = errors[status]!;
-    if (codes.length > 0) responses[String(status)] = errorResponse(status, codes);
+    const codes = [...new Set([...(status === 400 ? implied : []), ...(spec.errors?.[status] ?? [])])];
+    if (codes.length > 0) responses[status] = errorResponse(status, codes);
   }
   return {
     operationId: spec.id,
@@ -218,7 +212,9 @@ export function operation(spec: OperationSpec): Operation {
     ...(access === 'public' ? { security: [] } : {}),
     parameters: [
       ...(spec.parameters ?? []),
-      ...(spec.paged ? [parameterRef('marker'), parameterRef('maxKeys')] : []),
+      ...(spec.paged
+        ? [parameterRef(spec.paged === 'time' ? 'timeMarker' : 'marker'), parameterRef('maxKeys')]
+        : []),
       parameterRef('requestId'),
     ],
     ...(spec.requestBody

@@ -4,7 +4,18 @@
  * Shapes that belong to one resource are in paths/<resource>.ts beside its operations; all of them end up
  * under `components.schemas`.
  */
-import { array, boolean, integer, map, object, oneOfStrings, ref, type Schema, string } from './build.ts';
+import {
+  array,
+  boolean,
+  integer,
+  map,
+  object,
+  oneOfStrings,
+  queryParameter,
+  ref,
+  type Schema,
+  string,
+} from './build.ts';
 
 export const securitySchemes = {
   token: {
@@ -33,36 +44,23 @@ export const parameters = {
       'Optional request id, echoed on the response and in error bodies; a UUID is made when absent.',
     schema: { type: 'string' },
   },
-  marker: {
-    name: 'marker',
-    in: 'query',
-    description:
-      "The previous page's `nextMarker`, as it was: opaque, signed and bound to this list (a forged, altered or " +
+  marker: queryParameter(
+    'marker',
+    "The previous page's `nextMarker`, as it was: opaque, signed and bound to this list (a forged, altered or " +
       "another list's marker is 400 InvalidMarker). Absent: the first page.",
-    schema: { type: 'string' },
-  },
-  maxKeys: {
-    name: 'maxKeys',
-    in: 'query',
-    description: 'Page size. Anything but an integer from 1 to 1000 is 400 InvalidURI.',
+  ),
+  maxKeys: queryParameter('maxKeys', 'Page size. Anything but an integer from 1 to 1000 is 400 InvalidURI.', {
     schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
-  },
-  timeMarker: {
-    name: 'marker',
-    in: 'query',
-    description:
-      "The previous page's `nextMarker` (opaque, signed, bound to this list), or PaddleFlow's local time " +
+  }),
+  timeMarker: queryParameter(
+    'marker',
+    "The previous page's `nextMarker` (opaque, signed, bound to this list), or PaddleFlow's local time " +
       '`YYYY-MM-DD HH:MM:SS`: the rows created strictly before it. Absent: the newest rows.',
-    schema: { type: 'string' },
-  },
+  ),
 } as const;
 
-/** PaddleFlow's times: `YYYY-MM-DD HH:MM:SS` in the server's local time zone. */
-export const localTime = (description = 'Server local time; `""` when there is none.'): Schema => ({
-  type: 'string',
-  pattern: '^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d)?$',
-  description,
-});
+/** A PaddleFlow time (the shared schema LocalTime). */
+export const localTime = ref('LocalTime');
 
 export const sharedSchemas = {
   Error: object(
@@ -94,7 +92,12 @@ export const sharedSchemas = {
     },
     { description: 'The time-based paging envelope of the fs and link lists, newest first.' },
   ),
-  LocalTime: localTime(),
+  /** PaddleFlow's times: `YYYY-MM-DD HH:MM:SS` in the server's local time zone. */
+  LocalTime: {
+    type: 'string',
+    pattern: '^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d)?$',
+    description: 'Server local time; `""` when there is none.',
+  },
   ParamValue: {
     description: 'A parameter value: a string, a number, or a list of them (a loop argument).',
     anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'array', items: ref('ParamValue') }],

@@ -5,7 +5,7 @@
  * `GET /openapi.json` serves it; `npm run openapi` writes it to docs/openapi.json.
  */
 import packageJson from '../../package.json' with { type: 'json' };
-import { gatewayPath, type ResourceName, resourceNames } from '../routes.ts';
+import { gatewayPath, type ResourceName, type RouteSpec, resourceNames, resources } from '../routes.ts';
 import type { Operation, PathItem, ResourceDoc, Schema } from './build.ts';
 import { headers, parameters, securitySchemes, sharedSchemas } from './components.ts';
 import { artifactDoc } from './paths/artifact.ts';
@@ -74,8 +74,8 @@ export function buildOpenApiDocument() {
   const schemas: Record<string, Schema> = { ...sharedSchemas };
   for (const name of resourceNames) {
     const part = resourceDocs[name] as ResourceDoc<ResourceName>;
-    for (const [path, item] of Object.entries(part.paths as Record<string, PathItem>)) {
-      paths[gatewayPath({ path, methods: [] })] = withTag(item, name);
+    for (const route of resources[name].routes as readonly RouteSpec[]) {
+      paths[gatewayPath(route)] = withTag((part.paths as Record<string, PathItem>)[route.path]!, name);
     }
     for (const [schema, definition] of Object.entries(part.schemas ?? {})) {
       if (schema in schemas) throw new Error(`schema ${schema} is defined twice (resource ${name})`);

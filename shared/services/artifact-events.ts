@@ -9,7 +9,7 @@ import type {
   ArtifactEventRepository,
 } from '../store/artifact-events.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
-import { type Actor, isRoot } from './users.ts';
+import { type Actor, isRoot, visibleOwners } from './users.ts';
 
 const TYPES = ['input', 'output'];
 
@@ -34,7 +34,7 @@ export class ArtifactEventService {
     if (wrong !== undefined) {
       throw new PfError('InvalidArguments', `typeFilter[${wrong}] is invalid: it must be input or output`);
     }
-    const owners = isRoot(actor.name) ? filter.owners : [actor.name];
+    const owners = visibleOwners(actor, filter.owners);
     return this.deps.events.list({ ...filter, owners }, page);
   }
 

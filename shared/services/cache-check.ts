@@ -36,12 +36,12 @@ export interface CacheCheckDeps {
 
 const ACTIVE: readonly NodeStatus[] = ['init', 'pending', 'running', 'terminating'];
 /** A cached job still running is waited for this long at most (a container step's own limit); then we run. */
-export const MAX_CACHE_WAIT_SECONDS = 24 * 60 * 60;
+const MAX_CACHE_WAIT_SECONDS = 24 * 60 * 60;
 const MIN_WAIT_SECONDS = 3;
 const MAX_WAIT_SECONDS = 60;
 
 /** PaddleFlow's 3 s at first, then a tenth of the time waited so far (up to a minute): a long wait costs few checks. */
-export const waitSecondsAfter = (waited: number) =>
+const waitSecondsAfter = (waited: number) =>
   Math.min(MAX_WAIT_SECONDS, Math.max(MIN_WAIT_SECONDS, Math.floor(waited / 10)));
 
 const unexpired = (row: RunCacheRecord, now: Date) =>

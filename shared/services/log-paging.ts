@@ -9,13 +9,13 @@
  */
 
 /** Lines Kubernetes returns for `end` (its TailLines). */
-export const LOG_LINE_READ_LIMIT = 5000;
+const LOG_LINE_READ_LIMIT = 5000;
 /** Bytes Kubernetes returns for `begin` (its LimitBytes). */
-export const LOG_BYTE_READ_LIMIT = 500000;
+const LOG_BYTE_READ_LIMIT = 500000;
 
-export const LOG_PAGE_NO_DEFAULT = 1;
-export const LOG_PAGE_SIZE_DEFAULT = 100;
-export const LOG_PAGE_SIZE_MAX = 100;
+const LOG_PAGE_NO_DEFAULT = 1;
+const LOG_PAGE_SIZE_DEFAULT = 100;
+const LOG_PAGE_SIZE_MAX = 100;
 
 export type LogFilePosition = 'begin' | 'end';
 
@@ -139,10 +139,8 @@ function atoi(text: string): { value: number } | { error: string } {
  * means 100; over 100 is an error), `logFilePosition` (`begin` | `end`, default `end`). An error message is
  * for a 400 InvalidURI. Negative numbers are refused too (PaddleFlow fails on them with a server error).
  */
-export function parseRunLogQuery(
-  query: Record<string, string | undefined> | URLSearchParams,
-): ParsedRunLogQuery {
-  const get = (name: string) => (query instanceof URLSearchParams ? query.get(name) : query[name]) ?? '';
+export function parseRunLogQuery(query: Record<string, string | undefined>): ParsedRunLogQuery {
+  const get = (name: string) => query[name] ?? '';
   const integer = (name: string, absent: number) => {
     const text = get(name);
     return text === '' ? { value: absent } : atoi(text);

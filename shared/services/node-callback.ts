@@ -19,9 +19,9 @@ import { findVisibleRun } from './runs.ts';
 import type { Actor } from './users.ts';
 
 /** The data a callback may carry, as JSON: it travels in a queue message and an execution's state (256 KB each). */
-export const MAX_CALLBACK_DATA_BYTES = 32 * 1024;
+const MAX_CALLBACK_DATA_BYTES = 32 * 1024;
 /** SendTaskFailure's `cause` holds at most this many characters: a failure's whole resolution must fit. */
-export const MAX_FAILURE_CAUSE_CHARS = 32_768;
+const MAX_FAILURE_CAUSE_CHARS = 32_768;
 
 export interface CallbackRequest {
   decision: 'succeeded' | 'failed';

@@ -11,7 +11,12 @@ import { PfError } from '../errors.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
 import { InvalidCursorError, type Page, type PageRequest } from '../store/paging.ts';
 import type { PipelineVersionRecord } from '../store/pipeline-versions.ts';
-import { liveVersions, type PipelineRecord, type PipelineRepository } from '../store/pipelines.ts';
+import {
+  liveVersions,
+  type PipelineFilter,
+  type PipelineRecord,
+  type PipelineRepository,
+} from '../store/pipelines.ts';
 import { readPipelineSource, type SourceRequest, type YamlFiles } from './pipeline-source.ts';
 import { type Actor, assertAccess, listedOwners } from './users.ts';
 
@@ -121,14 +126,10 @@ export class PipelineService {
     }
   }
 
-  /** Root sees everyone's pipelines (or those of `users`); anyone else their own and may not filter by user. */
-  async list(
-    actor: Actor,
-    filter: { users: string[]; names: string[] },
-    page: PageRequest,
-  ): Promise<Page<PipelineRecord>> {
-    const owners = listedOwners(actor, filter.users);
-    return this.pipelines.list({ owners, names: filter.names }, page);
+  /** Root sees everyone's pipelines (or those of `owners`); anyone else their own and may not filter by user. */
+  async list(actor: Actor, filter: PipelineFilter, page: PageRequest): Promise<Page<PipelineRecord>> {
+    const owners = listedOwners(actor, filter.owners);
+    return this.pipelines.list({ ...filter, owners }, page);
   }
 
   /** The pipeline, if the actor owns it or is root. */
@@ -167,10 +168,15 @@ export class PipelineService {
     versionId: string,
   ): Promise<{ pipeline: PipelineRecord; version: PipelineVersionRecord }> {
     const pipeline = await this.get(actor, id);
+    return { pipeline, version: await this.versionOf(pipeline, versionId) };
+  }
+
+  /** A live version of a pipeline `get` returned (so read once, and its access checked). */
+  async versionOf(pipeline: PipelineRecord, versionId: string): Promise<PipelineVersionRecord> {
     const n = this.liveVersion(pipeline, versionId);
-    const version = await this.pipelines.versionItems.get(id, n);
-    if (!version) throw versionNotFound(id, versionId);
-    return { pipeline, version };
+    const version = await this.pipelines.versionItems.get(pipeline.id, n);
+    if (!version) throw versionNotFound(pipeline.id, versionId);
+    return version;
   }
 
   async deleteVersion(actor: Actor, id: string, versionId: string): Promise<void> {

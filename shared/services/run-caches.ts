@@ -6,7 +6,7 @@
 import { PfError } from '../errors.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import type { RunCacheFilter, RunCacheRecord, RunCacheRepository } from '../store/run-caches.ts';
-import { type Actor, assertAccess, isRoot } from './users.ts';
+import { type Actor, assertAccess, visibleOwners } from './users.ts';
 
 const CACHE_ID = /^cch-\d{6,15}$/;
 
@@ -14,7 +14,7 @@ export class RunCacheService {
   constructor(private readonly deps: { caches: RunCacheRepository }) {}
 
   list(actor: Actor, filter: RunCacheFilter, page: PageRequest): Promise<Page<RunCacheRecord>> {
-    const owners = isRoot(actor.name) ? filter.owners : [actor.name];
+    const owners = visibleOwners(actor, filter.owners);
     return this.deps.caches.list({ ...filter, owners }, page);
   }
 

@@ -28,7 +28,7 @@ export interface RunSource {
 
 export type RunSourceDeps = {
   files: Pick<FileSystemService, 'resolveForUse' | 'readFile'>;
-  pipelines: Pick<PipelineService, 'get' | 'getVersion'>;
+  pipelines: Pick<PipelineService, 'get' | 'versionOf'>;
 };
 
 export async function readRunSource(
@@ -48,7 +48,7 @@ export async function readRunSource(
   if (request.pipelineId !== '') {
     const pipeline = await deps.pipelines.get(actor, request.pipelineId);
     const versionId = request.pipelineVersionId || String(liveVersions(pipeline).at(-1));
-    const { version } = await deps.pipelines.getVersion(actor, pipeline.id, versionId);
+    const version = await deps.pipelines.versionOf(pipeline, versionId);
     return { yaml: version.yaml, source: `${pipeline.id}-${request.pipelineVersionId}` };
   }
   const path = request.runYamlPath || DEFAULT_YAML_PATH;

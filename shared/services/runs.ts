@@ -21,21 +21,16 @@ import { ConditionFailedError } from '../store/conditions.ts';
 import type { FileSystemRecord } from '../store/filesystems.ts';
 import type { Page, PageRequest } from '../store/paging.ts';
 import type { RunFilter, RunHead, RunRecord, RunRepository, RunRequestFields } from '../store/runs.ts';
-import type { PendingRun } from '../store/schedules.ts';
+import type { PendingRun, ScheduleRecord } from '../store/schedules.ts';
 import type { FileSystemService } from './filesystems.ts';
 import { parseOrRefuse } from './pipelines.ts';
 import { type RunSourceDeps, type RunSourceRequest, readRunSource } from './run-source.ts';
 import { runStatusEvent } from './status-events.ts';
-import { type Actor, assertAccess, isRoot } from './users.ts';
+import { type Actor, assertAccess, visibleOwners } from './users.ts';
 
 /** PaddleFlow's RegPatternRunName. */
 const RUN_NAME = /^[A-Za-z0-9_][A-Za-z0-9-_]{1,49}[A-Za-z0-9_]$/;
 
-/**
- * The run name a schedule or a trigger gives its runs: its own name, unless that is no valid run name (it may
- * be shorter than a run name can be), in which case the pipeline's own name serves.
- */
-export const runNameFrom = (name: string) => (RUN_NAME.test(name) ? name : '');
 const RUN_ID = /^run-\d{6,15}$/;
 /** Where PaddleFlow mounts a file system whose mount_path the YAML leaves out. */
 export const DEFAULT_MOUNT_ROOT = '/home/paddleflow/storage/mnt';
@@ -71,16 +66,11 @@ export interface CreateRunRequest extends RunSourceRequest {
   mock?: true;
 }
 
-/** What a scheduled run is made from: its schedule's fields (see store/schedules.ts). */
-export interface ScheduledRunSource {
-  id: string;
-  name: string;
-  desc: string;
-  owner: string;
-  fsUser: string;
-  pipelineId: string;
-  pipelineVersionId: string;
-}
+/** What a schedule's (or a trigger's) runs are made from: its fields of these names (see store/schedules.ts). */
+export type RunTemplate = Pick<
+  ScheduleRecord,
+  'name' | 'desc' | 'owner' | 'fsUser' | 'pipelineId' | 'pipelineVersionId'
+>;
 
 /** The id (and, for a recorded-only run, the status and message) a run is created under. */
 export type PresetRun = Pick<PendingRun, 'runId' | 'seq' | 'status' | 'message'>;
@@ -119,10 +109,12 @@ export class RunService {
    * A run a schedule's tick decided on, under the id the tick took for it (so that a tick carried out twice
    * creates it once), as the schedule's owner. A `skipped` one is recorded and never started.
    */
-  async createScheduled(schedule: ScheduledRunSource, planned: PendingRun): Promise<void> {
-    const actor = { name: schedule.owner };
-    const request = scheduledRequest(schedule, planned.scheduledAt);
-    await this.createWithId(actor, request, planned);
+  async createScheduled(schedule: RunTemplate & { id: string }, planned: PendingRun): Promise<void> {
+    const request = sourcedRunRequest(schedule, {
+      scheduleId: schedule.id,
+      scheduledAt: planned.scheduledAt,
+    });
+    await this.createWithId({ name: schedule.owner }, request, planned);
   }
 
   /**
@@ -138,9 +130,9 @@ export class RunService {
    * What creating a schedule or a trigger checks: that its runs could be created now (the pipeline version
    * readable by the owner, its YAML valid, every fs it names usable). Returns the file systems it names.
    */
-  async checkRunnable(schedule: ScheduledRunSource): Promise<string[]> {
-    const actor = { name: schedule.owner };
-    const request = scheduledRequest(schedule, '');
+  async checkRunnable(source: RunTemplate): Promise<string[]> {
+    const actor = { name: source.owner };
+    const request = sourcedRunRequest(source);
     const { spec } = await this.prepare(actor, request);
     const { context } = await this.resolveFileSystems(actor, spec, request.username || actor.name);
     return Object.keys(context.fsIds);
@@ -216,9 +208,8 @@ export class RunService {
     );
   }
 
-  /** Root sees everyone's runs (or those of `userFilter`); anyone else only their own. */
   list(actor: Actor, filter: RunFilter, page: PageRequest): Promise<Page<RunHead>> {
-    const owners = isRoot(actor.name) ? filter.owners : [actor.name];
+    const owners = visibleOwners(actor, filter.owners);
     return this.deps.runs.list({ ...filter, owners }, page);
   }
 
@@ -330,8 +321,7 @@ export class RunService {
       );
     }
     if (checkCache && run.runCachedIds.length > 0) {
-      const existing: string[] = [];
-      for (const other of run.runCachedIds) if (await this.deps.runs.head(other)) existing.push(other);
+      const existing = await this.deps.runs.existing(run.runCachedIds);
       if (existing.length > 0) {
         throw new PfError(
           'ActionNotAllowed',
@@ -457,23 +447,31 @@ function* stepsOf(spec: PipelineSpec) {
   }
 }
 
-/** PaddleFlow's scheduler's CreateRunRequest (§6). */
-function scheduledRequest(schedule: ScheduledRunSource, scheduledAt: string): CreateRunRequest {
+/**
+ * The run a schedule's tick or a trigger's delivery asks for (PaddleFlow's scheduler's CreateRunRequest, §6):
+ * its pipeline version, as its owner, with its fs user. The run is named after the source, unless that is no
+ * valid run name (it may be shorter than a run name can be), in which case the pipeline's own name serves.
+ */
+export function sourcedRunRequest(
+  source: RunTemplate,
+  fields: Partial<CreateRunRequest> = {},
+): CreateRunRequest {
   return {
     fsName: '',
-    username: schedule.fsUser,
-    name: runNameFrom(schedule.name),
-    description: schedule.desc,
+    username: source.fsUser,
+    name: RUN_NAME.test(source.name) ? source.name : '',
+    description: source.desc,
     parameters: null,
     dockerEnv: '',
     disabled: '',
     failureStrategy: '',
     runYamlRaw: '',
-    pipelineId: schedule.pipelineId,
-    pipelineVersionId: schedule.pipelineVersionId,
+    pipelineId: source.pipelineId,
+    pipelineVersionId: source.pipelineVersionId,
     runYamlPath: '',
-    scheduleId: schedule.id,
-    scheduledAt,
+    scheduleId: '',
+    scheduledAt: '',
+    ...fields,
   };
 }
 

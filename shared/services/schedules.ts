@@ -111,7 +111,7 @@ export class ScheduleService {
       pipelineVersionId: request.pipelineVersionId,
     };
     // Everything a tick needs to start a run is checked now, so a schedule does not fail at its first tick.
-    const fsNames = await this.deps.runs.checkRunnable({ ...source, id: '' });
+    const fsNames = await this.deps.runs.checkRunnable(source);
     const duplicated = () =>
       new PfError(
         'DuplicatedName',

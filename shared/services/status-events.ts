@@ -13,10 +13,11 @@ import type { ScheduleRecord } from '../store/schedules.ts';
 const present = (fields: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== ''));
 
+/** Every detail also carries the time of the change. */
 const entry = (detailType: string, detail: Record<string, unknown>, time: string): EventEntry => ({
   source: FLOE_SOURCE,
   detailType,
-  detail,
+  detail: { ...detail, time },
   time,
 });
 
@@ -35,7 +36,7 @@ function runFields(run: RunHead) {
 
 export function runStatusEvent(run: RunHead, oldStatus: string, time: string): EventEntry {
   const detail = { ...runFields(run), ...present({ oldStatus, newStatus: run.status, runMsg: run.message }) };
-  return entry(DETAIL_TYPES.run, { ...detail, time }, time);
+  return entry(DETAIL_TYPES.run, detail, time);
 }
 
 function jobStatusEvent(run: RunHead, node: NodeState, oldStatus: string, time: string): EventEntry {
@@ -51,7 +52,7 @@ function jobStatusEvent(run: RunHead, node: NodeState, oldStatus: string, time: 
       jobMessage: node.message,
     }),
   };
-  return entry(DETAIL_TYPES.job, { ...detail, time }, time);
+  return entry(DETAIL_TYPES.job, detail, time);
 }
 
 /** What one pass of the run's consumer changed: the run's status, and each step's. */
@@ -81,5 +82,5 @@ export function scheduleStatusEvent(schedule: ScheduleRecord, oldStatus: string,
     nextRunTime: schedule.nextRunAt,
     scheduleMsg: schedule.message,
   });
-  return entry(DETAIL_TYPES.schedule, { ...detail, time }, time);
+  return entry(DETAIL_TYPES.schedule, detail, time);
 }

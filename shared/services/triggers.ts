@@ -25,7 +25,7 @@ import type { Page, PageRequest } from '../store/paging.ts';
 import type { DeliveryClaim, TriggerFilter, TriggerRecord, TriggerRepository } from '../store/triggers.ts';
 import { readEventPattern } from './event-pattern-input.ts';
 import { MAX_DESC_BYTES } from './pipelines.ts';
-import { type CreateRunRequest, type RunService, runNameFrom } from './runs.ts';
+import { type CreateRunRequest, type RunService, sourcedRunRequest } from './runs.ts';
 import { SCHEDULE_NAME } from './schedules.ts';
 import { type Actor, assertAccess, isRoot, listedOwners } from './users.ts';
 
@@ -97,16 +97,16 @@ export class TriggerService {
     const pattern = readEventPattern(request.pattern);
     const parameters = checkParameters(request.parameters);
     if (!request.pipelineId) throw invalid('create trigger failed, pipelineID is required');
-    // Everything a delivery needs to start a run is checked now, so a trigger does not fail at its first event.
-    await this.deps.runs.checkRunnable({
-      id: '',
+    const source = {
       name: request.name,
       desc: request.desc,
       owner: actor.name,
       fsUser: request.username,
       pipelineId: request.pipelineId,
       pipelineVersionId: request.pipelineVersionId,
-    });
+    };
+    // Everything a delivery needs to start a run is checked now, so a trigger does not fail at its first event.
+    await this.deps.runs.checkRunnable(source);
     const duplicated = () =>
       new PfError(
         'DuplicatedName',
@@ -119,14 +119,9 @@ export class TriggerService {
     let trigger: TriggerRecord;
     try {
       trigger = await this.deps.triggers.create({
+        ...source,
         id,
         seq,
-        name: request.name,
-        desc: request.desc,
-        owner: actor.name,
-        fsUser: request.username,
-        pipelineId: request.pipelineId,
-        pipelineVersionId: request.pipelineVersionId,
         pattern,
         parameters,
         enabled: request.enabled ?? true,
@@ -307,22 +302,10 @@ function mayReceive(trigger: TriggerRecord, event: BusEvent): boolean {
 /** The run a delivery starts: the trigger's pipeline, its parameters read out of the event. */
 function runRequest(trigger: TriggerRecord, event: BusEvent): CreateRunRequest {
   const parameters = eventRunParameters(trigger.parameters, event);
-  return {
-    fsName: '',
-    username: trigger.fsUser,
-    name: runNameFrom(trigger.name),
+  return sourcedRunRequest(trigger, {
     description: `triggered by event ${event.id} of ${event.source}/${event['detail-type']}`,
     parameters: Object.keys(parameters).length > 0 ? parameters : null,
-    dockerEnv: '',
-    disabled: '',
-    failureStrategy: '',
-    runYamlRaw: '',
-    pipelineId: trigger.pipelineId,
-    pipelineVersionId: trigger.pipelineVersionId,
-    runYamlPath: '',
-    scheduleId: '',
-    scheduledAt: '',
-  };
+  });
 }
 
 function checkDesc(desc: string): void {

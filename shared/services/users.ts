@@ -32,6 +32,13 @@ export function listedOwners(actor: Actor, requested: string[]): string[] {
   return [actor.name];
 }
 
+/**
+ * Whose items a list shows where PaddleFlow forces `userFilter` to the caller rather than refusing it (runs, run
+ * caches, artifact events): root sees everyone's (or those of `requested`); anyone else their own.
+ */
+export const visibleOwners = (actor: Actor, requested: string[]): string[] =>
+  isRoot(actor.name) ? requested : [actor.name];
+
 /** Root may reach any resource; anyone else only their own (user names match case-insensitively). */
 export function assertAccess(actor: Actor, owner: string, resource: string, id: string): void {
   if (!isRoot(actor.name) && actor.name.toLowerCase() !== owner.toLowerCase()) {

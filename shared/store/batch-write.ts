@@ -4,7 +4,7 @@ import type { TableRef } from './client.ts';
 import { partitionKey, sortKey } from './table.ts';
 
 /** DynamoDB's BatchWriteItem limit. */
-export const WRITE_BATCH = 25;
+const WRITE_BATCH = 25;
 
 /** Writes `requests` (`{PutRequest}` / `{DeleteRequest}`), pausing a little longer before each retry. */
 export async function batchWrite(ref: TableRef, requests: Record<string, unknown>[]): Promise<void> {

@@ -1,5 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  DynamoDBDocumentClient,
+  GetCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_TABLE_NAME } from './table.ts';
 
 export interface TableRef {
@@ -41,4 +46,44 @@ export async function getItem(
     new GetCommand({ TableName: ref.table, Key: key, ConsistentRead: true }),
   );
   return Item;
+}
+
+/** BatchGetItem takes at most 100 keys. */
+const GET_BATCH = 100;
+
+/**
+ * The items of these keys that exist, strongly consistent, in no particular order (a key named twice is read
+ * once): BatchGetItem, 100 keys per call, the keys DynamoDB leaves unprocessed (16 MB per response,
+ * throttling) asked for again. `projection` names the only attributes to read.
+ */
+export async function getItems(
+  ref: TableRef,
+  keys: Record<string, string>[],
+  projection?: string[],
+): Promise<Record<string, unknown>[]> {
+  const names = projection ? Object.fromEntries(projection.map((name, i) => [`#p${i}`, name])) : undefined;
+  // BatchGetItem refuses a request that names a key twice.
+  const unique = [...new Map(keys.map((key) => [JSON.stringify(key), key])).values()];
+  const found: Record<string, unknown>[] = [];
+  for (let i = 0; i < unique.length; i += GET_BATCH) {
+    let pending: Record<string, unknown>[] | undefined = unique.slice(i, i + GET_BATCH);
+    while (pending && pending.length > 0) {
+      const result: BatchGetCommandOutput = await ref.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [ref.table]: {
+              Keys: pending,
+              ConsistentRead: true,
+              ...(names
+                ? { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }
+                : {}),
+            },
+          },
+        }),
+      );
+      found.push(...(result.Responses?.[ref.table] ?? []));
+      pending = result.UnprocessedKeys?.[ref.table]?.Keys;
+    }
+  }
+  return found;
 }

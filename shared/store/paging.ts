@@ -116,6 +116,18 @@ export async function queryPage<T>(
   return { items: kept.map(toItem), cursor };
 }
 
+/**
+ * A `keep` for rows whose attributes each have one of the values given (exactly), or undefined when no
+ * attribute is given any value (every row is kept).
+ */
+export function matching(match: Record<string, string[]>): PartitionQuery['keep'] {
+  const sets = Object.entries(match)
+    .map(([attribute, values]) => [attribute, new Set(values)] as const)
+    .filter(([, values]) => values.size > 0);
+  if (sets.length === 0) return undefined;
+  return (row) => sets.every(([attribute, values]) => values.has(row[attribute] as string));
+}
+
 /** What an owner-filtered list keeps: owners matched case-insensitively, and per attribute its values (exactly). */
 export interface ListFilter {
   /** Empty for everyone's. */
@@ -159,17 +171,14 @@ export class OwnerListing {
     toItem: (row: Record<string, unknown>) => T,
   ): Promise<Page<T>> {
     const owners = new Set(filter.owners.map((owner) => owner.toLowerCase()));
-    const match = Object.entries(filter.match)
-      .map(([attribute, values]) => [attribute, new Set(values)] as const)
-      .filter(([, values]) => values.size > 0);
+    const matches = matching(filter.match);
     const partition =
       owners.size === 1
         ? { index: ownerIndex, partitionValue: this.ownerPartition([...owners][0]!) }
         : { index: allIndex, partitionValue: this.name };
-    if (owners.size <= 1 && match.length === 0) return queryPage(ref, partition, request, toItem);
+    if (owners.size <= 1 && !matches) return queryPage(ref, partition, request, toItem);
     const keep = (row: Record<string, unknown>) =>
-      (owners.size <= 1 || owners.has((row.owner as string).toLowerCase())) &&
-      match.every(([attribute, values]) => values.has(row[attribute] as string));
+      (owners.size <= 1 || owners.has((row.owner as string).toLowerCase())) && (matches?.(row) ?? true);
     return queryPage(ref, { ...partition, keep }, request, toItem);
   }
 }

@@ -4,13 +4,8 @@
  * (see pipelines.ts), so an item written by a request that then crashed, or one whose deletion has committed
  * but whose cleanup has not run, is an invisible leftover, collected when the pipeline is deleted.
  */
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  DeleteCommand,
-  PutCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { getItem, type TableRef } from './client.ts';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { getItem, getItems, type TableRef } from './client.ts';
 import { purgePartition } from './partition.ts';
 import { partitionKey, sortKey, withoutKeys } from './table.ts';
 
@@ -38,12 +33,6 @@ const versionKey = (pipelineId: string, version: number) => ({
 
 const toRecord = (row: Record<string, unknown>) => withoutKeys<PipelineVersionRecord>(row);
 
-/** BatchGetItem takes at most 100 keys. */
-const GET_BATCH = 100;
-
-const chunks = <T>(items: T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-
 export class PipelineVersionItems {
   constructor(private readonly ref: TableRef) {}
 
@@ -64,21 +53,11 @@ export class PipelineVersionItems {
 
   /** The versions asked for that exist, in the order asked. Strongly consistent: the head was just read. */
   async getMany(pipelineId: string, versions: number[]): Promise<PipelineVersionRecord[]> {
-    const found = new Map<number, PipelineVersionRecord>();
-    for (const batch of chunks(versions, GET_BATCH)) {
-      let keys: Record<string, unknown>[] | undefined = batch.map((n) => versionKey(pipelineId, n));
-      // DynamoDB may leave keys unprocessed (16 MB per response, throttling): ask again for those.
-      while (keys && keys.length > 0) {
-        const result: BatchGetCommandOutput = await this.ref.client.send(
-          new BatchGetCommand({ RequestItems: { [this.ref.table]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const row of result.Responses?.[this.ref.table] ?? []) {
-          const record = toRecord(row);
-          found.set(record.version, record);
-        }
-        keys = result.UnprocessedKeys?.[this.ref.table]?.Keys;
-      }
-    }
+    const rows = await getItems(
+      this.ref,
+      versions.map((n) => versionKey(pipelineId, n)),
+    );
+    const found = new Map(rows.map((row) => [row.version as number, toRecord(row)]));
     return versions.flatMap((n) => found.get(n) ?? []);
   }
 

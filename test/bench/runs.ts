@@ -41,8 +41,6 @@ export interface RunFigures {
    */
   depToStart: { p50: number; p99: number; measured: 'dependency' | 'slot' };
   peakRssMb: number;
-  /** Medians of a node's phases: created (dispatched) → started, started → ended. */
-  phases: { dispatchToStart: number; startToEnd: number };
 }
 
 /** Pure `reconcile` cost per node, with every dispatched step finishing at once (no I/O at all). */
@@ -162,16 +160,6 @@ export async function measureRuns(
         consumerMsPerNode: (consumer.total() - consumerBefore) / nodes.length,
         depToStart: { p50: percentile(delays, 50), p99: percentile(delays, 99), measured },
         peakRssMb: peakRss / 1024 / 1024,
-        phases: {
-          dispatchToStart: percentile(
-            nodes.map((node) => Date.parse(node.startTime!) - Date.parse(node.createTime)),
-            50,
-          ),
-          startToEnd: percentile(
-            nodes.map((node) => Date.parse(node.endTime!) - Date.parse(node.startTime!)),
-            50,
-          ),
-        },
       };
     }
   } finally {

@@ -81,6 +81,9 @@ const actionsOfRole = (role: string) =>
   statements()
     .filter((entry) => entry.roles.includes(role))
     .flatMap((entry) => asList(entry.statement.Action));
+const props = (construct: IConstruct) => cfn[logicalId(construct)]!.Properties;
+const env = (construct: IConstruct) => (props(construct).Environment as { Variables: Json }).Variables;
+const mailboxArn = () => ({ 'Fn::GetAtt': [logicalId(stack.engine.mailbox), 'Arn'] });
 
 beforeAll(() => {
   const built = buildApp({ bundling: false });
@@ -175,10 +178,7 @@ describe('functions', () => {
     const rootPassword = logicalId(stack.secrets.rootPassword);
     expect(STATIC_RESOURCES).toEqual(['openapi']);
     for (const name of dataResourceNames) {
-      const env = cfn[logicalId(stack.handlers.resources[name].function)]!.Properties.Environment as {
-        Variables: Json;
-      };
-      expect(env.Variables, name).toMatchObject({
+      expect(env(stack.handlers.resources[name].function), name).toMatchObject({
         FLOE_TABLE_NAME: { Ref: table },
         FLOE_SIGNING_KEY_SECRET_ARN: { Ref: signingKey },
         FLOE_ROOT_PASSWORD_SECRET_ARN: { Ref: rootPassword },
@@ -190,8 +190,7 @@ describe('functions', () => {
       ...STATIC_RESOURCES.map((name) => stack.handlers.resources[name]),
       stack.handlers.fallback,
     ]) {
-      const env = cfn[logicalId(fn.function)]!.Properties.Environment as { Variables: Json };
-      expect(Object.keys(env.Variables).filter((key) => key.startsWith('FLOE_'))).toEqual([]);
+      expect(Object.keys(env(fn.function)).filter((key) => key.startsWith('FLOE_'))).toEqual([]);
     }
   });
 });
@@ -199,10 +198,7 @@ describe('functions', () => {
 describe('token lifetime', () => {
   it('is unset by default and set for every resource but the static ones from context floe:tokenTtlHours', () => {
     for (const name of resourceNames) {
-      const env = cfn[logicalId(stack.handlers.resources[name].function)]!.Properties.Environment as {
-        Variables: Json;
-      };
-      expect(env.Variables.FLOE_TOKEN_TTL_HOURS, name).toBeUndefined();
+      expect(env(stack.handlers.resources[name].function).FLOE_TOKEN_TTL_HOURS, name).toBeUndefined();
     }
     const withTtl = buildApp({ bundling: false, context: { 'floe:tokenTtlHours': '12' } });
     const functions = Template.fromStack(withTtl.stack).findResources('AWS::Lambda::Function', {
@@ -346,8 +342,6 @@ describe('secrets', () => {
 
 describe('engine', () => {
   const engine = () => stack.engine;
-  const props = (construct: IConstruct) => cfn[logicalId(construct)]!.Properties;
-  const env = (construct: IConstruct) => (props(construct).Environment as { Variables: Json }).Variables;
   /** The statements attached to one role. */
   const statementsOf = (role: IConstruct) =>
     statements()
@@ -355,7 +349,6 @@ describe('engine', () => {
       .map((entry) => entry.statement);
   const withAction = (role: IConstruct, action: string) =>
     statementsOf(role).filter((statement) => asList(statement.Action).includes(action));
-  const mailboxArn = () => ({ 'Fn::GetAtt': [logicalId(engine().mailbox), 'Arn'] });
 
   describe('mailbox', () => {
     it('is a high-throughput, encrypted SQS FIFO queue, deduplicated by content, with a FIFO dead-letter queue', () => {
@@ -884,8 +877,6 @@ describe('engine', () => {
 
 describe('events', () => {
   const events = () => stack.events;
-  const props = (construct: IConstruct) => cfn[logicalId(construct)]!.Properties;
-  const env = (construct: IConstruct) => (props(construct).Environment as { Variables: Json }).Variables;
   const busArn = () => ({ 'Fn::GetAtt': [logicalId(events().bus), 'Arn'] });
   const functionArn = (fn: IConstruct) => ({ 'Fn::GetAtt': [logicalId(fn), 'Arn'] });
   /** From the route table and the engine, not from the construct's own list. */
@@ -976,14 +967,13 @@ describe('events', () => {
   });
 
   it('give the tick and the trigger function, which start runs, the mailbox', () => {
-    const mailboxArn = { 'Fn::GetAtt': [logicalId(stack.engine.mailbox), 'Arn'] };
     for (const starter of [events().tick, events().triggerTarget]) {
       expect(env(starter.function).FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(stack.engine.mailbox) });
       const sends = statements().filter(
         ({ roles, statement }) =>
           roles.includes(logicalId(starter.role)) && asList(statement.Action).includes('sqs:SendMessage'),
       );
-      expect(sends.map(({ statement }) => statement.Resource)).toEqual([mailboxArn]);
+      expect(sends.map(({ statement }) => statement.Resource)).toEqual([mailboxArn()]);
     }
     expect(env(events().webhookDelivery.function).FLOE_MAILBOX_URL).toBeUndefined();
   });

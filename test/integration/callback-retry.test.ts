@@ -6,10 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startWithUsers } from '../support/api.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError, expectOk } from '../support/api.ts';
 import { call, type FloeProcess, type Reply } from '../support/floe-process.ts';
-import { runClient } from '../support/runs.ts';
+import { runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
 let alice: string;
@@ -17,35 +17,26 @@ let carol: string;
 let dave: string;
 let dir: string;
 beforeAll(async () => {
-  let tokens: Record<string, string>;
-  ({ floe, tokens } = await startWithUsers(['alice', 'carol', 'dave']));
-  alice = tokens.alice!;
-  carol = tokens.carol!;
-  dave = tokens.dave!;
-  dir = await localFs(alice, 'work');
-}, 60_000);
-afterAll(async () => {
-  if (process.env.SHOW_OUTPUT) console.log(floe.output());
-  await floe.stop();
+  ({
+    floe,
+    dir,
+    tokens: { alice, carol, dave },
+  } = await startWithWorkFs(['alice', 'carol', 'dave']));
+  return () => stopFloe(floe);
 });
 
-const { localFs, submit, waitFor } = runClient(() => floe);
-const get = (path: string, token = alice) => call(floe.api, 'GET', path, { token });
-const nodePath = (runId: string, key: string) => `/run/${runId}/node/${encodeURIComponent(key)}`;
-const answer = (runId: string, key: string, action: string, body?: unknown, token = alice) =>
-  call(floe.api, 'PUT', `${nodePath(runId, key)}?action=${action}`, { token, body });
-const ok = (reply: Reply) => expect(reply.status, reply.text).toBe(200);
-
-/** Polls a node until `done` holds (404 while the run has not reached it). */
-async function waitForNode(runId: string, key: string, done: (node: Reply['json']) => boolean) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const reply = await get(nodePath(runId, key));
-    if (reply.status === 200 && done(reply.json)) return reply.json;
-    if (Date.now() > deadline) throw new Error(`node ${key} of ${runId} never got there: ${reply.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const {
+  submit,
+  waitFor,
+  get,
+  put,
+  nodePath,
+  nodeAction: answer,
+  waitForNode,
+} = runClient(
+  () => floe,
+  () => alice,
+);
 const isWaiting = (node: Reply['json']) => node.status === 'running' && node.waitingSince !== undefined;
 
 const callbackPipeline = (name: string) => `name: ${name}
@@ -79,7 +70,7 @@ describe('callback steps', () => {
       data: { build: 42 },
       message: 'build 42 is out',
     });
-    ok(reply);
+    expectOk(reply);
     expect(reply.json).toMatchObject({
       runID: runId,
       nodeKey: 'hook',
@@ -119,7 +110,7 @@ describe('callback steps', () => {
       '32768 characters',
     );
     expectError(await answer(runId, 'hook', 'callback', {}, carol), 403, 'AccessDenied');
-    ok(await answer(runId, 'hook', 'callback', { status: 'failed', message: 'deploy broke' }));
+    expectOk(await answer(runId, 'hook', 'callback', { status: 'failed', message: 'deploy broke' }));
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('failed');
     const node = (await get(nodePath(runId, 'hook'))).json;
@@ -129,7 +120,7 @@ describe('callback steps', () => {
   it('refuse callbacks once the run is revoked', async () => {
     const runId = await submit(alice, callbackPipeline('revokedcb'), { fsName: 'work' });
     await waitForNode(runId, 'hook', isWaiting);
-    ok(await call(floe.api, 'PUT', `/run/${runId}?action=revoke`, { token: alice }));
+    expectOk(await put(`/run/${runId}?action=revoke`));
     expectError(await answer(runId, 'hook', 'callback'), 403, 'ActionNotAllowed', 'revoked by alice');
     expect((await waitFor(alice, runId)).status).toBe('terminated');
     expectError(await answer(runId, 'hook', 'callback'), 403, 'ActionNotAllowed', 'revoked');
@@ -146,7 +137,7 @@ describe('approval steps', () => {
       400,
       'InvalidArguments',
     );
-    ok(await answer(runId, 'signoff', 'approve', { message: 'go' }, carol));
+    expectOk(await answer(runId, 'signoff', 'approve', { message: 'go' }, carol));
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('succeeded');
     expect(readFileSync(join(dir, 'approved-ship.txt'), 'utf8')).toBe('shipped\n');
@@ -157,7 +148,7 @@ describe('approval steps', () => {
   it('fail the step when rejected, and the run with it', async () => {
     const runId = await submit(alice, approvalPipeline('rejected'), { fsName: 'work' });
     await waitForNode(runId, 'signoff', isWaiting);
-    ok(await answer(runId, 'signoff', 'reject', { message: 'not this week' }, dave));
+    expectOk(await answer(runId, 'signoff', 'reject', { message: 'not this week' }, dave));
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('failed');
     const node = (await get(nodePath(runId, 'signoff'))).json;

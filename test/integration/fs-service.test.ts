@@ -8,8 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalDynamo } from '../../infra/local/dynamo.ts';
-import { PfError } from '../../shared/errors.ts';
-import { SecretCipher } from '../../shared/runtime/cipher.ts';
 import { FileSystemService } from '../../shared/services/filesystems.ts';
 import { LinkService } from '../../shared/services/links.ts';
 import type { TableRef } from '../../shared/store/client.ts';
@@ -17,8 +15,8 @@ import { ConditionFailedError } from '../../shared/store/conditions.ts';
 import { FileSystemRepository, fileSystemPosition } from '../../shared/store/filesystems.ts';
 import { LinkRepository } from '../../shared/store/links.ts';
 import { type Page, queryPage } from '../../shared/store/paging.ts';
-import { UserRepository } from '../../shared/store/users.ts';
-import { startTestTable } from '../support/table.ts';
+import { pfError } from '../support/pf-error.ts';
+import { startTestTable, testCipher, withUsers } from '../support/table.ts';
 
 let dynamo: LocalDynamo;
 let ref: TableRef;
@@ -38,11 +36,8 @@ beforeAll(async () => {
   ({ dynamo, ref } = await startTestTable());
   fileSystems = new FileSystemRepository(ref);
   links = new LinkRepository(ref);
-  const users = new UserRepository(ref);
-  for (const name of ['alice', 'bobby']) {
-    await users.create({ name, passwordHash: 'x', createdAt: new Date().toISOString() });
-  }
-  const cipher = new SecretCipher(async () => new TextEncoder().encode('test signing key, 32 bytes long.'));
+  const users = await withUsers(ref, ['alice', 'bobby']);
+  const cipher = testCipher();
   service = new FileSystemService(fileSystems, links, users, cipher);
   linkService = new LinkService(fileSystems, links, users, cipher);
 
@@ -55,15 +50,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await dynamo.close();
 });
-
-async function pfError(promise: Promise<unknown>): Promise<PfError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PfError);
-  return error as PfError;
-}
 
 describe('resolveForUse and readFile, for pipelines', () => {
   it("resolves the caller's own fs, and root's use of anyone's", async () => {

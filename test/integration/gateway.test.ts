@@ -5,44 +5,28 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startWithUsers } from '../support/api.ts';
-import { call, type FloeProcess, type Reply } from '../support/floe-process.ts';
-import { runClient } from '../support/runs.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../support/api.ts';
+import type { FloeProcess } from '../support/floe-process.ts';
+import { runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
 let alice: string;
 let dir: string;
 beforeAll(async () => {
-  let tokens: Record<string, string>;
-  ({ floe, tokens } = await startWithUsers(['alice']));
-  alice = tokens.alice!;
-  dir = await localFs(alice, 'work');
-}, 60_000);
-afterAll(async () => {
-  if (process.env.SHOW_OUTPUT) console.log(floe.output());
-  await floe.stop();
+  ({
+    floe,
+    dir,
+    tokens: { alice },
+  } = await startWithWorkFs(['alice']));
+  return () => stopFloe(floe);
 });
 
-const { localFs, submit, waitFor } = runClient(() => floe);
-const get = (path: string) => call(floe.api, 'GET', path, { token: alice });
-const nodePath = (runId: string, key: string) => `/run/${runId}/node/${encodeURIComponent(key)}`;
-const skip = (runId: string, key: string, body?: unknown) =>
-  call(floe.api, 'PUT', `${nodePath(runId, key)}?action=skip`, { token: alice, body });
-const retry = (runId: string, key: string, body?: unknown) =>
-  call(floe.api, 'PUT', `${nodePath(runId, key)}?action=retry`, { token: alice, body });
-
-/** Polls one node until `done` holds; a node not created yet (404, or not reached) counts as not done. */
-async function waitForNode(runId: string, key: string, done: (node: Reply['json']) => boolean) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const reply = await get(nodePath(runId, key));
-    if (reply.status !== 404) expect(reply.status, reply.text).toBe(200);
-    if (reply.status === 200 && done(reply.json)) return reply.json;
-    if (Date.now() > deadline) throw new Error(`run ${runId}: node ${key} never got there: ${reply.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const { submit, waitFor, get, nodePath, nodeAction, waitForNode } = runClient(
+  () => floe,
+  () => alice,
+);
+const skip = (runId: string, key: string, body?: unknown) => nodeAction(runId, key, 'skip', body);
 
 /** `train` → gateway `choose` (exclusive, `mode`) → `deploy` | `retrain`, default `report`; each writes a file. */
 const routed = (name: string, mode: 'first' | 'only', retrainIf: string) => `name: ${name}
@@ -152,7 +136,7 @@ describe('gateways', () => {
       debug: true,
     });
     await waitForNode(runId, 'choose', (node) => node.status === 'failed');
-    const retried = await retry(runId, 'choose', { parameters: { acc: 0.7 } });
+    const retried = await nodeAction(runId, 'choose', 'retry', { parameters: { acc: 0.7 } });
     expect(retried.status, retried.text).toBe(200);
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('succeeded');

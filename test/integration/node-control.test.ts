@@ -5,48 +5,29 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startWithUsers } from '../support/api.ts';
-import { call, type FloeProcess, type Reply } from '../support/floe-process.ts';
-import { runClient } from '../support/runs.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError, expectOk } from '../support/api.ts';
+import type { FloeProcess, Reply } from '../support/floe-process.ts';
+import { runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
 let alice: string;
 let bob: string;
 let dir: string;
 beforeAll(async () => {
-  let tokens: Record<string, string>;
-  ({ floe, tokens } = await startWithUsers(['alice', 'bobby']));
-  alice = tokens.alice!;
-  bob = tokens.bobby!;
-  dir = await localFs(alice, 'work');
-}, 60_000);
-afterAll(async () => {
-  if (process.env.SHOW_OUTPUT) console.log(floe.output());
-  await floe.stop();
+  ({
+    floe,
+    dir,
+    tokens: { alice, bobby: bob },
+  } = await startWithWorkFs(['alice', 'bobby']));
+  return () => stopFloe(floe);
 });
 
-const { localFs, submit, waitFor } = runClient(() => floe);
-const put = (path: string, body?: unknown, token = alice) => call(floe.api, 'PUT', path, { token, body });
-const get = (path: string, token = alice) => call(floe.api, 'GET', path, { token });
-const nodePath = (runId: string, key: string) => `/run/${runId}/node/${encodeURIComponent(key)}`;
-const nodeAction = (runId: string, key: string, action: string, body?: unknown, token = alice) =>
-  put(`${nodePath(runId, key)}?action=${action}`, body, token);
-
-/** Polls the run's state tree until `done` holds. */
-async function waitForTree(runId: string, done: (tree: Reply['json']) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reply = await get(`/run/${runId}/state`);
-    expect(reply.status, reply.text).toBe(200);
-    if (done(reply.json)) return reply.json;
-    if (Date.now() > deadline) throw new Error(`run ${runId}: state never got there: ${reply.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
+const { submit, waitFor, get, put, nodePath, nodeAction, waitForTree } = runClient(
+  () => floe,
+  () => alice,
+);
 const nodeStatus = (tree: Reply['json'], key: string) => tree.children[key]?.status;
-const ok = (reply: Reply) => expect(reply.status, reply.text).toBe(200);
 
 /** `first` writes a file; `second` after it; `third` after that. */
 const chain = (name: string, firstSleep = '0.4') => `name: ${name}
@@ -66,7 +47,7 @@ describe('run control', () => {
   it('pause lets the running step finish and starts nothing more until resumed', async () => {
     const runId = await submit(alice, chain('pausing'), { fsName: 'work' });
     await waitForTree(runId, (tree) => nodeStatus(tree, 'first') === 'running');
-    ok(await put(`/run/${runId}?action=pause`));
+    expectOk(await put(`/run/${runId}?action=pause`));
     const paused = await waitForTree(runId, (tree) => nodeStatus(tree, 'first') === 'succeeded');
     expect(paused).toMatchObject({ state: 'SUSPENDED', status: 'paused', runMsg: 'paused by alice' });
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -74,7 +55,7 @@ describe('run control', () => {
     expect((await get(`/run/${runId}`)).json.status).toBe('paused');
     expectError(await put(`/run/${runId}?action=pause`), 403, 'ActionNotAllowed', 'already paused');
 
-    ok(await put(`/run/${runId}?action=resume`));
+    expectOk(await put(`/run/${runId}?action=resume`));
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('succeeded');
     expect(readFileSync(join(dir, 'pausing-third.txt'), 'utf8')).toBe('third\n');
@@ -84,7 +65,7 @@ describe('run control', () => {
   it('revoke stops the running step, ends the run terminated and refuses every later action', async () => {
     const runId = await submit(alice, chain('revoking', '30'), { fsName: 'work' });
     await waitForTree(runId, (tree) => nodeStatus(tree, 'first') === 'running');
-    ok(await put(`/run/${runId}?action=revoke`));
+    expectOk(await put(`/run/${runId}?action=revoke`));
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('terminated');
     expect(existsSync(join(dir, 'revoking-first.txt'))).toBe(false);
@@ -102,7 +83,7 @@ describe('run control', () => {
     expectError(await put(`/run/${runId}?action=freeze`), 400, 'InvalidArguments', 'action[freeze]');
     expectError(await nodeAction(runId, 'second', 'freeze'), 400, 'InvalidArguments', 'action[freeze]');
     expectError(await put('/run/run-999999?action=pause'), 404, 'RunNotFound');
-    ok(await put(`/run/${runId}?action=revoke`));
+    expectOk(await put(`/run/${runId}?action=revoke`));
   });
 });
 
@@ -110,7 +91,7 @@ describe('node control', () => {
   it('a step paused before it starts waits, and runs once resumed', async () => {
     const runId = await submit(alice, chain('appointed'), { fsName: 'work' });
     const paused = await nodeAction(runId, 'second', 'pause');
-    ok(paused);
+    expectOk(paused);
     expect(paused.json).toMatchObject({ id: 'second', state: 'SUSPENDED', paused: true });
     expectError(await nodeAction(runId, 'second', 'pause'), 403, 'ActionNotAllowed', 'already paused');
     const waiting = await waitForTree(runId, (tree) => nodeStatus(tree, 'second') === 'init');
@@ -119,7 +100,7 @@ describe('node control', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(nodeStatus((await get(`/run/${runId}/state`)).json, 'second')).toBe('init');
 
-    ok(await nodeAction(runId, 'second', 'resume'));
+    expectOk(await nodeAction(runId, 'second', 'resume'));
     expect((await waitFor(alice, runId)).status).toBe('succeeded');
     expect(readFileSync(join(dir, 'appointed-third.txt'), 'utf8')).toBe('third\n');
   });
@@ -136,14 +117,14 @@ describe('node control', () => {
     expectError(await nodeAction(runId, 'second', 'resume'), 403, 'ActionNotAllowed', 'not paused');
     expectError(await nodeAction(runId, 'nothing', 'pause'), 400, 'InvalidArguments', 'no node [nothing]');
     expectError(await get(nodePath(runId, 'nothing')), 404, 'RecordNotFound', 'no node [nothing]');
-    ok(await put(`/run/${runId}?action=revoke`));
+    expectOk(await put(`/run/${runId}?action=revoke`));
   });
 
   it('force-fails a running step outside debug mode: its job is stopped and the run fails', async () => {
     const runId = await submit(alice, chain('forced', '30'), { fsName: 'work' });
     await waitForTree(runId, (tree) => nodeStatus(tree, 'first') === 'running');
     const reply = await nodeAction(runId, 'first', 'forceFail', { message: 'hung' });
-    ok(reply);
+    expectOk(reply);
     expect(reply.json).toMatchObject({ status: 'failed', ex_data: 'forced to fail by alice: hung' });
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('failed');
@@ -190,7 +171,7 @@ describe('debug mode', () => {
       parameters: { ok: 'yes' },
       env: { WHO: 'alice' },
     });
-    ok(retried);
+    expectOk(retried);
     expect(retried.json).toMatchObject({ retry: 1, inputs: { parameters: { ok: 'yes' } } });
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('succeeded');
@@ -218,7 +199,7 @@ describe('debug mode', () => {
     await waitForTree(runId, (tree) => nodeStatus(tree, 'check') === 'failed');
     expectError(await nodeAction(runId, 'check', 'resume'), 403, 'ActionNotAllowed', 'retry or skip it');
     const skipped = await nodeAction(runId, 'check', 'skip');
-    ok(skipped);
+    expectOk(skipped);
     expect(skipped.json).toMatchObject({ state: 'FINISHED', skip: true, status: 'skipped' });
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('succeeded');
@@ -235,7 +216,7 @@ describe('debug mode', () => {
   it('ending debug mode fails the halted step and the run', async () => {
     const runId = await submit(alice, checked('debugend'), { fsName: 'work', debug: true });
     await waitForTree(runId, (tree) => nodeStatus(tree, 'check') === 'failed');
-    ok(await put(`/run/${runId}?action=endDebug`));
+    expectOk(await put(`/run/${runId}?action=endDebug`));
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('failed');
     expect((await get(`/run/${runId}/state`)).json.debug).toBe(false);
@@ -251,14 +232,14 @@ entry_points:
 `;
     const runId = await submit(alice, yaml, { fsName: 'work', debug: true });
     await waitForTree(runId, (tree) => nodeStatus(tree, 'slow') === 'running');
-    ok(await nodeAction(runId, 'slow', 'forceFail'));
+    expectOk(await nodeAction(runId, 'slow', 'forceFail'));
     const halted = await waitForTree(runId, (tree) => tree.children.slow.status === 'failed');
     expect(halted.state).toBe('FAILED');
     // The killed job's own end (terminated) reaches the run and is dropped: the step stays halted.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const still = (await get(nodePath(runId, 'slow'))).json;
     expect(still).toMatchObject({ status: 'failed', retry: 0, operator: { action: 'forceFail' } });
-    ok(await nodeAction(runId, 'slow', 'retry'));
+    expectOk(await nodeAction(runId, 'slow', 'retry'));
     expect((await waitFor(alice, runId)).status).toBe('succeeded');
     expect(readFileSync(join(dir, 'debugforce-slow.txt'), 'utf8')).toBe('done\n');
   });
@@ -287,7 +268,7 @@ entry_points:
     );
     // Nothing changed: the step is still halted at its first attempt.
     expect((await get(nodePath(runId, 'check'))).json).toMatchObject({ status: 'failed', retry: 0 });
-    ok(await put(`/run/${runId}?action=revoke`));
+    expectOk(await put(`/run/${runId}?action=revoke`));
   });
 });
 
@@ -317,7 +298,7 @@ ${['a', 'b', 'c', 'd', 'e'].map((name) => `  ${name}:\n    deps: gate\n    comma
     const replies = await Promise.all(
       ['a', 'b', 'c', 'd', 'e'].map((key) => nodeAction(runId, key, 'pause')),
     );
-    for (const reply of replies) ok(reply);
+    for (const reply of replies) expectOk(reply);
     const tree = await waitForTree(
       runId,
       (t) => nodeStatus(t, 'gate') === 'succeeded' && t.children.e !== undefined,

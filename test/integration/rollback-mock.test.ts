@@ -1,26 +1,26 @@
 /** Rollback and dry runs over HTTP on the local runtime (seed 003): order, visibility, statuses. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWithUsers } from '../support/api.ts';
-import { call, type FloeProcess, type Reply } from '../support/floe-process.ts';
-import { runClient } from '../support/runs.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FloeProcess, Reply } from '../support/floe-process.ts';
+import { runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
 let alice: string;
 let dir: string;
 beforeAll(async () => {
-  let tokens: Record<string, string>;
-  ({ floe, tokens } = await startWithUsers(['alice']));
-  alice = tokens.alice!;
-  dir = await localFs(alice, 'work');
-}, 60_000);
-afterAll(async () => {
-  await floe.stop();
+  ({
+    floe,
+    dir,
+    tokens: { alice },
+  } = await startWithWorkFs(['alice']));
+  return () => stopFloe(floe);
 });
 
-const { localFs, submit, waitFor } = runClient(() => floe);
-const get = (path: string) => call(floe.api, 'GET', path, { token: alice });
+const { submit, waitFor, get, put, pollUntil } = runClient(
+  () => floe,
+  () => alice,
+);
 const tasks = async (runId: string) => {
   const reply = await get(`/task?processInstanceId=${runId}`);
   expect(reply.status, reply.text).toBe(200);
@@ -83,12 +83,10 @@ entry_points:
 
   it('a revoked run rolls back what it did and ends terminated', async () => {
     const runId = await submit(alice, undoable('revokedundo', 'sleep 30'), { fsName: 'work' });
-    const deadline = Date.now() + 20_000;
-    while ((await tasks(runId)).boom?.status !== 'monitor.begin') {
-      if (Date.now() > deadline) throw new Error('boom never started');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const reply = await call(floe.api, 'PUT', `/run/${runId}?action=revoke`, { token: alice });
+    await pollUntil(`/task?processInstanceId=${runId}`, (list: Reply['json'][]) =>
+      list.some((task) => task.name === 'boom' && task.status === 'monitor.begin'),
+    );
+    const reply = await put(`/run/${runId}?action=revoke`);
     expect(reply.status, reply.text).toBe(200);
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('terminated');

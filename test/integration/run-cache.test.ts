@@ -5,10 +5,10 @@
  */
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startWithUsers } from '../support/api.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../support/api.ts';
 import { call, type FloeProcess } from '../support/floe-process.ts';
-import { jobsOf, runClient } from '../support/runs.ts';
+import { jobsOf, runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
 let root: string;
@@ -16,17 +16,17 @@ let alice: string;
 let bobby: string;
 let dir: string;
 beforeAll(async () => {
-  let tokens: Record<string, string>;
-  ({ floe, root, tokens } = await startWithUsers(['alice', 'bobby']));
-  ({ alice, bobby } = tokens as { alice: string; bobby: string });
-  dir = await localFs(alice, 'work');
+  ({
+    floe,
+    root,
+    dir,
+    tokens: { alice, bobby },
+  } = await startWithWorkFs(['alice', 'bobby']));
   writeFileSync(join(dir, 'data.txt'), 'v1\n');
-}, 60_000);
-afterAll(async () => {
-  await floe.stop();
+  return () => stopFloe(floe);
 });
 
-const { localFs, submit, waitFor } = runClient(() => floe);
+const { submit, waitFor } = runClient(() => floe);
 const ran = () => readFileSync(join(dir, 'ran.txt'), 'utf8').trim().split('\n');
 const api = (method: 'GET' | 'DELETE', path: string, token = alice, body?: unknown) =>
   call(floe.api, method, path, { token, ...(body === undefined ? {} : { body }) });

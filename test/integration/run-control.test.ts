@@ -2,28 +2,29 @@
  * Failing, stopping, retrying and deleting runs over HTTP on the local runtime (§4.6, §4.7), and their logs
  * (§1.12, §4.8).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startWithUsers } from '../support/api.ts';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { expectError } from '../support/api.ts';
 import { call, type FloeProcess } from '../support/floe-process.ts';
-import { jobsOf, runClient } from '../support/runs.ts';
+import { jobsOf, runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
 let alice: string;
 let dir: string;
 beforeAll(async () => {
-  let tokens: Record<string, string>;
-  ({ floe, tokens } = await startWithUsers(['alice']));
-  alice = tokens.alice!;
-  dir = await localFs(alice, 'work');
-}, 60_000);
-afterAll(async () => {
-  await floe.stop();
+  ({
+    floe,
+    dir,
+    tokens: { alice },
+  } = await startWithWorkFs(['alice']));
+  return () => stopFloe(floe);
 });
 
-const { localFs, submit, waitFor, runUntilFinal } = runClient(() => floe);
-const put = (path: string, body?: unknown) => call(floe.api, 'PUT', path, { token: alice, body });
+const { submit, waitFor, runUntilFinal, get, put } = runClient(
+  () => floe,
+  () => alice,
+);
 const statuses = (run: Record<string, unknown>) =>
   Object.fromEntries(
     Object.entries(jobsOf(run)).map(([name, jobs]) => [name, jobs.map((job) => job.status).join(',')]),
@@ -92,7 +93,6 @@ entry_points:
 `;
     const first = await runUntilFinal(alice, yaml, { fsName: 'work' });
     expect(first.status).toBe('failed');
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'retry-fixed.txt'), '');
     const retried = await put(`/run/${first.runID}?action=retry`);
     expect(retried.status, retried.text).toBe(200);
@@ -121,17 +121,15 @@ post_process:
   tidy:
     command: echo tidy > ${name}-tidy.txt
 `;
-  const started = (name: string) => async () => {
-    const deadline = Date.now() + 20_000;
-    while (!existsSync(join(dir, `${name}-started.txt`))) {
-      if (Date.now() > deadline) throw new Error('the step never started');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  const started = (name: string) =>
+    vi.waitFor(() => expect(existsSync(join(dir, `${name}-started.txt`)), 'the step started').toBe(true), {
+      timeout: 20_000,
+      interval: 50,
+    });
 
   it('terminates the running step, cancels the rest and runs post_process', async () => {
     const runId = await submit(alice, long('stopme'), { fsName: 'work' });
-    await started('stopme')();
+    await started('stopme');
     const reply = await put(`/run/${runId}?action=stop`);
     expect(reply.status, reply.text).toBe(200);
     expect(reply.text).toBe('');
@@ -146,7 +144,7 @@ post_process:
 
   it('with stopForce does not run post_process', async () => {
     const runId = await submit(alice, long('forced'), { fsName: 'work' });
-    await started('forced')();
+    await started('forced');
     expect((await put(`/run/${runId}?action=stop`, { stopForce: true })).status).toBe(200);
     const run = await waitFor(alice, runId);
     expect(run.status).toBe('terminated');
@@ -179,7 +177,7 @@ entry_points:
     const deleted = await call(floe.api, 'DELETE', `/run/${run.runID}`, { token: alice });
     expect(deleted.status, deleted.text).toBe(200);
     expect(existsSync(join(dir, '.pipeline', run.runID))).toBe(false);
-    expectError(await call(floe.api, 'GET', `/run/${run.runID}`, { token: alice }), 404, 'RunNotFound');
+    expectError(await get(`/run/${run.runID}`), 404, 'RunNotFound');
 
     const active = await submit(
       alice,
@@ -210,9 +208,7 @@ entry_points:
 `;
     const run = await runUntilFinal(alice, yaml, { fsName: 'work' });
     const talk = run.runtime.talk[0];
-    const logs = await call(floe.api, 'GET', `/log/run/${run.runID}?jobID=${talk.jobID}&pageSize=100`, {
-      token: alice,
-    });
+    const logs = await get(`/log/run/${run.runID}?jobID=${talk.jobID}&pageSize=100`);
     expect(logs.status, logs.text).toBe(200);
     expect(logs.json.runID).toBe(run.runID);
     expect(logs.json.runLog).toHaveLength(1);
@@ -224,24 +220,17 @@ entry_points:
     expect(lines).toHaveLength(101);
     expect(last.hasNextPage).toBe(true);
 
-    const first = await call(
-      floe.api,
-      'GET',
+    const first = await get(
       `/log/run/${run.runID}?jobID=${talk.jobID}&logFilePosition=begin&pageNo=3&pageSize=100`,
-      { token: alice },
     );
     const info = first.json.runLog[0].taskList[0].logInfo;
     expect(info.logContent.split('\n')[0]).toBe('line-201');
     expect(info.hasNextPage).toBe(false);
 
-    const all = await call(floe.api, 'GET', `/log/run/${run.runID}`, { token: alice });
+    const all = await get(`/log/run/${run.runID}`);
     expect(all.json.runLog.map((job: { jobID: string }) => job.jobID).sort()).toEqual(
       [talk.jobID, run.runtime.quiet[0].jobID].sort(),
     );
-    expectError(
-      await call(floe.api, 'GET', `/log/run/${run.runID}?pageSize=101`, { token: alice }),
-      400,
-      'InvalidURI',
-    );
+    expectError(await get(`/log/run/${run.runID}?pageSize=101`), 400, 'InvalidURI');
   });
 });

@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startWithUsers } from '../support/api.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError } from '../support/api.ts';
 import { call, type FloeProcess } from '../support/floe-process.ts';
 import { base64, TIME } from '../support/pipelines.ts';
-import { jobsOf, runClient } from '../support/runs.ts';
+import { jobsOf, runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
 let root: string;
@@ -16,14 +16,14 @@ let alice: string;
 let bobby: string;
 let aliceDir: string;
 beforeAll(async () => {
-  let tokens: Record<string, string>;
-  ({ floe, root, tokens } = await startWithUsers(['alice', 'bobby']));
-  ({ alice, bobby } = tokens as { alice: string; bobby: string });
-  aliceDir = await localFs(alice, 'work');
+  ({
+    floe,
+    root,
+    dir: aliceDir,
+    tokens: { alice, bobby },
+  } = await startWithWorkFs(['alice', 'bobby']));
   await localFs(bobby, 'work');
-}, 60_000);
-afterAll(async () => {
-  await floe.stop();
+  return () => stopFloe(floe);
 });
 
 const { localFs, submit, show, waitFor, runUntilFinal } = runClient(() => floe);

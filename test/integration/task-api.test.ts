@@ -2,47 +2,33 @@
  * The deployment orchestrator's task API (seed 003) over HTTP on the local runtime: a run's steps listed and
  * shown as tasks, a failed task of a debug run re-run (`reRun`) or given up (`resume`), and the refusals.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectError, startWithUsers } from '../support/api.ts';
-import { call, type FloeProcess, type Reply } from '../support/floe-process.ts';
-import { runClient } from '../support/runs.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expectError, expectOk } from '../support/api.ts';
+import type { FloeProcess, Reply } from '../support/floe-process.ts';
+import { TIME } from '../support/pipelines.ts';
+import { runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
 let alice: string;
 let bob: string;
 beforeAll(async () => {
-  let tokens: Record<string, string>;
-  ({ floe, tokens } = await startWithUsers(['alice', 'bobby']));
-  alice = tokens.alice!;
-  bob = tokens.bobby!;
-  await localFs(alice, 'work');
-}, 60_000);
-afterAll(async () => {
-  if (process.env.SHOW_OUTPUT) console.log(floe.output());
-  await floe.stop();
+  ({
+    floe,
+    tokens: { alice, bobby: bob },
+  } = await startWithWorkFs(['alice', 'bobby']));
+  return () => stopFloe(floe);
 });
 
-const { localFs, submit, waitFor } = runClient(() => floe);
-const get = (path: string, token = alice) => call(floe.api, 'GET', path, { token });
-const put = (path: string, token = alice) => call(floe.api, 'PUT', path, { token });
+const { submit, waitFor, get, put, pollUntil } = runClient(
+  () => floe,
+  () => alice,
+);
 const taskPath = (taskId: string) => `/task/${encodeURIComponent(taskId)}`;
-const operate = (taskId: string, op: string, token = alice) => put(`${taskPath(taskId)}/${op}`, token);
-const ok = (reply: Reply) => expect(reply.status, reply.text).toBe(200);
-
-/** Polls one task until its status is `status`. */
-async function waitForTask(taskId: string, status: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const reply = await get(taskPath(taskId));
-    // A step the run has not reached yet is no task yet: 404 until then.
-    if (reply.status !== 404) ok(reply);
-    if (reply.json.status === status) return reply.json;
-    if (Date.now() > deadline) throw new Error(`task ${taskId} never got ${status}: ${reply.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
+const operate = (taskId: string, op: string, token?: string) =>
+  put(`${taskPath(taskId)}/${op}`, undefined, token);
+/** Polls one task until its status is `status` (a step the run has not reached yet is no task yet). */
+const waitForTask = (taskId: string, status: string) =>
+  pollUntil(taskPath(taskId), (task) => task.status === status, { absentIsNotYet: true });
 
 /** A step, a DAG with a child, and a loop of two: every kind of task. */
 const kinds = `name: taskkinds
@@ -80,7 +66,7 @@ describe('listing and showing tasks', () => {
     const runId = await submit(alice, kinds, { fsName: 'work' });
     expect((await waitFor(alice, runId)).status).toBe('succeeded');
     const list = await get(`/task?processInstanceId=${runId}`);
-    ok(list);
+    expectOk(list);
     const tasks = list.json as Reply['json'][];
     expect(tasks.map((task) => task.taskId)).toEqual(
       ['box.inner', 'each[0]', 'each[1]', 'first'].map((key) => `${runId}.${key}`),
@@ -99,7 +85,7 @@ describe('listing and showing tasks', () => {
       expect(typeof JSON.parse(task.params)).toBe('object');
       expect(typeof JSON.parse(task.outputs)).toBe('object');
       const shown = await get(taskPath(task.taskId));
-      ok(shown);
+      expectOk(shown);
       expect(shown.json).toEqual(task);
     }
     const [inner, each0, , first] = tasks;
@@ -126,7 +112,7 @@ entry_points:
     expect(failed.endTime).toMatch(TIME);
 
     const rerun = await operate(taskId, 'reRun');
-    ok(rerun);
+    expectOk(rerun);
     // A new attempt, queued or already dispatched in the state the action leads to.
     expect(rerun.json).toMatchObject({
       taskId,
@@ -146,7 +132,7 @@ entry_points:
     const taskId = `${runId}.check`;
     await waitForTask(taskId, 'monitor.failed');
     const resumed = await operate(taskId, 'resume');
-    ok(resumed);
+    expectOk(resumed);
     expect(resumed.json).toMatchObject({ taskId, status: 'monitor.failed' });
     expect((await waitFor(alice, runId)).status).toBe('failed');
     expect((await get(`/run/${runId}/state`)).json.debug).toBe(false);
@@ -173,6 +159,6 @@ describe('refusals', () => {
     expectError(await operate(taskId, 'reRun', bob), 403, 'AccessDenied');
     // Nothing moved: the task is still failed, and still the owner's to debug.
     expect((await get(taskPath(taskId))).json.status).toBe('monitor.failed');
-    ok(await put(`/run/${runId}?action=revoke`));
+    expectOk(await put(`/run/${runId}?action=revoke`));
   });
 });

@@ -1,25 +1,18 @@
 /**
- * Triggers below HTTP, on dynalite: the real trigger, run, pipeline and fs services and stores. Only the bus is a
- * small in-memory one (the local runtime's is tested through HTTP): it keeps the rules, matches published events
- * against them with the same pattern matcher, and delivers each match to `fire`, as a rule target would.
+ * Triggers below HTTP, on dynalite: the real trigger, run, pipeline and fs services and stores, and the local
+ * runtime's bus (its trigger rules delivering to `fire`, as the runtime connects them). Only the mailbox records
+ * what is posted instead of running the runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalDynamo } from '../../infra/local/dynamo.ts';
-import { matchesEventPattern, parseEventPattern } from '../../shared/engine/events/index.ts';
-import type { RunEvent } from '../../shared/engine/run/model.ts';
-import { PfError } from '../../shared/errors.ts';
-import { SecretCipher } from '../../shared/runtime/cipher.ts';
+import { LocalEventBus } from '../../infra/local/event-bus.ts';
 import {
   type BusEvent,
   DETAIL_TYPES,
-  type EventBus,
-  type EventEntry,
   FLOE_SOURCE,
   type TriggerInvocation,
   type TriggerRule,
-  type TriggerRules,
 } from '../../shared/runtime/events.ts';
-import type { Mailbox } from '../../shared/runtime/ports.ts';
 import { FileSystemService } from '../../shared/services/filesystems.ts';
 import { PipelineService } from '../../shared/services/pipelines.ts';
 import { RunService } from '../../shared/services/runs.ts';
@@ -30,22 +23,45 @@ import { LinkRepository } from '../../shared/store/links.ts';
 import { PipelineRepository } from '../../shared/store/pipelines.ts';
 import { RunRepository } from '../../shared/store/runs.ts';
 import { type TriggerRecord, TriggerRepository } from '../../shared/store/triggers.ts';
-import { UserRepository } from '../../shared/store/users.ts';
+import { RecordingMailbox } from '../support/in-process.ts';
+import { pfError } from '../support/pf-error.ts';
 import { base64 } from '../support/pipelines.ts';
-import { startTestTable } from '../support/table.ts';
+import { startTestTable, testCipher, withUsers } from '../support/table.ts';
 
-/** Floe's bus in memory: rules by trigger, each published event delivered to the triggers it matches. */
-class MemoryBus implements EventBus, TriggerRules {
+/** The id of the bus's own catch-all rule, through which it records every event published. */
+const RECORDER = 'recorder';
+
+/**
+ * The local runtime's bus, its trigger rules delivering to `fire`, recording what the tests look at: the rules
+ * put on it, every event published, and what each delivery's `fire` answered.
+ */
+class RecordingBus extends LocalEventBus {
   readonly rules = new Map<string, TriggerRule>();
   readonly events: BusEvent[] = [];
-  /** What each delivery's `fire` answered. */
   readonly fired: { triggerID: string; eventId: string; runId: string | undefined }[] = [];
   /** The next `put` fails as EventBridge's PutRule fails on a pattern it refuses. */
   refuseNextPut?: string;
-  target?: (invocation: TriggerInvocation) => Promise<string | undefined>;
-  private seq = 0;
 
-  async put(rule: TriggerRule): Promise<void> {
+  constructor(fire: (invocation: TriggerInvocation) => Promise<string | undefined>) {
+    super((error) => {
+      throw error;
+    });
+    void super.put({ triggerId: RECORDER, pattern: { source: [{ exists: true }] }, enabled: true });
+    this.connect({
+      tick: async () => {},
+      webhooks: async () => {},
+      trigger: async (invocation) => {
+        if (invocation.triggerID === RECORDER) {
+          this.events.push(invocation.event);
+          return;
+        }
+        const runId = await fire(invocation);
+        this.fired.push({ triggerID: invocation.triggerID, eventId: invocation.event.id, runId });
+      },
+    });
+  }
+
+  override async put(rule: TriggerRule): Promise<void> {
     if (this.refuseNextPut) {
       const error = new Error(this.refuseNextPut);
       error.name = 'InvalidEventPatternError';
@@ -53,52 +69,18 @@ class MemoryBus implements EventBus, TriggerRules {
       throw error;
     }
     this.rules.set(rule.triggerId, rule);
+    await super.put(rule);
   }
 
-  async remove(triggerId: string): Promise<void> {
+  override async remove(triggerId: string): Promise<void> {
     this.rules.delete(triggerId);
-  }
-
-  async publish(entries: EventEntry[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const entry of entries) {
-      const event: BusEvent = {
-        version: '0',
-        id: `event-${++this.seq}-${Date.now()}`,
-        'detail-type': entry.detailType,
-        source: entry.source,
-        account: '000000000000',
-        time: entry.time ?? new Date().toISOString(),
-        region: 'local',
-        resources: entry.resources ?? [],
-        detail: entry.detail,
-      };
-      this.events.push(event);
-      ids.push(event.id);
-      await this.deliver(event);
-    }
-    return ids;
-  }
-
-  async deliver(event: BusEvent): Promise<void> {
-    for (const rule of this.rules.values()) {
-      if (!rule.enabled || !matchesEventPattern(parseEventPattern(rule.pattern), event)) continue;
-      const runId = await this.target!({ triggerID: rule.triggerId, event });
-      this.fired.push({ triggerID: rule.triggerId, eventId: event.id, runId });
-    }
-  }
-}
-
-class RecordingMailbox implements Mailbox {
-  readonly posts: { runId: string; event: RunEvent }[] = [];
-  async post(runId: string, event: RunEvent): Promise<void> {
-    this.posts.push({ runId, event });
+    await super.remove(triggerId);
   }
 }
 
 let dynamo: LocalDynamo;
 let ref: TableRef;
-let bus: MemoryBus;
+let bus: RecordingBus;
 let mailbox: RecordingMailbox;
 let runs: RunRepository;
 let triggers: TriggerRepository;
@@ -126,11 +108,8 @@ const YAML = [
 
 beforeAll(async () => {
   ({ dynamo, ref } = await startTestTable());
-  const users = new UserRepository(ref);
-  for (const name of ['alice', 'bobby']) {
-    await users.create({ name, passwordHash: 'x', createdAt: new Date().toISOString() });
-  }
-  const cipher = new SecretCipher(async () => new TextEncoder().encode('test signing key, 32 bytes long.'));
+  const users = await withUsers(ref, ['alice', 'bobby']);
+  const cipher = testCipher();
   const files = new FileSystemService(new FileSystemRepository(ref), new LinkRepository(ref), users, cipher);
   pipelines = new PipelineService(new PipelineRepository(ref), files);
   runs = new RunRepository(ref);
@@ -142,10 +121,9 @@ beforeAll(async () => {
     mailbox,
     runFiles: { removeRunArtifacts: async () => {} },
   });
-  bus = new MemoryBus();
+  bus = new RecordingBus((invocation) => service.fire(invocation));
   triggers = new TriggerRepository(ref);
   service = new TriggerService({ triggers, runs: runService, rules: bus, bus });
-  bus.target = (invocation) => service.fire(invocation);
   pipelineId = (await newPipeline(alice, 'demo')).id;
 });
 afterAll(async () => {
@@ -175,15 +153,6 @@ const request = (fields: Partial<CreateTriggerRequest> = {}): CreateTriggerReque
   username: '',
   ...fields,
 });
-
-async function pfError(promise: Promise<unknown>): Promise<PfError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PfError);
-  return error as PfError;
-}
 
 /** A user's event, as `POST /event` would publish it; returns its id. */
 const publish = (detail: Record<string, unknown>, source = 'shop', detailType = 'order placed') =>

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { expectError, PASSWORD, startWithUsers } from '../support/api.ts';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { expectError, PASSWORD } from '../support/api.ts';
 import { call, type FloeProcess, login, type Reply, startFloe } from '../support/floe-process.ts';
 import { base64, pipelineClient, TIME } from '../support/pipelines.ts';
-import { jobsOf, runClient } from '../support/runs.ts';
+import { jobsOf, runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
 let root: string;
@@ -17,17 +17,17 @@ let alice: string;
 let bobby: string;
 let aliceDir: string;
 beforeAll(async () => {
-  let tokens: Record<string, string>;
-  ({ floe, root, tokens } = await startWithUsers(['alice', 'bobby']));
-  ({ alice, bobby } = tokens as { alice: string; bobby: string });
-  aliceDir = await localFs(alice, 'work');
-}, 60_000);
-afterAll(async () => {
-  await floe?.stop();
+  ({
+    floe,
+    root,
+    dir: aliceDir,
+    tokens: { alice, bobby },
+  } = await startWithWorkFs(['alice', 'bobby']));
+  return () => stopFloe(floe);
 });
 
 const pipelines = pipelineClient(() => floe);
-const { localFs, waitFor } = runClient(() => floe);
+const { waitFor } = runClient(() => floe);
 const get = (token: string, path: string) => call(floe.api, 'GET', path, { token });
 const postTrigger = (token: string, body: unknown) => call(floe.api, 'POST', '/trigger', { token, body });
 const putTrigger = (token: string, id: string, body: unknown) =>
@@ -264,7 +264,7 @@ describe('the /trigger API', () => {
         'InvalidArguments',
         ['parameter[n] is invalid', 'recursive descent'],
       ],
-      [{ parameters: { n: 3 } }, 400, 'MalformedJSON', ['parameters.n']],
+      [{ parameters: { n: 3 } }, 400, 'MalformedJSON', ['field [parameters.n] must be a string, got number']],
       // The pipeline.
       [{ pipelineID: undefined }, 400, 'InvalidArguments', ['pipelineID is required']],
       [{ pipelineID: 'ppl-999999' }, 404, 'PipelineNotFound', ['ppl-999999']],
@@ -275,8 +275,14 @@ describe('the /trigger API', () => {
     }
     expect((await get(alice, '/trigger')).json.triggerList).toEqual([]);
 
-    // Someone else's pipeline; a name already taken (names are per user).
+    // Someone else's pipeline, or acting for its owner; a name already taken (names are per user).
     expectError(await postTrigger(bobby, valid()), 403, 'AccessDenied');
+    expectError(
+      await postTrigger(bobby, { ...valid(), username: 'alice' }),
+      400,
+      'AuthIllegalUser',
+      'user[bobby] cannot act for user[alice]',
+    );
     const first = await createTrigger(alice, { ...valid(), name: 'taken' });
     expectError(
       await postTrigger(alice, { ...valid(), name: 'taken' }),

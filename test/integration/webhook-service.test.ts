@@ -7,13 +7,12 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalDynamo } from '../../infra/local/dynamo.ts';
-import { PfError } from '../../shared/errors.ts';
-import { SecretCipher } from '../../shared/runtime/cipher.ts';
 import { type BusEvent, DETAIL_TYPES, FLOE_SOURCE } from '../../shared/runtime/events.ts';
 import { type CreateWebhookRequest, WebhookService } from '../../shared/services/webhooks.ts';
 import type { TableRef } from '../../shared/store/client.ts';
 import { WebhookRepository } from '../../shared/store/webhooks.ts';
-import { startTestTable } from '../support/table.ts';
+import { pfError } from '../support/pf-error.ts';
+import { startTestTable, testCipher } from '../support/table.ts';
 
 interface Received {
   path: string;
@@ -54,7 +53,7 @@ beforeAll(async () => {
   repository = new WebhookRepository(ref);
   service = new WebhookService({
     webhooks: repository,
-    cipher: new SecretCipher(async () => new TextEncoder().encode('test signing key, 32 bytes long.')),
+    cipher: testCipher(),
     retry: { timeoutMs: 300, retryDelaysMs: [20, 20] },
     logger: { warn: (_message, details) => warnings.push(details) },
   });
@@ -82,15 +81,6 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
   await dynamo.close();
 });
-
-async function pfError(promise: Promise<unknown>): Promise<PfError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PfError);
-  return error as PfError;
-}
 
 let events = 0;
 const statusEvent = (detail: Record<string, unknown>, detailType: string = DETAIL_TYPES.run): BusEvent => ({

@@ -12,14 +12,20 @@ export function expectError(reply: Reply, status: number, code: string, ...inMes
   for (const text of inMessage) expect(reply.json.message).toContain(text);
 }
 
+/** A 200: the reply's text tells what went wrong otherwise. */
+export const expectOk = (reply: Reply) => expect(reply.status, reply.text).toBe(200);
+
 /**
  * Starts Floe (`options` as for startFloe) and creates `users` (password PASSWORD); returns their tokens and
  * root's.
  */
-export async function startWithUsers(users: string[], options: Parameters<typeof startFloe>[0] = {}) {
+export async function startWithUsers<const U extends string>(
+  users: readonly U[],
+  options: Parameters<typeof startFloe>[0] = {},
+) {
   const floe = await startFloe(options);
   const root = await login(floe.api, 'root', 'paddleflow');
-  const tokens: Record<string, string> = {};
+  const tokens = {} as Record<U, string>;
   for (const username of users) {
     const reply = await call(floe.api, 'POST', '/user', {
       token: root,

@@ -5,10 +5,19 @@
  */
 import type { RunEvent } from '../../shared/engine/run/model.ts';
 import { registerLocalEventBus } from '../../shared/runtime/event-bus-from-env.ts';
-import type { EventEntry, TriggerRule } from '../../shared/runtime/events.ts';
+import type { EventEntry } from '../../shared/runtime/events.ts';
 import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
+import type { Mailbox } from '../../shared/runtime/ports.ts';
 import { newDataDir } from './floe-process.ts';
 import { startTestTable } from './table.ts';
+
+/** A mailbox that only records what is posted to it: nothing consumes the runs. */
+export class RecordingMailbox implements Mailbox {
+  readonly posts: { runId: string; event: RunEvent }[] = [];
+  async post(runId: string, event: RunEvent): Promise<void> {
+    this.posts.push({ runId, event });
+  }
+}
 
 export async function startInProcessApp(env: Record<string, string> = {}) {
   const { dynamo, ref } = await startTestTable();
@@ -20,23 +29,22 @@ export async function startInProcessApp(env: Record<string, string> = {}) {
     ...env,
   });
   delete process.env.FLOE_EVENT_BUS_NAME;
-  const posted: { runId: string; event: RunEvent }[] = [];
+  const mailbox = new RecordingMailbox();
   const published: EventEntry[] = [];
-  const rules = new Map<string, TriggerRule>();
-  registerLocalMailbox({ post: async (runId, event) => void posted.push({ runId, event }) });
+  registerLocalMailbox(mailbox);
+  // No trigger rules: nothing here creates triggers.
   registerLocalEventBus({
     publish: async (entries) => {
       published.push(...entries);
       return entries.map((_, i) => `event-${published.length - entries.length + i + 1}`);
     },
-    put: async (rule) => void rules.set(rule.triggerId, rule),
-    remove: async (triggerId) => void rules.delete(triggerId),
+    put: async () => {},
+    remove: async () => {},
   });
   return {
     ref,
-    posted,
+    posted: mailbox.posts,
     published,
-    rules,
     async close() {
       registerLocalMailbox(undefined);
       registerLocalEventBus(undefined);

@@ -1,4 +1,5 @@
-import type { PfError } from '../../shared/errors.ts';
+import { expect } from 'vitest';
+import { PfError } from '../../shared/errors.ts';
 
 /** The PaddleFlow error code `fn` throws, or undefined when it throws nothing. */
 export function codeOf(fn: () => unknown): string | undefined {
@@ -18,4 +19,14 @@ export function errorOf(fn: () => unknown): PfError {
     return error as PfError;
   }
   throw new Error('expected an error');
+}
+
+/** The PaddleFlow error `promise` rejects with; fails the test when it resolves or rejects with another error. */
+export async function pfError(promise: Promise<unknown>): Promise<PfError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PfError);
+  return error as PfError;
 }

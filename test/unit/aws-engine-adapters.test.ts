@@ -16,6 +16,7 @@ import { QueueDoesNotExist, SendMessageCommand, SQSClient } from '@aws-sdk/clien
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobSpec, RunEvent } from '../../shared/engine/run/model.ts';
+import { toMachineInput } from '../../shared/machines/node-machine.ts';
 import { AwsDispatcher, executionArn } from '../../shared/runtime/aws-dispatcher.ts';
 import { SfnTaskTokens } from '../../shared/runtime/sfn-task-tokens.ts';
 import { SqsMailbox } from '../../shared/runtime/sqs-mailbox.ts';
@@ -70,19 +71,8 @@ describe('AwsDispatcher (Step Functions)', () => {
     expect(calls[0]!.args[0].input).toEqual({
       stateMachineArn: MACHINE,
       name: 'run-000003.dag1_1.train.2',
-      input: JSON.stringify({
-        job,
-        envList: [
-          { Name: 'PF_RUN_ID', Value: 'run-000003' },
-          { Name: 'EPOCHS', Value: '3' },
-        ],
-        useCache: false,
-        waits: false,
-        timeoutSeconds: 86_400,
-        retryDelays: [],
-        maxRetries: 0,
-        retry: { count: 0 },
-      }),
+      // What the input holds is toMachineInput's (node-machine.test.ts); the dispatcher sends it as it is.
+      input: JSON.stringify(toMachineInput(job)),
     });
   });
 

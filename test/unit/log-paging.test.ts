@@ -113,7 +113,7 @@ describe('the /log/run query', () => {
 
   it('reads every parameter', () => {
     expect(
-      parseRunLogQuery(new URLSearchParams('jobID=job-1&pageNo=3&pageSize=%2B20&logFilePosition=begin')),
+      parseRunLogQuery({ jobID: 'job-1', pageNo: '3', pageSize: '+20', logFilePosition: 'begin' }),
     ).toEqual({ ok: true, value: { jobId: 'job-1', pageNo: 3, pageSize: 20, position: 'begin' } });
     expect(parseRunLogQuery({ pageSize: '100' })).toMatchObject({ ok: true, value: { pageSize: 100 } });
   });

@@ -50,14 +50,6 @@ class RecordingMailbox implements Mailbox {
   }
 }
 
-function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
-
 /** A runJob that ends when told to, or `terminated` when its signal aborts. */
 function controllableJobs() {
   const started = new Map<string, { signal: AbortSignal; end: (outcome: JobOutcome) => void }>();
@@ -217,7 +209,7 @@ describe('NodeMachineRunner', () => {
   it('kills an execution whose job has not started yet: the job never runs', async () => {
     const runJob = vi.fn(succeed);
     const mailbox = new RecordingMailbox();
-    const release = deferred();
+    const release = Promise.withResolvers<void>();
     mailbox.hold = (post) => (post.event.type === 'started' ? release.promise : undefined);
     const { runner } = makeRunner({ runJob, mailbox });
     await runner.dispatch(job('a'));

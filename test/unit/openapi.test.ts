@@ -6,7 +6,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { describe, expect, it } from 'vitest';
 import { OPENAPI_PATH } from '../../scripts/write-openapi.ts';
 import { statusOf } from '../../shared/errors.ts';
-import type { FloeContext } from '../../shared/http/context.ts';
+import { authentication } from '../../shared/http/auth.ts';
+import type { FloeContext, FloeRequest } from '../../shared/http/context.ts';
 import type { Operation, Parameter, PathItem, Reference } from '../../shared/openapi/build.ts';
 import { buildOpenApiDocument } from '../../shared/openapi/document.ts';
 import { gatewayPath, type RouteSpec, resourceNames, resources } from '../../shared/routes.ts';
@@ -130,9 +131,18 @@ describe('the OpenAPI document', () => {
     expect(checked).toBeGreaterThan(operations.length);
   });
 
-  it('describes the token header auth.ts reads', () => {
-    const auth = readFileSync(join(import.meta.dirname, '../../shared/http/auth.ts'), 'utf8');
-    expect(auth).toContain(`'${document.components.securitySchemes.token.name}'`);
+  it('describes the token header the authentication middleware reads', async () => {
+    const tokens: string[] = [];
+    const middleware = authentication(async (token) => {
+      tokens.push(token);
+      return { name: 'alice' };
+    });
+    const request = {
+      event: { headers: { [document.components.securitySchemes.token.name]: 'the-token' } },
+      context: {},
+    } as unknown as FloeRequest;
+    await middleware.before!(request);
+    expect(tokens).toEqual(['the-token']);
     expect(document.security).toEqual([{ token: [] }]);
   });
 

@@ -68,12 +68,9 @@ export function spawnLogged(request: LaunchRequest, onExit: (exit: LaunchExit) =
 
 export const inProcessLauncher: Launcher = {
   launch(request) {
-    let exitResolve!: (exit: LaunchExit) => void;
-    const exit = new Promise<LaunchExit>((resolve) => {
-      exitResolve = resolve;
-    });
-    const pid = spawnLogged(request, exitResolve);
-    return { pid: Promise.resolve(pid), exit };
+    const exit = Promise.withResolvers<LaunchExit>();
+    const pid = spawnLogged(request, exit.resolve);
+    return { pid: Promise.resolve(pid), exit: exit.promise };
   },
 };
 
@@ -108,18 +105,12 @@ export class LauncherProcess implements Launcher {
 
   launch(request: LaunchRequest): Launched {
     const id = this.nextId++;
-    let resolvePid!: (pid: number | undefined) => void;
-    let resolveExit!: (exit: LaunchExit) => void;
-    const pid = new Promise<number | undefined>((resolve) => {
-      resolvePid = resolve;
-    });
-    const exit = new Promise<LaunchExit>((resolve) => {
-      resolveExit = resolve;
-    });
-    this.pending.set(id, { pid: resolvePid, exit: resolveExit });
+    const pid = Promise.withResolvers<number | undefined>();
+    const exit = Promise.withResolvers<LaunchExit>();
+    this.pending.set(id, { pid: pid.resolve, exit: exit.resolve });
     if (this.gone) this.settle(id, { code: null, signal: null, error: this.gone });
     else this.child.send({ id, ...request });
-    return { pid, exit };
+    return { pid: pid.promise, exit: exit.promise };
   }
 
   /** Stops the helper; jobs it started die with it (bwrap's --die-with-parent). */

@@ -166,15 +166,16 @@ export async function runJob(job: JobSpec, options: RunJobOptions): Promise<JobR
   const pid = await launched.pid;
   // Whatever of the group outlived the sandbox's own process goes too, once it was asked to stop.
   if (stopped && pid !== undefined) killGroup(pid, 'SIGKILL');
-  const exit = { ...outcome, stopped };
 
-  if (exit.stopped) return { status: 'terminated', message: STOPPED_MESSAGE };
-  if (exit.error !== undefined) return failed(`starting the job failed: ${exit.error.message}`);
-  if (exit.code === 0) return { status: 'succeeded', message: '' };
-  if (exit.code !== null) {
+  if (stopped) return { status: 'terminated', message: STOPPED_MESSAGE };
+  if (outcome.error !== undefined) return failed(`starting the job failed: ${outcome.error.message}`);
+  if (outcome.code === 0) return { status: 'succeeded', message: '' };
+  if (outcome.code !== null) {
     // bwrap exits 1 when it cannot set the sandbox up, and says why on stderr (that is, in the log).
-    const complaint = exit.code === 1 ? await sandboxComplaint(options.logFile) : undefined;
-    return failed(complaint === undefined ? `exit code ${exit.code}` : `sandbox setup failed: ${complaint}`);
+    const complaint = outcome.code === 1 ? await sandboxComplaint(options.logFile) : undefined;
+    return failed(
+      complaint === undefined ? `exit code ${outcome.code}` : `sandbox setup failed: ${complaint}`,
+    );
   }
-  return failed(`killed by signal ${exit.signal}`);
+  return failed(`killed by signal ${outcome.signal}`);
 }

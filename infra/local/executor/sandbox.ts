@@ -12,7 +12,7 @@
  *
  * Everything here is pure: the host is seen through a `HostView`, `realHostView()` being the real one.
  */
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { type Dirent, readdirSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { MountView } from '../../../shared/engine/run/model.ts';
 
@@ -178,26 +178,25 @@ export function sandboxArgs(input: SandboxInput, host: HostView): string[] {
   return args;
 }
 
-/** The host as it is. */
+/** The host as it is. Each job lists a few host directories: their entries' types come with the listing. */
 export function realHostView(): HostView {
   return {
     list(dir) {
-      let names: string[];
+      let dirents: Dirent[];
       try {
-        names = readdirSync(dir);
+        dirents = readdirSync(dir, { withFileTypes: true });
       } catch {
         return null;
       }
       const entries: HostEntry[] = [];
-      for (const name of names) {
-        const path = posix.join(dir, name);
+      for (const dirent of dirents) {
+        const { name } = dirent;
+        if (!dirent.isSymbolicLink()) {
+          entries.push({ name, type: dirent.isDirectory() ? 'dir' : dirent.isFile() ? 'file' : 'other' });
+          continue;
+        }
         try {
-          const stat = lstatSync(path);
-          if (stat.isSymbolicLink()) {
-            entries.push({ name, type: 'symlink', target: readlinkSync(path) });
-          } else {
-            entries.push({ name, type: stat.isDirectory() ? 'dir' : stat.isFile() ? 'file' : 'other' });
-          }
+          entries.push({ name, type: 'symlink', target: readlinkSync(posix.join(dir, name)) });
         } catch {
           // Gone since it was listed.
         }

@@ -8,6 +8,7 @@
  * InputPathsMap must use dot notation, so a bracketed key cannot be handed to a real InputTransformer as is.
  * Everything else JSONPath has (filters, unions, slices, `..`, negative indices) is refused with a clear message.
  */
+import { isObject } from './pattern.ts';
 
 export type JsonPathSegment =
   | { readonly kind: 'key'; readonly key: string }
@@ -107,9 +108,6 @@ function parseBracket(
   if (body.includes(',')) fail('unions ([a,b]) are not supported');
   return fail(`bad bracket at position ${position + 1}; write [0] for an array element or ['key'] for a key`);
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The value at `path`, or undefined when any step is missing (a key on a non-object, an index past the end). */
 export function readJsonPath(path: JsonPath, document: unknown): unknown {

@@ -30,7 +30,7 @@ import { stopRun } from './stop.ts';
 import { componentOfKey, stepSpecOf, targetsOf } from './tree.ts';
 
 /** Why an operation cannot be done: the run or node is in the wrong state, or the request is wrong. */
-export class ControlRefusal extends Error {
+class ControlRefusal extends Error {
   constructor(
     readonly kind: Refusal['kind'],
     message: string,

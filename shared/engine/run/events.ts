@@ -53,14 +53,30 @@ function recordArtifacts(
   draft.emit({ type: 'recordArtifacts', key: node.key, jobId: node.id, step: node.name, kind, artifacts });
 }
 
+/** The node's execution still runs this attempt (a late event of an earlier attempt changes nothing). */
+function activeAttempt(draft: Draft, key: string, attempt: number): NodeState | undefined {
+  const node = draft.node(key);
+  if (node?.kind !== 'step' || node.attempt !== attempt || !ACTIVE_STEP.includes(node.status)) return;
+  return node;
+}
+
+/** The job began: a pending step runs (its inputs are recorded); one being stopped already keeps its start. */
+function started(draft: Draft, event: Extract<RunEvent, { type: 'started' }>) {
+  const node = activeAttempt(draft, event.key, event.attempt);
+  if (node?.status === 'pending') {
+    draft.patch(node, { status: 'running', startTime: event.at });
+    recordArtifacts(draft, node, 'input', node.inputArtifacts);
+  } else if (node?.status === 'terminating' && !node.startTime) draft.patch(node, { startTime: event.at });
+}
+
 /**
  * A node's execution ended: with its job's outcome, or with a cached job's (§4.5), whose outputs the node
  * takes as its own. A cache hit never started, so its inputs are recorded here.
  */
 function finished(draft: Draft, event: Extract<RunEvent, { type: 'finished' }>) {
-  const node = draft.node(event.key);
   // Only an attempt still going takes a result: a late one, after a force-fail or a retry, is dropped.
-  if (node?.kind !== 'step' || node.attempt !== event.attempt || !ACTIVE_STEP.includes(node.status)) return;
+  const node = activeAttempt(draft, event.key, event.attempt);
+  if (!node) return;
   const message = event.message ?? (event.status === 'succeeded' ? '' : node.message);
   const cached = event.cached;
   // A failure nobody asked for (a terminated step that was not being stopped is one) halts in debug mode.
@@ -95,13 +111,6 @@ function finished(draft: Draft, event: Extract<RunEvent, { type: 'finished' }>) 
   if (ended.status === 'succeeded') recordArtifacts(draft, ended, 'output', ended.outputArtifacts);
 }
 
-/** The node's execution still runs this attempt (a late event of an earlier attempt changes nothing). */
-function activeAttempt(draft: Draft, key: string, attempt: number): NodeState | undefined {
-  const node = draft.node(key);
-  if (node?.kind !== 'step' || node.attempt !== attempt || !ACTIVE_STEP.includes(node.status)) return;
-  return node;
-}
-
 /** A callback or approval step waits: its token is what the callback API resolves. */
 function waiting(draft: Draft, event: Extract<RunEvent, { type: 'waiting' }>) {
   const node = activeAttempt(draft, event.key, event.attempt);
@@ -127,15 +136,9 @@ export function applyEvent(draft: Draft, event: RunEvent) {
     case 'artifactsRead':
       artifactsRead(draft, event);
       return;
-    case 'started': {
-      const node = draft.node(event.key);
-      if (node?.kind !== 'step' || node.attempt !== event.attempt) return;
-      if (node.status === 'pending') {
-        draft.patch(node, { status: 'running', startTime: event.at });
-        recordArtifacts(draft, node, 'input', node.inputArtifacts);
-      } else if (node.status === 'terminating' && !node.startTime) draft.patch(node, { startTime: event.at });
+    case 'started':
+      started(draft, event);
       return;
-    }
     case 'finished':
       finished(draft, event);
       return;

@@ -52,7 +52,7 @@ export function endGroup(
   const group = draft.group(parentKey, comp.name);
   const reading = readingLoop(group);
   if (reading) draft.patch(finish(draft, reading, status, message), extra);
-  for (const index of missingIndices(draft.group(parentKey, comp.name), comp)) {
+  for (const index of missingIndices(group, comp)) {
     draft.put(newNode(draft, parentKey, comp, index, { ...extra, status, message, endTime: draft.now }));
   }
 }

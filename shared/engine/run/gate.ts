@@ -39,12 +39,14 @@ export function singlePath(paths: string | undefined, what: string): string {
 const readablePath = (node: NodeState, artifact: string) =>
   singlePath(node.inputArtifacts[artifact], `input artifact [${artifact}] of [${node.key}]`);
 
+const utf8 = new TextEncoder();
+
 /** The contents of one read path, checked against the read's limit. */
 export function contentOf(contents: Contents, path: string, limit: number, error?: string): string {
   const content = contents[path];
   if (content === null || content === undefined)
     throw new ResolveError(`cannot read artifact file [${path}]${error ? `: ${error}` : ''}`);
-  if (new TextEncoder().encode(content).length > limit)
+  if (utf8.encode(content).length > limit)
     throw new ResolveError(`artifact file [${path}] is larger than ${limit} bytes`);
   return content;
 }

@@ -98,7 +98,7 @@ export function jobSpecOf(
 }
 
 /** The longest wait before a retry: a day (a Wait state refuses huge values; a backoff of 10 gets there fast). */
-export const MAX_RETRY_WAIT_SECONDS = 24 * 60 * 60;
+const MAX_RETRY_WAIT_SECONDS = 24 * 60 * 60;
 
 /**
  * The wait before each retry, as Step Functions' Retry computes it (interval × backoff^n, capped by

@@ -6,30 +6,21 @@
  */
 import type { ParamValue, PipelineSpec } from '../spec/model.ts';
 
+/** The statuses PaddleFlow's runs and components share (§4.1). */
+type CommonStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'terminating' | 'terminated' | 'skipped';
+
 /** PaddleFlow's run statuses (§4.1). */
 export type RunStatus =
   | 'initiating'
-  | 'pending'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'terminating'
-  | 'terminated'
-  | 'skipped'
+  | CommonStatus
   /** Floe: an operator paused the run (no node starts; running nodes finish). Not final. */
   | 'paused';
 
 /** PaddleFlow's component (job and DAG) statuses (§4.1). */
 export type NodeStatus =
   | 'init'
-  | 'pending'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'terminating'
-  | 'terminated'
+  | CommonStatus
   | 'cancelled'
-  | 'skipped'
   /**
    * Floe, debug mode: a step that failed and waits for an operator to retry or skip it. Not final, so its
    * downstream waits and nothing fails fast; shown to clients as `failed` (see `publicStatus`).
@@ -37,7 +28,7 @@ export type NodeStatus =
   | 'halted';
 
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'terminated', 'skipped'];
-export const FINAL_NODE_STATUSES: readonly NodeStatus[] = [
+const FINAL_NODE_STATUSES: readonly NodeStatus[] = [
   'succeeded',
   'failed',
   'terminated',

@@ -7,7 +7,7 @@
  * step, which PaddleFlow always runs again.
  */
 import type { NodeState, RunContext, RunState } from './model.ts';
-import { childSpecs, compareKeys, downstreamOf, inTree, isSuccessful, rollbackKey } from './tree.ts';
+import { compareKeys, downstreamLookup, inTree, isSuccessful, rollbackKey } from './tree.ts';
 
 function droppedKeys(previous: RunState): Set<string> {
   const nodes = previous.nodes;
@@ -15,6 +15,7 @@ function droppedKeys(previous: RunState): Set<string> {
   const under = (key: string) => keys.filter((other) => other.startsWith(`${key}.`));
   // A step that was rolled back is undone: it runs again, like one that failed.
   const rolledBack = (key: string) => nodes[rollbackKey(key)] !== undefined;
+  const downstreamOf = downstreamLookup(previous.spec);
   const dropped = new Set(
     keys.filter((key) => !inTree(key) || !isSuccessful(nodes[key]!.status) || rolledBack(key)),
   );
@@ -32,7 +33,7 @@ function droppedKeys(previous: RunState): Set<string> {
     for (const key of [...dropped]) {
       const node = nodes[key]!;
       if (!inTree(key)) continue;
-      const downstream = downstreamOf(childSpecs(previous.spec, node.parentKey), node.name);
+      const downstream = downstreamOf(node.parentKey, node.name);
       for (const other of keys) {
         const candidate = nodes[other]!;
         if (candidate.parentKey !== node.parentKey || !downstream.has(candidate.name)) continue;

@@ -11,21 +11,15 @@
 import type { Draft } from './draft.ts';
 import { stepId } from './ids.ts';
 import { isFinalNode, type NodeState, type RunStatus } from './model.ts';
-import {
-  childSpecs,
-  compareKeys,
-  downstreamOf,
-  isPostKey,
-  isRollbackKey,
-  rollbackKey,
-  specOf,
-} from './tree.ts';
+import { compareKeys, downstreamLookup, isPostKey, isRollbackKey, rollbackKey, specOf } from './tree.ts';
 
 const LOOP_INDEX = /\[\d+\]$/;
 const componentName = (segment: string) => segment.replace(LOOP_INDEX, '');
 
+type Downstream = ReturnType<typeof downstreamLookup>;
+
 /** Whether step `later` depends on step `earlier`, directly or not (both are step keys). */
-function dependsOn(draft: Draft, later: string, earlier: string): boolean {
+function dependsOn(downstreamOf: Downstream, later: string, earlier: string): boolean {
   if (isPostKey(later)) return !isPostKey(earlier);
   if (isPostKey(earlier)) return false;
   const a = earlier.split('.');
@@ -36,8 +30,7 @@ function dependsOn(draft: Draft, later: string, earlier: string): boolean {
   const [from, to] = [componentName(a[level]!), componentName(b[level]!)];
   // Two iterations of one component do not depend on each other.
   if (from === to) return false;
-  const siblings = childSpecs(draft.spec, a.slice(0, level).join('.'));
-  return downstreamOf(siblings, from).has(to);
+  return downstreamOf(a.slice(0, level).join('.'), from).has(to);
 }
 
 /** The steps a rollback undoes: succeeded in this run (not kept from an earlier one, not a dry run's). */
@@ -73,17 +66,18 @@ export function startRollback(draft: Draft, outcome: { status: RunStatus; messag
     message: `rolling back ${steps.map((step) => step.key).join(',')}: ${outcome.message}`,
     rollingBack: outcome,
   });
+  const downstreamOf = downstreamLookup(draft.spec);
   for (const step of steps) {
     const key = rollbackKey(step.key);
     const after = steps
-      .filter((other) => other !== step && dependsOn(draft, other.key, step.key))
+      .filter((other) => other !== step && dependsOn(downstreamOf, other.key, step.key))
       .map((other) => rollbackKey(other.key))
       .sort(compareKeys);
     draft.put({
       key,
       parentKey: '',
       name: step.name,
-      path: `rollback:${step.path}`,
+      path: rollbackKey(step.path),
       kind: 'step',
       seq: step.seq,
       status: 'init',
@@ -115,7 +109,7 @@ export const rollbackReady = (draft: Draft, node: NodeState) =>
 export function finishRollback(draft: Draft): boolean {
   const outcome = draft.rollingBack;
   if (!outcome) return false;
-  if ([...draft.roster.unfinished].some(isRollbackKey)) return false;
+  for (const key of draft.roster.unfinished) if (isRollbackKey(key)) return false;
   const failed = draft
     .all()
     .filter((node) => isRollbackKey(node.key) && node.status !== 'succeeded')

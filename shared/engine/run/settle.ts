@@ -215,20 +215,19 @@ function startPostNode(draft: Draft, step: StepSpec) {
 /** Creates the post-process step once the entry points are final: cancelled after a forced stop. */
 function startPostProcess(draft: Draft): boolean {
   if (draft.status === 'paused') return false;
-  if (!rollup(draft, '', draft.status === 'terminating')) return false;
-  let changed = false;
-  for (const step of Object.values(draft.spec.postProcess)) {
-    const key = postKey(step.name);
-    if (draft.node(key)) continue;
+  // Checked first: once the entry points are final their rollup reads every node, and each round comes here
+  // until the run ends (the post-process step running, the rollbacks).
+  const missing = Object.values(draft.spec.postProcess).filter((step) => !draft.node(postKey(step.name)));
+  if (missing.length === 0 || !rollup(draft, '', draft.status === 'terminating')) return false;
+  for (const step of missing) {
     if (draft.stopForce) {
       const message = 'receive termination signal with stopForce, postProcess not run';
       draft.put(newPostNode(draft, step, { status: 'cancelled', message, endTime: draft.now }));
     } else {
       startPostNode(draft, step);
     }
-    changed = true;
   }
-  return changed;
+  return true;
 }
 
 export function settle(draft: Draft) {

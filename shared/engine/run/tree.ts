@@ -14,7 +14,7 @@ export const POST_PREFIX = 'post:';
 export const isPostKey = (key: string) => key.startsWith(POST_PREFIX);
 export const postKey = (name: string) => `${POST_PREFIX}${name}`;
 
-export const ROLLBACK_PREFIX = 'rollback:';
+const ROLLBACK_PREFIX = 'rollback:';
 export const isRollbackKey = (key: string) => key.startsWith(ROLLBACK_PREFIX);
 /** The key of step `key`'s rollback node. */
 export const rollbackKey = (key: string) => `${ROLLBACK_PREFIX}${key}`;
@@ -68,7 +68,7 @@ function componentAt(spec: PipelineSpec, path: string): ComponentSpec | undefine
  */
 function rollbackStepAt(spec: PipelineSpec, path: string): StepSpec | undefined {
   const { components } = lookupsOf(spec);
-  const key = `${ROLLBACK_PREFIX}${path}`;
+  const key = rollbackKey(path);
   if (components.has(key)) return components.get(key) as StepSpec | undefined;
   const step = isPostKey(path) ? spec.postProcess[path.slice(POST_PREFIX.length)] : componentAt(spec, path);
   const found: StepSpec | undefined =
@@ -86,16 +86,15 @@ function rollbackStepAt(spec: PipelineSpec, path: string): StepSpec | undefined 
 
 /** The spec a node was built from (entry-point component, post-process step, or a step's rollback). */
 export function specOf(spec: PipelineSpec, node: NodeState): ComponentSpec | undefined {
-  if (isRollbackKey(node.key)) return rollbackStepAt(spec, node.path.slice(ROLLBACK_PREFIX.length));
+  if (isRollbackKey(node.key)) return rollbackStepAt(spec, rolledBackKey(node.path));
   return isPostKey(node.key) ? spec.postProcess[node.name] : componentAt(spec, node.path);
 }
 
 /** Whether a node belongs to the entry points' tree (not the post-process step, not a rollback). */
 export const inTree = (key: string) => !isPostKey(key) && !isRollbackKey(key);
 
-/** Every sibling that depends on `name`, directly or not. */
-export function downstreamOf(siblings: Record<string, ComponentSpec>, name: string): Set<string> {
-  const { dependents } = siblingsOf(siblings);
+/** Every component that depends on `name`, directly or not, from the components' dependents. */
+function downstreamOf(dependents: Map<string, string[]>, name: string): Set<string> {
   const found = new Set<string>();
   const queue = [name];
   while (queue.length > 0) {
@@ -106,6 +105,26 @@ export function downstreamOf(siblings: Record<string, ComponentSpec>, name: stri
     }
   }
   return found;
+}
+
+/**
+ * The siblings downstream of a component, by DAG instance key and name. The function returned keeps each
+ * answer, for a caller that asks again and again (rollback asks per pair of steps); the sets go with it rather
+ * than outlive the question.
+ */
+export function downstreamLookup(
+  spec: PipelineSpec,
+): (instanceKey: string, name: string) => ReadonlySet<string> {
+  const known = new Map<string, ReadonlySet<string>>();
+  return (instanceKey, name) => {
+    const id = `${instanceKey}\u0000${name}`;
+    let found = known.get(id);
+    if (!found) {
+      found = downstreamOf(siblingsOf(childSpecs(spec, instanceKey)).dependents, name);
+      known.set(id, found);
+    }
+    return found;
+  };
 }
 
 /** The gateway a component is, if it is one. */

@@ -7,6 +7,10 @@
  * Floe differs from PaddleFlow in one deliberate way: PaddleFlow stores `catchup` and ignores it. Here
  * `catchup: false` runs only the latest missed time and records the older ones as skipped.
  */
+import type { Crontab } from '../cron/index.ts';
+
+/** What a tick needs of a crontab: its fire times. */
+type FireTimes = Pick<Crontab, 'next'>;
 
 export type ConcurrencyPolicy = 'suspend' | 'replace' | 'skip';
 export const CONCURRENCY_POLICIES: readonly ConcurrencyPolicy[] = ['suspend', 'replace', 'skip'];
@@ -18,11 +22,6 @@ export interface ScheduleOptions {
   /** 0: unlimited. */
   concurrency: number;
   concurrencyPolicy: ConcurrencyPolicy;
-}
-
-/** The fire times of a crontab: the first strictly after `after`, if any. */
-export interface FireTimes {
-  next(after: Date): Date | undefined;
 }
 
 export interface TickInput {

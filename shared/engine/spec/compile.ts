@@ -18,6 +18,7 @@ import type {
 } from './model.ts';
 import { checkDictValue, isDictParam } from './params.ts';
 import type { RawCache, RawFsMount, RawParam } from './schema.ts';
+import { approverNames } from './step-kinds.ts';
 import type { Comp, Tree } from './structure.ts';
 import { exactOwn } from './templates.ts';
 
@@ -89,10 +90,7 @@ function stepExtensions(body: Comp): Partial<StepSpec> {
   }
   if (body.approval) {
     const { approvers, message } = body.approval;
-    const names = Array.isArray(approvers)
-      ? approvers.map((name) => name.trim()).filter((name) => name !== '')
-      : splitCommaList(approvers);
-    fields.wait = { kind: 'approval', approvers: names, ...(message ? { message } : {}) };
+    fields.wait = { kind: 'approval', approvers: approverNames(approvers), ...(message ? { message } : {}) };
   }
   if (body.gateway) {
     const { type, mode, branches, default: fallback } = body.gateway;

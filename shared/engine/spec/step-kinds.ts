@@ -3,6 +3,7 @@
  * `retry` and `timeout`, `callback` and `approval` steps that wait instead of running a command, and gateways
  * that route to the siblings after them (bamboo's exclusive and conditional-parallel gateways).
  */
+import { splitCommaList } from '../comma-list.ts';
 import { checkConditionExpression } from './component-rules.ts';
 import { SpecError } from './errors.ts';
 import type { Comp, Tree } from './structure.ts';
@@ -26,6 +27,12 @@ const NOT_WITH: Record<(typeof KIND_KEYS)[number], string[]> = {
   approval: ['command', 'retry'],
   gateway: ['command', 'rollback', 'retry', 'timeout', 'loop_argument'],
 };
+
+/** An approval's approvers, a list or a comma-separated string, trimmed, empty names dropped. */
+export const approverNames = (approvers: string | string[]): string[] =>
+  Array.isArray(approvers)
+    ? approvers.map((name) => name.trim()).filter((name) => name !== '')
+    : splitCommaList(approvers);
 
 function checkRetry(comp: Comp) {
   const { retry } = comp;
@@ -56,12 +63,8 @@ function checkKind(comp: Comp) {
   if (clash) fail(`${where(comp)} is a ${kind} step, which runs no command, so it cannot have [${clash}]`);
   if (Object.keys(comp.outputArtifacts).length > 0)
     fail(`${where(comp)} is a ${kind} step, which runs no command, so it cannot have output artifacts`);
-  if (kind === 'approval') {
-    const { approvers } = comp.approval!;
-    const names = Array.isArray(approvers) ? approvers : approvers.split(',');
-    if (names.every((name) => name.trim() === ''))
-      fail(`[approvers] of ${where(comp)} is empty; name the users who may approve`);
-  }
+  if (kind === 'approval' && approverNames(comp.approval!.approvers).length === 0)
+    fail(`[approvers] of ${where(comp)} is empty; name the users who may approve`);
 }
 
 /** A branch target (or the default) is a sibling that waits for the gateway. */

@@ -10,9 +10,7 @@ import {
   ref,
   string,
 } from '../build.ts';
-import { markerList } from '../components.ts';
-
-const localTime = ref('LocalTime');
+import { localTime, markerList } from '../components.ts';
 
 export const artifactDoc: ResourceDoc<'artifact'> = {
   description:
@@ -42,7 +40,7 @@ export const artifactDoc: ResourceDoc<'artifact'> = {
         id: 'listArtifactEvents',
         summary: 'List artifact events',
         description: "The caller's own; root sees everyone's.",
-        paged: true,
+        paged: 'marker',
         parameters: [
           filterParameter('userFilter', "these users' events (root only)"),
           filterParameter('fsFilter', 'the events of these file systems'),
@@ -59,9 +57,9 @@ export const artifactDoc: ResourceDoc<'artifact'> = {
         description: 'The events of one run and artifact path. Query keys are read exactly as spelled.',
         parameters: [
           queryParameter('username', "Root only: this user's events (anyone else: their own)."),
-          queryParameter('fsname', 'The fs.', { type: 'string' }, true),
-          queryParameter('runID', 'The run.', { type: 'string' }, true),
-          queryParameter('path', 'The artifact path.', { type: 'string' }, true),
+          queryParameter('fsname', 'The fs.', { required: true }),
+          queryParameter('runID', 'The run.', { required: true }),
+          queryParameter('path', 'The artifact path.', { required: true }),
         ],
         responses: { 200: noBody('The events were deleted.') },
         errors: { 400: ['InvalidURI'] },

@@ -6,7 +6,6 @@ import {
   nullable,
   object,
   operation,
-  parameterRef,
   pathParameter,
   queryParameter,
   type ResourceDoc,
@@ -65,14 +64,9 @@ export const fsDoc: ResourceDoc<'fs'> = {
         summary: 'List file systems',
         description:
           "Newest first, paged by time (`marker`, `maxKeys`, `truncated`). Root's own list is everyone's.",
-        parameters: [
-          queryParameter('fsName', 'Only the fs of this name.'),
-          username,
-          parameterRef('timeMarker'),
-          parameterRef('maxKeys'),
-        ],
+        paged: 'time',
+        parameters: [queryParameter('fsName', 'Only the fs of this name.'), username],
         responses: { 200: body('A page of file systems.', ref('FileSystemList')) },
-        errors: { 400: ['InvalidURI', 'InvalidMarker'] },
       }),
       post: operation({
         id: 'createFileSystem',

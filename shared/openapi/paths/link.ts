@@ -5,7 +5,6 @@ import {
   nullable,
   object,
   operation,
-  parameterRef,
   pathParameter,
   queryParameter,
   type ResourceDoc,
@@ -70,15 +69,10 @@ export const linkDoc: ResourceDoc<'link'> = {
         summary: "List an fs's links",
         description:
           'Newest first, paged by time. With `fsPath`, only that link (400 LinkNotExist without it).',
-        parameters: [
-          fsName,
-          queryParameter('fsPath', 'Only the link at this path.'),
-          username,
-          parameterRef('timeMarker'),
-          parameterRef('maxKeys'),
-        ],
+        paged: 'time',
+        parameters: [fsName, queryParameter('fsPath', 'Only the link at this path.'), username],
         responses: { 200: body('A page of links.', ref('LinkList')) },
-        errors: { 400: ['InvalidURI', 'InvalidMarker', 'LinkNotExist'], 404: ['RecordNotFound'] },
+        errors: { 400: ['LinkNotExist'], 404: ['RecordNotFound'] },
       }),
       delete: operation({
         id: 'deleteLink',

@@ -52,17 +52,14 @@ export const logDoc: ResourceDoc<'log'> = {
         parameters: [
           pathParameter('runID', 'The run.'),
           queryParameter('jobID', 'Only this job.'),
-          queryParameter('pageNo', '1-based; 0 means 1.', { type: 'integer', minimum: 0, default: 1 }),
+          queryParameter('pageNo', '1-based; 0 means 1.', {
+            schema: { type: 'integer', minimum: 0, default: 1 },
+          }),
           queryParameter('pageSize', 'Lines per page; 0 means 100.', {
-            type: 'integer',
-            minimum: 0,
-            maximum: 100,
-            default: 100,
+            schema: { type: 'integer', minimum: 0, maximum: 100, default: 100 },
           }),
           queryParameter('logFilePosition', 'Where pages start from.', {
-            type: 'string',
-            enum: ['begin', 'end'],
-            default: 'end',
+            schema: { type: 'string', enum: ['begin', 'end'], default: 'end' },
           }),
         ],
         responses: { 200: body("The run's job logs.", ref('RunLog')) },

@@ -9,11 +9,10 @@ import {
   ref,
   string,
 } from '../build.ts';
-import { markerList } from '../components.ts';
+import { localTime, markerList } from '../components.ts';
 
 const pipelineID = pathParameter('pipelineID', 'The pipeline: `ppl-000001`.');
 const pipelineVersionID = pathParameter('pipelineVersionID', 'The version: `1`, `2`, … per pipeline.');
-const localTime = ref('LocalTime');
 
 /** Refusals of a pipeline's YAML and where it is read from, at create and update. */
 const SOURCE_ERRORS = ['InvalidArguments', 'Decode base64', 'InvalidPipeline', 'ReadYamlFileFailed'] as const;
@@ -77,7 +76,7 @@ export const pipelineDoc: ResourceDoc<'pipeline'> = {
         id: 'listPipelines',
         summary: 'List pipelines',
         description: "The caller's own; root sees everyone's and may filter by user.",
-        paged: true,
+        paged: 'marker',
         parameters: [
           filterParameter('userFilter', "these owners' pipelines (root only)"),
           filterParameter('nameFilter', 'the pipelines of these names'),
@@ -100,7 +99,7 @@ export const pipelineDoc: ResourceDoc<'pipeline'> = {
       get: operation({
         id: 'getPipeline',
         summary: 'Show a pipeline and its versions',
-        paged: true,
+        paged: 'marker',
         parameters: [pipelineID, filterParameter('fsFilter', 'the versions read from these file systems')],
         responses: { 200: body('The pipeline and a page of its versions.', ref('PipelineDetail')) },
         errors: { 403: ['AccessDenied'], 404: ['PipelineNotFound'] },

@@ -9,10 +9,9 @@ import {
   ref,
   string,
 } from '../build.ts';
-import { markerList } from '../components.ts';
+import { localTime, markerList } from '../components.ts';
 
 const runCacheID = pathParameter('runCacheID', 'The cache row: `cch-000001`.');
-const localTime = ref('LocalTime');
 
 export const runCacheDoc: ResourceDoc<'runCache'> = {
   description: "PaddleFlow's run cache: the jobs whose results later jobs with the same fingerprints take.",
@@ -43,7 +42,7 @@ export const runCacheDoc: ResourceDoc<'runCache'> = {
         id: 'listRunCaches',
         summary: 'List run cache rows',
         description: "The caller's own; root sees everyone's.",
-        paged: true,
+        paged: 'marker',
         parameters: [
           filterParameter('userFilter', "these users' rows (root only)"),
           filterParameter('fsFilter', 'the rows of these file systems'),

@@ -16,13 +16,13 @@ import {
   type Schema,
   string,
 } from '../build.ts';
+import { localTime } from '../components.ts';
 
 const runID = pathParameter('runID', 'The run.');
 const nodeKey = pathParameter(
   'nodeKey',
   "The node's key as the engine names it, percent-encoded: `train`, `dag1[2].train`, `post:clean`.",
 );
-const localTime = ref('LocalTime');
 
 const NODE_ACTIONS = [
   'pause',
@@ -74,7 +74,7 @@ export const runNodeDoc: ResourceDoc<'runNode'> = {
         skip: boolean(),
         paused: boolean('An operator paused it before it starts.'),
         autoRetries: integer("A step with a retry policy: the policy's retries in this attempt."),
-        waitingSince: ref('LocalTime'),
+        waitingSince: localTime,
         callback: ref('CallbackResult'),
         route: array(string(), 'A gateway that decided: the components it took.'),
         untakenBy: string('A component skipped because this gateway (its key) did not take it.'),
@@ -270,7 +270,7 @@ export const runNodeDoc: ResourceDoc<'runNode'> = {
         parameters: [
           runID,
           nodeKey,
-          queryParameter('action', 'What to do.', oneOfStrings(NODE_ACTIONS), true),
+          queryParameter('action', 'What to do.', { schema: oneOfStrings(NODE_ACTIONS), required: true }),
         ],
         requestBody: {
           required: false,

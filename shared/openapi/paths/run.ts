@@ -16,10 +16,9 @@ import {
   ref,
   string,
 } from '../build.ts';
-import { markerList } from '../components.ts';
+import { localTime, markerList } from '../components.ts';
 
 const runID = pathParameter('runID', 'The run: `run-000001`.');
-const localTime = ref('LocalTime');
 
 /** What refuses a run's pipeline, wherever it comes from. */
 const START_ERRORS = [
@@ -42,7 +41,7 @@ const componentFields = {
   parameters: map(string(), 'Resolved parameters, as text.'),
   artifacts: object({ input: ref('ArtifactPaths'), output: ref('ArtifactPaths') }),
   startTime: localTime,
-  endTime: ref('LocalTime'),
+  endTime: localTime,
   status: ref('ComponentStatus'),
 };
 
@@ -199,7 +198,7 @@ export const runDoc: ResourceDoc<'run'> = {
         id: 'listRuns',
         summary: 'List runs',
         description: "The caller's own; root sees everyone's (and may filter by user).",
-        paged: true,
+        paged: 'marker',
         parameters: [
           filterParameter('userFilter', "these users' runs (root only; ignored for anyone else)"),
           filterParameter('fsFilter', 'the runs on these file systems'),
@@ -249,7 +248,10 @@ export const runDoc: ResourceDoc<'run'> = {
           '`resume`, `revoke` (final: running steps are stopped, rollbacks run), `endDebug` (a debug run ' +
           "gives up on its halted steps and fails). An action the run's state does not allow is 403 " +
           'ActionNotAllowed, and changes nothing.',
-        parameters: [runID, queryParameter('action', 'What to do.', oneOfStrings(RUN_ACTIONS), true)],
+        parameters: [
+          runID,
+          queryParameter('action', 'What to do.', { schema: oneOfStrings(RUN_ACTIONS), required: true }),
+        ],
         requestBody: {
           required: false,
           description: 'Only `stop` reads a body.',

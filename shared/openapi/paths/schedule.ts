@@ -12,10 +12,9 @@ import {
   ref,
   string,
 } from '../build.ts';
-import { markerList } from '../components.ts';
+import { localTime, markerList } from '../components.ts';
 
 const scheduleID = pathParameter('scheduleID', 'The schedule: `schedule-000001`.');
-const localTime = ref('LocalTime');
 
 export const scheduleDoc: ResourceDoc<'schedule'> = {
   description: "PaddleFlow's schedules: a pipeline version run on a crontab.",
@@ -80,7 +79,7 @@ export const scheduleDoc: ResourceDoc<'schedule'> = {
         id: 'listSchedules',
         summary: 'List schedules',
         description: "The caller's own; root sees everyone's and may filter by user.",
-        paged: true,
+        paged: 'marker',
         parameters: [
           filterParameter('userFilter', "these owners' schedules (root only)"),
           filterParameter('pplFilter', 'the schedules of these pipelines'),
@@ -108,7 +107,7 @@ export const scheduleDoc: ResourceDoc<'schedule'> = {
       get: operation({
         id: 'getSchedule',
         summary: 'Show a schedule and its runs',
-        paged: true,
+        paged: 'marker',
         parameters: [
           scheduleID,
           filterParameter('runFilter', 'these runs'),

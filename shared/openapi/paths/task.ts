@@ -11,9 +11,10 @@ import {
   ref,
   string,
 } from '../build.ts';
+import { localTime } from '../components.ts';
 
 const taskId = pathParameter('taskId', 'The task: `<runID>.<nodeKey>`, percent-encoded.');
-const localTimeOrNull = nullable(ref('LocalTime'));
+const localTimeOrNull = nullable(localTime);
 
 const TASK_STATUSES = [
   'produce.success',
@@ -64,7 +65,7 @@ export const taskDoc: ResourceDoc<'task'> = {
         id: 'listTasks',
         summary: "List a run's tasks",
         description: 'In node key order (loop iterations by index); not paged.',
-        parameters: [queryParameter('processInstanceId', 'The run.', { type: 'string' }, true)],
+        parameters: [queryParameter('processInstanceId', 'The run.', { required: true })],
         responses: { 200: body("The run's tasks.", array(ref('Task'))) },
         errors: { 400: ['RequiredFieldEmpty'], 403: ['AccessDenied'], 404: ['RunNotFound'] },
       }),
@@ -85,10 +86,7 @@ export const taskDoc: ResourceDoc<'task'> = {
         description:
           'For a failed task of a debug run: `reRun` retries it; `resume` gives up debugging (the run fails, ' +
           'and rolls back).',
-        parameters: [
-          taskId,
-          { ...pathParameter('operate', 'What to do.'), schema: oneOfStrings(['reRun', 'resume']) },
-        ],
+        parameters: [taskId, pathParameter('operate', 'What to do.', oneOfStrings(['reRun', 'resume']))],
         responses: { 200: body('The task, as it will be once the action is applied.', ref('Task')) },
         errors: {
           400: ['InvalidArguments'],

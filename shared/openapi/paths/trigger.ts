@@ -13,10 +13,9 @@ import {
   ref,
   string,
 } from '../build.ts';
-import { markerList } from '../components.ts';
+import { localTime, markerList } from '../components.ts';
 
 const triggerID = pathParameter('triggerID', 'The trigger: `trigger-000001`.');
-const localTime = ref('LocalTime');
 const parameters = map(string(), 'Run parameter → a JSON path into the event (`$.detail.key`).');
 
 export const triggerDoc: ResourceDoc<'trigger'> = {
@@ -79,7 +78,7 @@ export const triggerDoc: ResourceDoc<'trigger'> = {
         id: 'listTriggers',
         summary: 'List triggers',
         description: "The caller's own; root sees everyone's and may filter by user.",
-        paged: true,
+        paged: 'marker',
         parameters: [
           filterParameter('userFilter', "these owners' triggers (root only)"),
           filterParameter('pplFilter', 'the triggers of these pipelines'),

@@ -40,7 +40,7 @@ export const userDoc: ResourceDoc<'user'> = {
         summary: 'List users, or show one',
         description: 'Root only. With `user`, that one user (not paged); without it, every user, paged.',
         access: 'token',
-        paged: true,
+        paged: 'marker',
         parameters: [queryParameter('user', 'Show this user instead of the list.')],
         responses: {
           200: body('The user list, or the one user asked for.', {

@@ -11,7 +11,7 @@ import {
   ref,
   string,
 } from '../build.ts';
-import { markerList } from '../components.ts';
+import { localTime, markerList } from '../components.ts';
 
 const webhookID = pathParameter('webhookID', 'The webhook: `webhook-000001`.');
 
@@ -35,7 +35,7 @@ export const webhookDoc: ResourceDoc<'webhook'> = {
       url: string(),
       pattern: nullable(ref('EventPattern')),
       hasSecret: boolean(),
-      createTime: ref('LocalTime'),
+      createTime: localTime,
     }),
     WebhookList: markerList('webhookList', ref('Webhook')),
   },
@@ -45,7 +45,7 @@ export const webhookDoc: ResourceDoc<'webhook'> = {
         id: 'listWebhooks',
         summary: 'List webhooks',
         description: "The caller's own; root sees everyone's and may filter by user.",
-        paged: true,
+        paged: 'marker',
         parameters: [filterParameter('userFilter', "these owners' webhooks (root only)")],
         responses: { 200: body('A page of webhooks.', ref('WebhookList')) },
         errors: { 403: ['AccessDenied'] },
