@@ -4,9 +4,8 @@
  * DAG views nest their children the same way under `entryPoints`. Only components that were scheduled or
  * decided appear, as in PaddleFlow.
  */
-import { createHash } from 'node:crypto';
 import { formatGoValue } from '../../shared/engine/format.ts';
-import { jobName } from '../../shared/engine/run/ids.ts';
+import { jobName, rootDagId } from '../../shared/engine/run/ids.ts';
 import { hasEnded, type NodeState, publicStatus } from '../../shared/engine/run/model.ts';
 import { inTree, isPostKey, isRollbackKey, rolledBackKey, specOf } from '../../shared/engine/run/tree.ts';
 import type { StepSpec } from '../../shared/engine/spec/model.ts';
@@ -28,10 +27,6 @@ export const runBrief = (run: RunHead) => ({
   activateTime: localTimeOf(run.activateTime),
   updateTime: localTimeOf(run.updatedAt),
 });
-
-/** The id PaddleFlow gives the entry-points DAG, which entry-level components name as their parent. */
-const rootDagId = (runId: string) =>
-  `dag-${runId}-${createHash('sha256').update(`${runId}\0entry_points`).digest('hex').slice(0, 16)}`;
 
 const stringMap = (values: Record<string, unknown> | undefined) =>
   Object.fromEntries(Object.entries(values ?? {}).map(([key, value]) => [key, formatGoValue(value)]));

@@ -8,8 +8,8 @@
  * the same hash, but sending it makes the policy this code's, visible in tests, and independent of the
  * queue's setting.
  */
-import { createHash } from 'node:crypto';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sha256Hex } from '../engine/run/ids.ts';
 import type { RunEvent } from '../engine/run/model.ts';
 import type { Mailbox } from './ports.ts';
 
@@ -17,7 +17,7 @@ let client: SQSClient | undefined;
 /** One client per container, made on first use. */
 const sqsClient = () => (client ??= new SQSClient({}));
 
-const mailboxDeduplicationId = (body: string) => createHash('sha256').update(body).digest('hex');
+const mailboxDeduplicationId = sha256Hex;
 
 export class SqsMailbox implements Mailbox {
   /** `queueUrl` defaults to `FLOE_MAILBOX_URL`, read when the first event is posted. */

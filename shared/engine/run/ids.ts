@@ -22,6 +22,9 @@ export const stepId = (runId: string, key: string, stepName: string, seq: number
 export const dagId = (runId: string, key: string, attempt: number) =>
   `dag-${runId}-${hexOf(`${runId}\n${key}\n${attempt}`, 16)}`;
 
+/** The id PaddleFlow gives the entry-points DAG, which entry-level components name as their parent. */
+export const rootDagId = (runId: string) => `dag-${runId}-${hexOf(`${runId}\0entry_points`, 16)}`;
+
 /** Step Functions' limit for an execution name. */
 const EXECUTION_NAME_LIMIT = 80;
 const HASH_LENGTH = 8;
