@@ -20,8 +20,28 @@ export interface Mailbox {
 
 /** One job's log, as text lines (stdout and stderr interleaved as they were written). */
 export interface LogStore {
-  /** The job's log text, or null when the job has written none (yet). */
-  read(runId: string, jobId: string): Promise<string | null>;
+  /**
+   * The job's log text, or null when the job has written none (yet). `taskArn`: the job's ECS task when the
+   * run knows it (its execution reported it when the container stopped); without it the AWS store finds a
+   * running or recently stopped task by its `startedBy`.
+   */
+  read(runId: string, jobId: string, taskArn?: string): Promise<string | null>;
+}
+
+/** Where a container step's ECS task runs and as what (the NodeMachine's RunTask parameters). */
+export interface ContainerPlacement {
+  /** The task definition ARN for the job's image, size and volumes (registered on first use). */
+  taskDefinition: string;
+  subnets: string[];
+  securityGroups: string[];
+  assignPublicIp: 'ENABLED' | 'DISABLED';
+  /** ECS `startedBy` (≤ 36 characters, from the job id): how the log reader finds a running job's task. */
+  startedBy: string;
+}
+
+/** Places container steps: the AWS dispatcher asks it before starting an execution. */
+export interface ContainerPlacer {
+  placementOf(job: JobSpec): Promise<ContainerPlacement>;
 }
 
 /**

@@ -324,6 +324,36 @@ export interface JobSpec {
   timeoutSeconds?: number;
   /** The step's retry policy as the waits before each retry, in whole seconds (one per retry). */
   retryDelays?: number[];
+  /** A lambda step: the call instead of a container (the step's resolved parameters are the payload). */
+  lambda?: LambdaCall;
+  /** An http step: the request instead of a container (templates resolved). */
+  http?: HttpCall;
+  /** A container step's Fargate size, from its flavour (`PF_JOB_FLAVOUR`); absent: the smallest size. */
+  size?: ContainerSize;
+}
+
+/** A lambda step's call. AWS invokes `function`; the local runtime runs `module`'s exported `handler`. */
+export interface LambdaCall {
+  /** A function name or ARN (AWS). */
+  function?: string;
+  /** A JavaScript module path, absolute or relative to the step's working directory (local runtime). */
+  module?: string;
+  payload: Record<string, ParamValue>;
+}
+
+/** An http step's request. */
+export interface HttpCall {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** Absent: no body. */
+  body?: string;
+}
+
+/** A Fargate task size: CPU units (1,024 = 1 vCPU) and memory in MiB, a pair Fargate accepts. */
+export interface ContainerSize {
+  cpu: number;
+  memory: number;
 }
 
 export type RunCommand =
