@@ -52,6 +52,8 @@ export interface MountView {
   mountPath: string;
   subPath: string;
   readOnly: boolean;
+  /** An `efs://<file-system-id>/<path>` fs: what a Fargate task mounts (through an access point on `path`). */
+  efs?: { fileSystemId: string; path: string };
 }
 
 /** What the engine needs to know about the run beyond its pipeline. Fixed at creation. */
