@@ -27,9 +27,13 @@ export function buildApp(options: BuildAppOptions = {}) {
     },
   });
   const ttl = app.node.tryGetContext('floe:tokenTtlHours');
+  const rootPasswordSecretArn = app.node.tryGetContext('floe:rootPasswordSecretArn');
   const stack = new FloeStack(app, STACK_NAME, {
     description: "Floe: a serverless pipeline orchestrator with PaddleFlow's REST API",
     ...(ttl === undefined ? {} : { tokenTtlHours: parseTokenTtl(ttl) }),
+    ...(rootPasswordSecretArn === undefined
+      ? {}
+      : { rootPasswordSecretArn: parseSecretArn('rootPasswordSecretArn', rootPasswordSecretArn) }),
   });
   addNagChecks(app);
   return { app, stack };
@@ -41,4 +45,17 @@ function parseTokenTtl(value: unknown): number {
     throw new Error(`context floe:tokenTtlHours must be a positive number of hours, got ${String(value)}`);
   }
   return hours;
+}
+
+const SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+
+/** A secret's complete ARN (with the 6-character suffix Secrets Manager adds), as IAM grants need. */
+function parseSecretArn(name: string, value: unknown): string {
+  if (typeof value !== 'string' || !SECRET_ARN.test(value)) {
+    throw new Error(
+      `context floe:${name} must be a secret's complete ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>), got ${String(value)}`,
+    );
+  }
+  return value;
 }

@@ -5,11 +5,15 @@ import { FloeEngine } from './constructs/engine.ts';
 import { FloeEvents } from './constructs/events.ts';
 import { FloeHandlers } from './constructs/handlers.ts';
 import { FloeSecrets } from './constructs/secrets.ts';
+import { stepSettingsOf } from './constructs/settings.ts';
+import { FloeSteps } from './constructs/steps.ts';
 import { FloeTable } from './constructs/table.ts';
 
 export interface FloeStackProps extends StackProps {
   /** Lifetime of login tokens in hours (`FLOE_TOKEN_TTL_HOURS`); unset for tokens that never expire. */
   readonly tokenTtlHours?: number;
+  /** Root's first password from a secret of your own (its full ARN), instead of a generated one. */
+  readonly rootPasswordSecretArn?: string;
 }
 
 /**
@@ -21,6 +25,7 @@ export class FloeStack extends Stack {
   readonly data: FloeTable;
   readonly secrets: FloeSecrets;
   readonly handlers: FloeHandlers;
+  readonly steps: FloeSteps;
   readonly engine: FloeEngine;
   readonly events: FloeEvents;
   readonly api: FloeApi;
@@ -28,13 +33,16 @@ export class FloeStack extends Stack {
   constructor(scope: Construct, id: string, props: FloeStackProps = {}) {
     super(scope, id, props);
     this.data = new FloeTable(this, 'Data');
-    this.secrets = new FloeSecrets(this, 'Secrets');
+    this.secrets = new FloeSecrets(this, 'Secrets', props.rootPasswordSecretArn);
+    const stepSettings = stepSettingsOf(this);
+    this.steps = new FloeSteps(this, 'Steps', stepSettings);
     this.handlers = new FloeHandlers(this, 'Handlers', {
       table: this.data,
       secrets: this.secrets,
+      efsFileSystemIds: stepSettings.efsFileSystemIds,
       ...(props.tokenTtlHours === undefined ? {} : { tokenTtlHours: props.tokenTtlHours }),
     });
-    this.engine = new FloeEngine(this, 'Engine', { handlers: this.handlers });
+    this.engine = new FloeEngine(this, 'Engine', { handlers: this.handlers, steps: this.steps });
     this.events = new FloeEvents(this, 'Events', { handlers: this.handlers, engine: this.engine });
     this.api = new FloeApi(this, 'Api', { handlers: this.handlers });
 
@@ -43,6 +51,11 @@ export class FloeStack extends Stack {
       value: this.api.url,
     });
     new CfnOutput(this, 'TableName', { description: 'The DynamoDB table', value: this.data.tableName });
+    new CfnOutput(this, 'StepSecurityGroupId', {
+      description:
+        "The security group of step tasks: let it reach your EFS file systems' mount targets (NFS, 2049)",
+      value: this.steps.securityGroup.attrGroupId,
+    });
     new CfnOutput(this, 'EventBusName', {
       description: "Floe's event bus: status events, and the rules of triggers",
       value: this.events.busName,

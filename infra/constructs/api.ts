@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { gatewayPath, resourceNames, resources } from '../../shared/routes.ts';
 import type { FloeHandlers } from './handlers.ts';
+import { logRetentionOf } from './settings.ts';
 
 /** One JSON line per request; only variables HTTP APIs support. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -56,7 +57,7 @@ export class FloeApi extends Construct {
         'shape. Login and the 404 fallback are public by design.',
     });
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logRetentionOf(this) });
     this.stage = this.httpApi.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,

@@ -1,5 +1,4 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,14 +7,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import {
-  type NodeMachineSubstitutions,
-  nodeMachineDefinition,
-  STEP_CONTAINER_NAME,
-} from '../../shared/machines/node-machine.ts';
+import { type NodeMachineSubstitutions, nodeMachineDefinition } from '../../shared/machines/node-machine.ts';
 import { ABNORMAL_STATUSES, EXECUTION_STATUS_CHANGE } from '../../shared/runtime/node-events.ts';
 import { FloeFunction } from './function.ts';
 import type { FloeHandlers } from './handlers.ts';
+import { nagWildcardId } from './nag.ts';
+import { logRetentionOf } from './settings.ts';
+import type { FloeSteps } from './steps.ts';
 
 /** The mailbox consumer's entry (SQS batches, partial batch failures). */
 export const MAILBOX_ENTRY = 'functions/mailbox/handler.ts';
@@ -26,37 +24,24 @@ export const CACHE_CHECK_ENTRY = 'functions/cache-check/handler.ts';
 export const MAILBOX_MAX_RECEIVES = 5;
 /** AWS's advice for an SQS event source: visibility timeout ≥ 6 × the function's timeout. */
 export const VISIBILITY_FACTOR = 6;
-/** The placeholder step image (a later issue builds task definitions per image). It has bash. */
-export const STEP_IMAGE = 'public.ecr.aws/docker/library/bash:5';
-/** The rule Step Functions manages in the caller's account to follow ECS tasks for `.sync`. */
-const ECS_SYNC_RULE = 'StepFunctionsGetEventsForECSTaskRule';
-
-const LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
 const MESSAGE_RETENTION = Duration.days(14);
-
-/** cdk-nag's id for a wildcard resource in this account and region (`resource` as in the ARN). */
-export const nagWildcardId = (service: string, resource: string) =>
-  `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}]`;
 
 export interface FloeEngineProps {
   readonly handlers: FloeHandlers;
+  /** Where steps run: the cluster, network, roles and log group, and the grants for them. */
+  readonly steps: FloeSteps;
 }
 
 /**
  * Run execution: the per-run mailbox (an SQS FIFO queue, one message group per run) and its consumer; the
- * NodeMachine (one Standard execution per node attempt, from the ASL in shared/machines); the ECS cluster
- * and task definition container steps run on; and the EventBridge rule that tells a run about node
- * executions that ended without reporting.
+ * NodeMachine (one Standard execution per node attempt, from the ASL in shared/machines), which runs steps
+ * where `steps` says; and the EventBridge rule that tells a run about node executions that ended without
+ * reporting.
  */
 export class FloeEngine extends Construct {
   readonly mailbox: sqs.Queue;
   readonly mailboxDeadLetters: sqs.Queue;
   readonly mailboxConsumer: FloeFunction;
-  /** L1: the L2 cluster makes a VPC of its own; Fargate tasks get their network from RunTask. */
-  readonly cluster: ecs.CfnCluster;
-  readonly clusterName: string;
-  readonly taskDefinition: ecs.FargateTaskDefinition;
-  readonly stepLogs: logs.LogGroup;
   readonly nodeMachine: sfn.StateMachine;
   readonly nodeMachineName: string;
   readonly nodeMachineRole: iam.Role;
@@ -67,10 +52,9 @@ export class FloeEngine extends Construct {
 
   constructor(scope: Construct, id: string, props: FloeEngineProps) {
     super(scope, id);
-    const { handlers } = props;
+    const { handlers, steps } = props;
     const stack = Stack.of(this);
-    // Named, so that the ARNs of executions and tasks (and the permissions on them) read plainly.
-    this.clusterName = `${stack.stackName}-steps`;
+    // Named, so that the ARNs of executions (and the permissions on them) read plainly.
     this.nodeMachineName = `${stack.stackName}-NodeMachine`;
 
     // The consumer first: the queue's visibility timeout follows from its timeout.
@@ -101,27 +85,6 @@ export class FloeEngine extends Construct {
       deadLetterQueue: { queue: this.mailboxDeadLetters, maxReceiveCount: MAILBOX_MAX_RECEIVES },
     });
 
-    // Container steps: a placeholder cluster and task definition (per-image definitions, networking, EFS
-    // and flavours come later). No environment in the definition: each job's comes as an override.
-    this.cluster = new ecs.CfnCluster(this, 'Cluster', {
-      clusterName: this.clusterName,
-      clusterSettings: [{ name: 'containerInsights', value: 'enabled' }],
-    });
-    this.stepLogs = new logs.LogGroup(this, 'StepLogs', { retention: LOG_RETENTION });
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'StepTask', {
-      cpu: 256,
-      memoryLimitMiB: 512,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.ARM64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
-    });
-    this.taskDefinition.addContainer(STEP_CONTAINER_NAME, {
-      image: ecs.ContainerImage.fromRegistry(STEP_IMAGE),
-      essential: true,
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'step', logGroup: this.stepLogs }),
-    });
-
     // The run cache's check, which the NodeMachine invokes before a job whose step has the cache on.
     this.cacheCheck = handlers.dataFunction(this, 'CacheCheck', {
       entry: CACHE_CHECK_ENTRY,
@@ -129,15 +92,15 @@ export class FloeEngine extends Construct {
     });
 
     // The NodeMachine, from the very definition the local interpreter runs.
-    this.nodeMachineLogs = new logs.LogGroup(this, 'NodeMachineLogs', { retention: LOG_RETENTION });
+    this.nodeMachineLogs = new logs.LogGroup(this, 'NodeMachineLogs', { retention: logRetentionOf(this) });
     this.nodeMachineRole = new iam.Role(this, 'NodeMachineRole', {
       assumedBy: new iam.ServicePrincipal('states.amazonaws.com'),
-      description: 'Runs Floe node executions: reports to the mailbox, runs container steps',
+      description: 'Runs Floe node executions: reports to the mailbox, runs container, lambda and http steps',
     });
     const substitutions: NodeMachineSubstitutions = {
       MailboxQueueUrl: this.mailbox.queueUrl,
-      ClusterArn: this.cluster.attrArn,
-      TaskDefinitionArn: this.taskDefinition.taskDefinitionArn,
+      ClusterArn: steps.cluster.attrArn,
+      HttpConnectionArn: steps.httpConnection.connectionArn,
       CacheCheckFunctionArn: this.cacheCheck.function.functionArn,
     };
     this.nodeMachine = new sfn.StateMachine(this, 'NodeMachine', {
@@ -157,7 +120,7 @@ export class FloeEngine extends Construct {
         resources: [this.cacheCheck.function.functionArn],
       }),
     );
-    this.grantRunStepTask(this.nodeMachineRole);
+    steps.grantRun(this.nodeMachineRole, this.nodeMachineName);
     Validations.of(this.nodeMachineRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
@@ -168,6 +131,10 @@ export class FloeEngine extends Construct {
     // The consumer (the table and secrets as the resource handlers): the mailbox, and node executions.
     this.mailboxConsumer.function.addEnvironment('FLOE_NODE_MACHINE_ARN', this.nodeMachine.stateMachineArn);
     this.mailboxConsumer.function.addEnvironment('FLOE_MAILBOX_URL', this.mailbox.queueUrl);
+    // It places container jobs (registers their task definitions) before starting their executions.
+    for (const [name, value] of Object.entries(steps.placerEnvironment()))
+      this.mailboxConsumer.function.addEnvironment(name, value);
+    steps.grantPlace(this.mailboxConsumer.role);
     this.mailboxConsumer.function.addEventSource(
       new SqsEventSource(this.mailbox, { batchSize: 10, reportBatchItemFailures: true }),
     );
@@ -215,50 +182,15 @@ export class FloeEngine extends Construct {
     }
     // The node resource answers callback and approval steps: their executions wait on a task token.
     this.nodeMachine.grantTaskResponse(handlers.resources.runNode.role);
+    // The log resource reads step logs from CloudWatch Logs.
+    const log = handlers.resources.log;
+    for (const [name, value] of Object.entries(steps.logReaderEnvironment()))
+      log.function.addEnvironment(name, value);
+    steps.grantReadLogs(log.role);
   }
 
   /** An ARN in this stack's account and region, e.g. `('ecs', 'task/x/*')`. */
   private arn(service: string, resource: string): string {
     return Stack.of(this).formatArn({ service, resource, arnFormat: ArnFormat.NO_RESOURCE_NAME });
-  }
-
-  /**
-   * What `ecs:runTask.sync` needs: run the step task definition on the cluster (passing its two roles),
-   * describe and stop the cluster's tasks, and the managed rule through which Step Functions follows them.
-   */
-  private grantRunStepTask(role: iam.Role) {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:RunTask'],
-        resources: [this.taskDefinition.taskDefinitionArn],
-        conditions: { ArnEquals: { 'ecs:cluster': this.cluster.attrArn } },
-      }),
-    );
-    const tasks = `task/${this.clusterName}/*`;
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
-        resources: [this.arn('ecs', tasks)],
-      }),
-    );
-    Validations.of(role).acknowledge({
-      id: nagWildcardId('ecs', tasks),
-      reason:
-        'Describing and stopping tasks is limited to the step cluster; task ids are assigned by ECS when a ' +
-        'node runs, so they cannot be named in advance.',
-    });
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [this.arn('events', `rule/${ECS_SYNC_RULE}`)],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [this.taskDefinition.taskRole.roleArn, this.taskDefinition.obtainExecutionRole().roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      }),
-    );
   }
 }

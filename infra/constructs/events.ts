@@ -5,9 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { FIXED_RULES, type FixedTarget } from '../../shared/runtime/event-rules.ts';
 import { TRIGGER_RULE_PREFIX } from '../../shared/runtime/eventbridge-trigger-rules.ts';
-import { type FloeEngine, nagWildcardId } from './engine.ts';
+import type { FloeEngine } from './engine.ts';
 import type { FloeFunction } from './function.ts';
 import type { FloeHandlers } from './handlers.ts';
+import { nagWildcardId } from './nag.ts';
 
 export const TICK_ENTRY = 'functions/tick/handler.ts';
 export const TRIGGER_TARGET_ENTRY = 'functions/trigger-target/handler.ts';

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { bundleTarget, esmRequireBanner, externalModules } from '../bundling.ts';
 import { fromRepoRoot } from '../paths.ts';
+import { logRetentionOf } from './settings.ts';
 
 export interface FloeFunctionProps {
   /** The handler module, relative to the repository root (an `entry` of `shared/routes.ts`). */
@@ -20,8 +21,6 @@ export interface FloeFunctionProps {
 /** API Gateway gives up on an integration after 29 s. */
 export const DEFAULT_TIMEOUT = Duration.seconds(29);
 
-const FUNCTION_LOG_RETENTION = logs.RetentionDays.ONE_MONTH;
-
 /**
  * One Lambda entry point: an ESM bundle on nodejs24.x/arm64 with its own log group and its own role, which
  * starts with nothing but writing to that log group (no AWSLambdaBasicExecutionRole: it allows every log
@@ -34,7 +33,7 @@ export class FloeFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: FloeFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: FUNCTION_LOG_RETENTION });
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logRetentionOf(this) });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs ${props.description}`,

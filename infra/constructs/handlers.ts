@@ -15,6 +15,8 @@ export interface FloeHandlersProps {
   readonly secrets: FloeSecrets;
   /** `FLOE_TOKEN_TTL_HOURS`: unset for tokens that never expire, as PaddleFlow. */
   readonly tokenTtlHours?: number;
+  /** The EFS file systems steps may mount: run creation refuses any other (`FLOE_EFS_FILE_SYSTEMS`). */
+  readonly efsFileSystemIds: readonly string[];
 }
 
 const constructId = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -41,6 +43,9 @@ export class FloeHandlers extends Construct {
       FLOE_TABLE_NAME: table.tableName,
       FLOE_SIGNING_KEY_SECRET_ARN: secrets.signingKey.secretArn,
       FLOE_ROOT_PASSWORD_SECRET_ARN: secrets.rootPassword.secretArn,
+      // What run creation holds steps to: Fargate sizes for flavours, and these file systems only.
+      FLOE_EXECUTOR: 'fargate',
+      FLOE_EFS_FILE_SYSTEMS: props.efsFileSystemIds.join(','),
     };
     const tokenTtl: Record<string, string> =
       props.tokenTtlHours === undefined ? {} : { FLOE_TOKEN_TTL_HOURS: String(props.tokenTtlHours) };

@@ -13,9 +13,10 @@ export class FloeSecrets extends Construct {
    * `aws secretsmanager put-secret-value --secret-id <arn> --secret-string <password>`) before that first
    * login. It must have at least 6 characters, a digit and a lowercase letter, as PaddleFlow requires.
    */
-  readonly rootPassword: secretsmanager.Secret;
+  readonly rootPassword: secretsmanager.ISecret;
 
-  constructor(scope: Construct, id: string) {
+  /** `rootPasswordSecretArn`: a secret of your own (its full ARN) instead of the generated one. */
+  constructor(scope: Construct, id: string, rootPasswordSecretArn?: string) {
     super(scope, id);
     this.signingKey = new secretsmanager.Secret(this, 'SigningKey', {
       description: 'Floe: the key that signs login tokens and paging markers',
@@ -28,7 +29,15 @@ export class FloeSecrets extends Construct {
         'do not expire by default); there is no dual-key verification yet, so rotation is a deliberate manual step.',
     });
 
-    this.rootPassword = new secretsmanager.Secret(this, 'RootPassword', {
+    if (rootPasswordSecretArn !== undefined) {
+      this.rootPassword = secretsmanager.Secret.fromSecretCompleteArn(
+        this,
+        'RootPassword',
+        rootPasswordSecretArn,
+      );
+      return;
+    }
+    const generated = new secretsmanager.Secret(this, 'RootPassword', {
       description: "Floe: root's initial password, read once when root first logs in",
       generateSecretString: {
         passwordLength: 24,
@@ -37,7 +46,8 @@ export class FloeSecrets extends Construct {
         requireEachIncludedType: true,
       },
     });
-    Validations.of(this.rootPassword).acknowledge({
+    this.rootPassword = generated;
+    Validations.of(generated).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
         "Only seeds root's password at root's first login; later changes go through the user API, so " +

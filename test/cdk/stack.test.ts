@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, CfnElement, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks, buildApp } from '../../infra/build.ts';
-import { MAILBOX_MAX_RECEIVES, STEP_IMAGE, VISIBILITY_FACTOR } from '../../infra/constructs/engine.ts';
+import { MAILBOX_MAX_RECEIVES, VISIBILITY_FACTOR } from '../../infra/constructs/engine.ts';
 import {
   TICK_TIMEOUT,
   TRIGGER_RULE_ACTIONS,
@@ -28,72 +28,31 @@ import {
 import { gatewayPath, type RouteSpec, resourceNames, resources } from '../../shared/routes.ts';
 import { FIXED_RULES } from '../../shared/runtime/event-rules.ts';
 import { globalIndexes, partitionKey, sortKey } from '../../shared/store/table.ts';
-
-type Json = Record<string, unknown>;
-interface CfnResource {
-  Type: string;
-  Properties: Json;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-}
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource: unknown;
-}
+import { asList, type CfnResource, type Json, referencedIds, SynthesizedStack } from './template-support.ts';
 
 /** The resources whose functions get the table, the secrets and the bus: all but the static ones. */
 const dataResourceNames = resourceNames.filter((name) => !STATIC_RESOURCES.includes(name));
 
+let synthesized: SynthesizedStack;
 let stack: FloeStack;
 let template: Template;
 let cfn: Record<string, CfnResource>;
 let assemblyDir: string;
 
-const logicalId = (construct: IConstruct) =>
-  stack.resolve(
-    stack.getLogicalId(
-      (CfnElement.isCfnElement(construct) ? construct : construct.node.defaultChild) as CfnElement,
-    ),
-  ) as string;
-const ofType = (type: string) => Object.entries(cfn).filter(([, resource]) => resource.Type === type);
-const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
-/** Every logical id a CloudFormation value refers to (Ref, Fn::GetAtt), however deeply nested. */
-const referencedIds = (value: unknown): string[] => {
-  if (Array.isArray(value)) return value.flatMap(referencedIds);
-  if (value === null || typeof value !== 'object') return [];
-  const object = value as Json;
-  if (typeof object.Ref === 'string') return [object.Ref];
-  const getAtt = object['Fn::GetAtt'];
-  if (Array.isArray(getAtt)) return [String(getAtt[0])];
-  return Object.values(object).flatMap(referencedIds);
-};
-
-/** Every IAM policy statement in the template, with the roles it is attached to. */
-function statements(): { roles: string[]; statement: Statement }[] {
-  return ofType('AWS::IAM::Policy').flatMap(([, policy]) => {
-    const roles = (policy.Properties.Roles as unknown[]).flatMap(referencedIds);
-    const document = policy.Properties.PolicyDocument as { Statement: Statement[] };
-    return document.Statement.map((statement) => ({ roles, statement }));
-  });
-}
+const logicalId = (construct: IConstruct) => synthesized.logicalId(construct);
+const ofType = (type: string) => synthesized.ofType(type);
+const statements = () => synthesized.statements();
 const actionsOfRole = (role: string) =>
   statements()
     .filter((entry) => entry.roles.includes(role))
     .flatMap((entry) => asList(entry.statement.Action));
-const props = (construct: IConstruct) => cfn[logicalId(construct)]!.Properties;
-const env = (construct: IConstruct) => (props(construct).Environment as { Variables: Json }).Variables;
+const props = (construct: IConstruct) => synthesized.props(construct);
+const env = (construct: IConstruct) => synthesized.env(construct);
 const mailboxArn = () => ({ 'Fn::GetAtt': [logicalId(stack.engine.mailbox), 'Arn'] });
 
 beforeAll(() => {
-  const built = buildApp({ bundling: false });
-  stack = built.stack;
-  // The real synth: the cdk-nag plugin runs here, and an unacknowledged finding throws.
-  const assembly = built.app.synth();
-  assemblyDir = assembly.directory;
-  const json = assembly.getStackByName(stack.stackName).template;
-  template = Template.fromJSON(json);
-  cfn = json.Resources;
+  synthesized = new SynthesizedStack();
+  ({ stack, template, cfn, assemblyDir } = synthesized);
 });
 
 describe('table', () => {
@@ -299,7 +258,7 @@ describe('permissions', () => {
   });
 
   it('let every resource but the static ones, the mailbox consumer, the cache check and the event functions read the signing key, and only login the root password', () => {
-    const rolesReading = (secret: secretsmanager.Secret) => {
+    const rolesReading = (secret: secretsmanager.ISecret) => {
       const id = logicalId(secret);
       return new Set(
         statements()
@@ -342,13 +301,8 @@ describe('secrets', () => {
 
 describe('engine', () => {
   const engine = () => stack.engine;
-  /** The statements attached to one role. */
-  const statementsOf = (role: IConstruct) =>
-    statements()
-      .filter((entry) => entry.roles.includes(logicalId(role)))
-      .map((entry) => entry.statement);
-  const withAction = (role: IConstruct, action: string) =>
-    statementsOf(role).filter((statement) => asList(statement.Action).includes(action));
+  const statementsOf = (role: IConstruct) => synthesized.statementsOf(role);
+  const withAction = (role: IConstruct, action: string) => synthesized.withAction(role, action);
 
   describe('mailbox', () => {
     it('is a high-throughput, encrypted SQS FIFO queue, deduplicated by content, with a FIFO dead-letter queue', () => {
@@ -449,8 +403,8 @@ describe('engine', () => {
       expect(JSON.parse(machine.DefinitionString as string)).toEqual(nodeMachineDefinition());
       expect(machine.DefinitionSubstitutions).toEqual({
         MailboxQueueUrl: { Ref: logicalId(engine().mailbox) },
-        ClusterArn: { 'Fn::GetAtt': [logicalId(engine().cluster), 'Arn'] },
-        TaskDefinitionArn: { Ref: logicalId(engine().taskDefinition) },
+        ClusterArn: { 'Fn::GetAtt': [logicalId(stack.steps.cluster), 'Arn'] },
+        HttpConnectionArn: { 'Fn::GetAtt': [logicalId(stack.steps.httpConnection.node.findChild('Connection')), 'Arn'] },
         CacheCheckFunctionArn: { 'Fn::GetAtt': [logicalId(engine().cacheCheck.function), 'Arn'] },
       });
       expect(Object.keys(machine.DefinitionSubstitutions as Json).sort()).toEqual(
@@ -473,73 +427,6 @@ describe('engine', () => {
       });
       expect(machine.TracingConfiguration).toEqual({ Enabled: true });
       expect(props(engine().nodeMachineLogs).RetentionInDays).toBeGreaterThan(0);
-    });
-
-    it('may report to the mailbox, check the cache and run the step task, and nothing more', () => {
-      const role = engine().nodeMachineRole;
-      const cluster = logicalId(engine().cluster);
-      const byAction = (action: string) => withAction(role, action);
-      expect(byAction('sqs:SendMessage').map((statement) => statement.Resource)).toEqual([mailboxArn()]);
-      // The cache-check function itself, not its versions and aliases.
-      expect(byAction('lambda:InvokeFunction').map((statement) => statement.Resource)).toEqual([
-        { 'Fn::GetAtt': [logicalId(engine().cacheCheck.function), 'Arn'] },
-      ]);
-      expect(byAction('ecs:RunTask')).toEqual([
-        expect.objectContaining({
-          Resource: { Ref: logicalId(engine().taskDefinition) },
-          Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } },
-        }),
-      ]);
-      for (const action of ['ecs:StopTask', 'ecs:DescribeTasks']) {
-        const [statement] = byAction(action);
-        expect(JSON.stringify(statement?.Resource), action).toContain(':task/Floe-steps/*');
-      }
-      const [rule] = byAction('events:PutRule');
-      expect(JSON.stringify(rule?.Resource)).toContain(':rule/StepFunctionsGetEventsForECSTaskRule');
-      const [passRole] = byAction('iam:PassRole');
-      expect(passRole).toMatchObject({
-        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-      });
-      expect(referencedIds(passRole!.Resource).sort()).toEqual(
-        [
-          logicalId(engine().taskDefinition.taskRole),
-          logicalId(engine().taskDefinition.executionRole!),
-        ].sort(),
-      );
-      // A wildcard resource only for the actions that have no resource-level permissions.
-      for (const statement of statementsOf(role).filter((entry) => entry.Resource === '*')) {
-        for (const action of asList(statement.Action)) {
-          expect(action).toMatch(
-            /^(xray:|logs:(Create|Get|Update|Delete|List)LogDeliver|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)$)/,
-          );
-        }
-      }
-      expect(actionsOfRole(logicalId(role)).filter((action) => action.startsWith('states:'))).toEqual([]);
-    });
-  });
-
-  describe('container steps', () => {
-    it('run on a cluster with Container Insights and a Fargate task with one logged `step` container', () => {
-      expect(props(engine().cluster)).toMatchObject({
-        ClusterName: 'Floe-steps',
-        ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
-      });
-      const task = props(engine().taskDefinition);
-      expect(task.RequiresCompatibilities).toEqual(['FARGATE']);
-      expect(task.NetworkMode).toBe('awsvpc');
-      const containers = task.ContainerDefinitions as Json[];
-      expect(containers).toHaveLength(1);
-      expect(containers[0]).toMatchObject({
-        Name: 'step',
-        Image: STEP_IMAGE,
-        Essential: true,
-        LogConfiguration: {
-          LogDriver: 'awslogs',
-          Options: { 'awslogs-group': { Ref: logicalId(engine().stepLogs) } },
-        },
-      });
-      expect(containers[0]!.Environment).toBeUndefined();
-      template.resourceCountIs('AWS::EC2::VPC', 0);
     });
   });
 
