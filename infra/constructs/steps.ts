@@ -99,7 +99,12 @@ export class FloeSteps extends Construct {
     if (settings.efsFileSystemIds.length > 0) {
       this.taskRole.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+          // Root access: images mostly run as root, whom EFS squashes to nobody without it.
+          actions: [
+            'elasticfilesystem:ClientMount',
+            'elasticfilesystem:ClientWrite',
+            'elasticfilesystem:ClientRootAccess',
+          ],
           resources: this.fileSystemArns(),
         }),
       );
@@ -191,14 +196,24 @@ export class FloeSteps extends Construct {
     if (this.settings.efsFileSystemIds.length === 0) return;
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: [
-          'elasticfilesystem:CreateAccessPoint',
-          'elasticfilesystem:DescribeAccessPoints',
-          'elasticfilesystem:TagResource',
-        ],
+        actions: ['elasticfilesystem:CreateAccessPoint', 'elasticfilesystem:DescribeAccessPoints'],
         resources: this.fileSystemArns(),
       }),
     );
+    // The placer tags the access points it makes, and waits for a new one to become available.
+    const accessPoints = 'access-point/*';
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticfilesystem:TagResource', 'elasticfilesystem:DescribeAccessPoints'],
+        resources: [this.arn('elasticfilesystem', accessPoints)],
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: nagWildcardId('elasticfilesystem', accessPoints),
+      reason:
+        'Access points are made by the placer at run time, one per file system and path, so their ids cannot ' +
+        "be named in advance; making them is limited to the stack's file systems.",
+    });
   }
 
   /**

@@ -4,16 +4,21 @@
  * repeated dispatch is refused (`ExecutionAlreadyExists`) and is a no-op. A kill stops the execution; Step
  * Functions stops its ECS task, and the ABORTED status change reaches the mailbox through EventBridge as
  * `finished` / `terminated` (functions/node-events).
+ *
+ * A container step's execution also carries where its ECS task runs (task definition, network, `startedBy`),
+ * which the placer works out before the start; lambda, http and waiting steps run no task and carry none.
  */
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { executionName } from '../engine/run/index.ts';
 import type { JobSpec } from '../engine/run/model.ts';
 import { toMachineInput } from '../machines/node-machine.ts';
-import type { Dispatcher } from './ports.ts';
+import { traced } from '../observability/tracer.ts';
+import { ecsContainerPlacer } from './ecs-container-placer.ts';
+import type { ContainerPlacer, Dispatcher } from './ports.ts';
 
 let client: SFNClient | undefined;
 /** One client per container, made on first use. */
-const sfnClient = () => (client ??= new SFNClient({}));
+const sfnClient = () => (client ??= traced(new SFNClient({})));
 
 const STATE_MACHINE_ARN = /^(arn:[^:]+:states:[^:]*:[^:]*):stateMachine:([^:]+)$/;
 
@@ -26,9 +31,18 @@ export function executionArn(stateMachineArn: string, name: string): string {
 
 const isError = (error: unknown, name: string) => error instanceof Error && error.name === name;
 
+/** A step that runs a container (not a lambda or http call, not a wait for a callback). */
+const runsContainer = (job: JobSpec) => !job.lambda && !job.http && !job.wait;
+
 export class AwsDispatcher implements Dispatcher {
-  /** `stateMachineArn` defaults to `FLOE_NODE_MACHINE_ARN`, read at the first call. */
-  constructor(private readonly stateMachineArn?: string) {}
+  /**
+   * `stateMachineArn` defaults to `FLOE_NODE_MACHINE_ARN`, read at the first call; `placer` to the
+   * container's ECS placer (its task definition registry).
+   */
+  constructor(
+    private readonly stateMachineArn?: string,
+    private readonly placer?: ContainerPlacer,
+  ) {}
 
   private machineArn(): string {
     const arn = this.stateMachineArn ?? process.env.FLOE_NODE_MACHINE_ARN;
@@ -37,12 +51,16 @@ export class AwsDispatcher implements Dispatcher {
   }
 
   async dispatch(job: JobSpec): Promise<void> {
+    const stateMachineArn = this.machineArn();
+    const input = runsContainer(job)
+      ? toMachineInput(job, await (this.placer ?? ecsContainerPlacer()).placementOf(job))
+      : toMachineInput(job);
     try {
       await sfnClient().send(
         new StartExecutionCommand({
-          stateMachineArn: this.machineArn(),
+          stateMachineArn,
           name: executionName(job.runId, job.key, job.attempt),
-          input: JSON.stringify(toMachineInput(job)),
+          input: JSON.stringify(input),
         }),
       );
     } catch (error) {

@@ -112,6 +112,7 @@ describe('step task roles', () => {
     const role = configured.stack.steps.taskRole;
     expect(configured.actionsOf(role).sort()).toEqual([
       'elasticfilesystem:ClientMount',
+      'elasticfilesystem:ClientRootAccess',
       'elasticfilesystem:ClientWrite',
     ]);
     expect(resourcesOf(configured, role, 'elasticfilesystem:ClientMount')).toEqual(
@@ -190,7 +191,7 @@ describe('the NodeMachine role', () => {
     expect(plain.withAction(role(plain), 'secretsmanager:GetSecretValue')[0]!.Resource).toEqual({
       'Fn::GetAtt': [connection, 'SecretArn'],
     });
-    expect(plain.props(stack.steps.httpConnection)).toMatchObject({
+    expect(plain.props(stack.steps.httpConnection.node.findChild('Connection'))).toMatchObject({
       AuthorizationType: 'API_KEY',
       AuthParameters: { ApiKeyAuthParameters: { ApiKeyName: HTTP_CONNECTION_HEADER } },
     });
@@ -249,13 +250,19 @@ describe('the mailbox consumer', () => {
     expect(tag!.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
     expect(plain.actionsOf(role).filter((action) => action.startsWith('elasticfilesystem:'))).toEqual([]);
     const configuredRole = consumer(configured).role;
-    for (const action of ['elasticfilesystem:CreateAccessPoint', 'elasticfilesystem:DescribeAccessPoints']) {
-      expect(resourcesOf(configured, configuredRole, action)).toEqual(
-        FILE_SYSTEMS.map(
-          (id) => `arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:file-system/${id}`,
-        ),
-      );
-    }
+    const fileSystems = FILE_SYSTEMS.map(
+      (id) => `arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:file-system/${id}`,
+    );
+    const accessPoints =
+      'arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:access-point/*';
+    expect(resourcesOf(configured, configuredRole, 'elasticfilesystem:CreateAccessPoint')).toEqual(
+      fileSystems,
+    );
+    expect(resourcesOf(configured, configuredRole, 'elasticfilesystem:DescribeAccessPoints')).toEqual([
+      ...fileSystems,
+      accessPoints,
+    ]);
+    expect(resourcesOf(configured, configuredRole, 'elasticfilesystem:TagResource')).toEqual([accessPoints]);
   });
 });
 

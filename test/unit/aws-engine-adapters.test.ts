@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobSpec, RunEvent } from '../../shared/engine/run/model.ts';
 import { toMachineInput } from '../../shared/machines/node-machine.ts';
 import { AwsDispatcher, executionArn } from '../../shared/runtime/aws-dispatcher.ts';
+import type { ContainerPlacement, ContainerPlacer } from '../../shared/runtime/ports.ts';
 import { SfnTaskTokens } from '../../shared/runtime/sfn-task-tokens.ts';
 import { SqsMailbox } from '../../shared/runtime/sqs-mailbox.ts';
 
@@ -61,31 +62,83 @@ describe('executionArn', () => {
   });
 });
 
+const placement: ContainerPlacement = {
+  taskDefinition: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/floe-step-0123456789abcdef:1',
+  subnets: ['subnet-0a1'],
+  securityGroups: ['sg-0c3'],
+  assignPublicIp: 'DISABLED',
+  startedBy: 'floe-0123456789abcdef0123456789abcde',
+};
+
+/** A placer that answers `placement` and records the jobs it placed. */
+function fakePlacer(answer: () => Promise<ContainerPlacement> = async () => placement) {
+  const placed: JobSpec[] = [];
+  const placer: ContainerPlacer = {
+    placementOf(placedJob) {
+      placed.push(placedJob);
+      return answer();
+    },
+  };
+  return { placer, placed };
+}
+
 describe('AwsDispatcher (Step Functions)', () => {
-  it('starts the execution named for the attempt, with the machine input', async () => {
+  it("starts the execution named for the attempt, with the machine input and the container's placement", async () => {
     vi.stubEnv('FLOE_NODE_MACHINE_ARN', MACHINE);
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
-    await new AwsDispatcher().dispatch(job);
+    const { placer, placed } = fakePlacer();
+    await new AwsDispatcher(undefined, placer).dispatch(job);
+    expect(placed).toEqual([job]);
     const calls = sfn.commandCalls(StartExecutionCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.args[0].input).toEqual({
       stateMachineArn: MACHINE,
       name: 'run-000003.dag1_1.train.2',
       // What the input holds is toMachineInput's (node-machine.test.ts); the dispatcher sends it as it is.
-      input: JSON.stringify(toMachineInput(job)),
+      input: JSON.stringify(toMachineInput(job, placement)),
     });
+  });
+
+  it('places no lambda, http or waiting step: they run no container', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
+    const { placer, placed } = fakePlacer();
+    const others: JobSpec[] = [
+      { ...job, lambda: { function: 'arn:aws:lambda:eu-west-1:111122223333:function:score', payload: {} } },
+      { ...job, http: { method: 'POST', url: 'https://example.com/hook', headers: {} } },
+      { ...job, wait: 'approval' },
+    ];
+    for (const other of others) await new AwsDispatcher(MACHINE, placer).dispatch(other);
+    expect(placed).toEqual([]);
+    expect(sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.input)).toEqual(
+      others.map((other) => JSON.stringify(toMachineInput(other))),
+    );
+  });
+
+  it('starts nothing when the container cannot be placed', async () => {
+    const { placer } = fakePlacer(async () => {
+      throw new Error('Too many concurrent attempts to create a new revision');
+    });
+    await expect(new AwsDispatcher(MACHINE, placer).dispatch(job)).rejects.toThrow('Too many concurrent');
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it("places containers with the container's ECS placer by default (which reads its settings then)", async () => {
+    vi.stubEnv('FLOE_STEP_SUBNETS', '');
+    await expect(new AwsDispatcher(MACHINE).dispatch(job)).rejects.toThrow('FLOE_STEP_SUBNETS is not set');
+    expect(sfn.calls()).toHaveLength(0);
   });
 
   it('treats an execution that already exists as dispatched', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', ...metadata }));
-    await expect(new AwsDispatcher(MACHINE).dispatch(job)).resolves.toBeUndefined();
+    await expect(new AwsDispatcher(MACHINE, fakePlacer().placer).dispatch(job)).resolves.toBeUndefined();
   });
 
   it('lets other start errors through', async () => {
+    const { placer } = fakePlacer();
     sfn.on(StartExecutionCommand).rejects(new InvalidArn({ message: 'bad arn', ...metadata }));
-    await expect(new AwsDispatcher(MACHINE).dispatch(job)).rejects.toThrow('bad arn');
+    await expect(new AwsDispatcher(MACHINE, placer).dispatch(job)).rejects.toThrow('bad arn');
     sfn.on(StartExecutionCommand).rejects(new Error('socket hang up'));
-    await expect(new AwsDispatcher(MACHINE).dispatch(job)).rejects.toThrow('socket hang up');
+    await expect(new AwsDispatcher(MACHINE, placer).dispatch(job)).rejects.toThrow('socket hang up');
   });
 
   it('kills by stopping the execution of that attempt', async () => {
@@ -110,8 +163,10 @@ describe('AwsDispatcher (Step Functions)', () => {
 
   it('needs the machine ARN', async () => {
     vi.stubEnv('FLOE_NODE_MACHINE_ARN', '');
-    await expect(new AwsDispatcher().dispatch(job)).rejects.toThrow(/FLOE_NODE_MACHINE_ARN/);
+    const { placer, placed } = fakePlacer();
+    await expect(new AwsDispatcher(undefined, placer).dispatch(job)).rejects.toThrow(/FLOE_NODE_MACHINE_ARN/);
     expect(sfn.calls()).toHaveLength(0);
+    expect(placed).toEqual([]);
   });
 });
 
