@@ -1,9 +1,10 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { FloeApi } from './constructs/api.ts';
+import { type ApiThrottle, FloeApi } from './constructs/api.ts';
 import { FloeEngine } from './constructs/engine.ts';
 import { FloeEvents } from './constructs/events.ts';
 import { FloeHandlers } from './constructs/handlers.ts';
+import { FloeOperations } from './constructs/operations.ts';
 import { FloeSecrets } from './constructs/secrets.ts';
 import { stepSettingsOf } from './constructs/settings.ts';
 import { FloeSteps } from './constructs/steps.ts';
@@ -14,6 +15,10 @@ export interface FloeStackProps extends StackProps {
   readonly tokenTtlHours?: number;
   /** Root's first password from a secret of your own (its full ARN), instead of a generated one. */
   readonly rootPasswordSecretArn?: string;
+  /** Subscribed to the alarm topic (`floe:alarmEmail`). */
+  readonly alarmEmail?: string;
+  /** The API stage's throttling (`floe:apiRateLimit`, `floe:apiBurstLimit`); FloeApi's default when absent. */
+  readonly apiThrottle?: ApiThrottle;
 }
 
 /**
@@ -29,6 +34,7 @@ export class FloeStack extends Stack {
   readonly engine: FloeEngine;
   readonly events: FloeEvents;
   readonly api: FloeApi;
+  readonly operations: FloeOperations;
 
   constructor(scope: Construct, id: string, props: FloeStackProps = {}) {
     super(scope, id, props);
@@ -44,7 +50,15 @@ export class FloeStack extends Stack {
     });
     this.engine = new FloeEngine(this, 'Engine', { handlers: this.handlers, steps: this.steps });
     this.events = new FloeEvents(this, 'Events', { handlers: this.handlers, engine: this.engine });
-    this.api = new FloeApi(this, 'Api', { handlers: this.handlers });
+    this.api = new FloeApi(this, 'Api', {
+      handlers: this.handlers,
+      ...(props.apiThrottle === undefined ? {} : { throttle: props.apiThrottle }),
+    });
+    // Last: it alarms on every function and dead-letter queue the stack holds.
+    this.operations = new FloeOperations(this, 'Operations', {
+      nodeMachine: this.engine.nodeMachine,
+      ...(props.alarmEmail === undefined ? {} : { alarmEmail: props.alarmEmail }),
+    });
 
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the API (PaddleFlow clients: server address)',
@@ -55,6 +69,11 @@ export class FloeStack extends Stack {
       description:
         "The security group of step tasks: let it reach your EFS file systems' mount targets (NFS, 2049)",
       value: this.steps.securityGroup.attrGroupId,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description:
+        'Where every alarm of the stack notifies: subscribe to it (or deploy with -c floe:alarmEmail=…)',
+      value: this.operations.topic.topicArn,
     });
     new CfnOutput(this, 'EventBusName', {
       description: "Floe's event bus: status events, and the rules of triggers",

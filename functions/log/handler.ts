@@ -28,7 +28,9 @@ export const handler = resourceHandler(
       const runLog = await Promise.all(
         jobs.map(async (node) => ({
           jobID: node.id,
-          taskList: [{ taskID: node.id, logInfo: pageLog(await store.read(run.id, node.id), paging) }],
+          taskList: [
+            { taskID: node.id, logInfo: pageLog(await store.read(run.id, node.id, node.taskArn), paging) },
+          ],
           name: jobName(run.id, node.name, node.seq),
           type: 'step',
           eventList: [],

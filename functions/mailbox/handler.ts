@@ -7,8 +7,10 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { runEngine } from '../../shared/app/engine.ts';
 import type { RunEvent } from '../../shared/engine/run/model.ts';
 import type { MailboxMessage } from '../../shared/machines/node-machine.ts';
+import { lambdaHandler } from '../../shared/observability/handler.ts';
+import { logger } from '../../shared/observability/logger.ts';
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+export const handler = lambdaHandler(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const byRun = new Map<string, { ids: string[]; events: RunEvent[] }>();
   for (const record of event.Records) {
     const message = JSON.parse(record.body) as MailboxMessage;
@@ -17,16 +19,22 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
     group.events.push(message.event);
     byRun.set(message.runId, group);
   }
+  // Runs are applied side by side, so each line names its run itself (appended keys would be shared).
   const failures: string[] = [];
   await Promise.all(
     [...byRun].map(async ([runId, { ids, events }]) => {
+      logger.debug('applying events', { runId, events: events.map((runEvent) => runEvent.type) });
       try {
         await runEngine().apply(runId, events);
       } catch (error) {
-        console.error(`run ${runId}: applying ${events.length} events failed`, error);
+        logger.error('applying events failed: SQS delivers them again', {
+          runId,
+          events: events.length,
+          error,
+        });
         failures.push(...ids);
       }
     }),
   );
   return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
-}
+});

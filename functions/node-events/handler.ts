@@ -3,17 +3,17 @@
  * report state, so its run hears of the end here, as `finished` (`terminated` for a stop, `failed` otherwise).
  * A failed post throws, so Lambda's asynchronous retries try again.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { lambdaHandler } from '../../shared/observability/handler.ts';
+import { logger } from '../../shared/observability/logger.ts';
 import { abnormalEnd, type ExecutionStatusChangeDetail } from '../../shared/runtime/node-events.ts';
 import { SqsMailbox } from '../../shared/runtime/sqs-mailbox.ts';
 
-const logger = new Logger({ serviceName: 'floe' });
 const mailbox = new SqsMailbox();
 
 export type NodeExecutionEvent = EventBridgeEvent<string, ExecutionStatusChangeDetail>;
 
-export async function handler(event: NodeExecutionEvent): Promise<void> {
+export const handler = lambdaHandler(async (event: NodeExecutionEvent): Promise<void> => {
   const post = abnormalEnd(event.detail, event.time);
   if (!post) {
     logger.warn('ignored a status change that names no node attempt', {
@@ -22,5 +22,7 @@ export async function handler(event: NodeExecutionEvent): Promise<void> {
     });
     return;
   }
+  logger.appendKeys({ runId: post.runId, nodeKey: post.event.key, attempt: post.event.attempt });
+  logger.info('a node execution ended without reporting', { status: event.detail.status });
   await mailbox.post(post.runId, post.event);
-}
+});

@@ -179,10 +179,11 @@ export function nodeDetail(state: RunState, node: NodeState, now: Date) {
   };
 }
 
-/** A step's outputs: its artifacts, and a callback step's data. */
-const outputsOf = (node: NodeState) => ({
+/** A step's outputs: its artifacts, a callback step's data, and what a lambda or http step returned. */
+const outputsOf = (node: Pick<NodeState, 'outputArtifacts' | 'callbackResult' | 'outputs'>) => ({
   outputArtifacts: node.outputArtifacts,
   ...(node.callbackResult?.data ? { data: node.callbackResult.data } : {}),
+  ...(node.outputs ? { result: node.outputs } : {}),
 });
 
 /** A node the run has not reached yet: READY (or SUSPENDED when paused ahead), nothing run. */
@@ -216,7 +217,7 @@ export function attemptView(record: AttemptRecord) {
     finishTime: localTimeOf(record.endTime),
     elapsedTime: elapsed(record.startTime, record.endTime ?? record.endedBy.at, new Date(record.endedBy.at)),
     inputs: inputsOf(record),
-    outputs: { outputArtifacts: record.outputArtifacts },
+    outputs: outputsOf(record),
     ex_data: exData(record.status, record.message),
     ...(record.operator ? { operator: record.operator } : {}),
     endedBy: record.endedBy,

@@ -84,6 +84,8 @@ function jobView(node: NodeState, step: StepSpec | undefined, context: ViewConte
     jobMessage: node.message,
     cacheRunID: node.cacheRunId ?? '',
     cacheJobID: node.cacheJobId ?? '',
+    // Floe: what a lambda or http step returned.
+    ...(node.outputs ? { outputs: node.outputs } : {}),
   };
 }
 

@@ -131,7 +131,10 @@ export function taskView(run: RunRecord, state: RunState, node: NodeState) {
       inputArtifacts: node.inputArtifacts,
       ...(node.loopArgument === undefined ? {} : { loopArgument: node.loopArgument }),
     }),
-    outputs: JSON.stringify({ outputArtifacts: node.outputArtifacts }),
+    outputs: JSON.stringify({
+      outputArtifacts: node.outputArtifacts,
+      ...(node.outputs ? { result: node.outputs } : {}),
+    }),
     progress: null,
   };
 }

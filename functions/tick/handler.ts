@@ -3,8 +3,9 @@
  * schedule may be due sooner (event-rules.ts), invoke it; locally the runtime's ticker invokes it the same way.
  */
 import { scheduleTicker } from '../../shared/app/schedules.ts';
+import { lambdaHandler } from '../../shared/observability/handler.ts';
 import { onTickEvent, type TickEvent } from '../../shared/services/schedule-ticker.ts';
 
-export async function handler(event: TickEvent): Promise<void> {
+export const handler = lambdaHandler(async (event: TickEvent): Promise<void> => {
   await onTickEvent(scheduleTicker(), event);
-}
+});

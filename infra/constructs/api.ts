@@ -28,8 +28,19 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   }),
 );
 
+/** Requests per second the stage serves in the steady state, and the burst above it (API Gateway's token bucket). */
+export interface ApiThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/** Far above what PaddleFlow's clients send, far below the account's 10,000/s shared with everything else. */
+export const DEFAULT_API_THROTTLE: ApiThrottle = { rateLimit: 100, burstLimit: 200 };
+
 export interface FloeApiProps {
   readonly handlers: FloeHandlers;
+  /** `floe:apiRateLimit` / `floe:apiBurstLimit`; DEFAULT_API_THROTTLE when absent. */
+  readonly throttle?: ApiThrottle;
 }
 
 /**
@@ -61,6 +72,7 @@ export class FloeApi extends Construct {
     this.stage = this.httpApi.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
+      throttle: props.throttle ?? DEFAULT_API_THROTTLE,
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: ACCESS_LOG_FORMAT,

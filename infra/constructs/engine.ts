@@ -1,6 +1,5 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -172,7 +171,7 @@ export class FloeEngine extends Construct {
           stateMachineArn: [this.nodeMachine.stateMachineArn],
         },
       },
-      targets: [new targets.LambdaFunction(this.nodeEvents.function)],
+      targets: [this.nodeEvents.eventTarget()],
     });
 
     // The run resources post operator actions (stop, retry, pause, node actions…) to the mailbox.

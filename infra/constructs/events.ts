@@ -1,6 +1,5 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { FIXED_RULES, type FixedTarget } from '../../shared/runtime/event-rules.ts';
@@ -103,7 +102,7 @@ export class FloeEvents extends Construct {
     this.minuteRule = new events.Rule(this, 'MinuteTick', {
       description: 'Floe: tick the schedules every minute',
       schedule: events.Schedule.rate(Duration.minutes(1)),
-      targets: [new targets.LambdaFunction(this.tick.function)],
+      targets: [this.tick.eventTarget()],
     });
 
     const fixedTargets: Record<FixedTarget, FloeFunction> = {
@@ -118,7 +117,7 @@ export class FloeEvents extends Construct {
         // Raw EventBridge keys (`detail-type`, `exists`): CDK renders a pattern's keys as they are, renaming
         // only its own `detailType`. The template test checks the rendered pattern equals FIXED_RULES.
         eventPattern: rule.pattern as events.EventPattern,
-        targets: [new targets.LambdaFunction(fixedTargets[rule.target].function)],
+        targets: [fixedTargets[rule.target].eventTarget()],
       });
     }
     this.fixedRules = fixedRules;
@@ -131,6 +130,8 @@ export class FloeEvents extends Construct {
       resource: triggerRules,
       arnFormat: ArnFormat.NO_RESOURCE_NAME,
     });
+    // Their targets are put at run time; an event the function fails on still ends in its dead-letter queue.
+    this.triggerTarget.deadLetters();
     this.triggerTarget.function.addPermission('TriggerRules', {
       principal: new iam.ServicePrincipal('events.amazonaws.com'),
       action: 'lambda:InvokeFunction',

@@ -3,7 +3,8 @@
  * Step Functions interpreter, its placeholders replaced with local values and each Task answered by a local
  * handler: the reports post to the mailbox, the container step runs as a job (`runJob`, a child process) whose
  * outcome comes back in the shape ECS DescribeTasks gives, so the machine's own Choice decides the result in
- * both places.
+ * both places; a lambda step's module runs in a child process (`invokeLambda`) and an http step's request is
+ * a real `fetch`, each answering as Lambda and the HTTP Task answer Step Functions.
  */
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { executionName } from '../../shared/engine/run/index.ts';
@@ -20,14 +21,12 @@ import {
 } from '../../shared/machines/node-machine.ts';
 import { abnormalEnd } from '../../shared/runtime/node-events.ts';
 import type { Dispatcher, Mailbox } from '../../shared/runtime/ports.ts';
+import { CurrentTry } from './current-try.ts';
+import { type HttpInvokeParameters, type HttpInvokeResult, invokeHttp } from './executor/http-invoke.ts';
 import { LocalTaskTokens } from './local-task-tokens.ts';
+import { type JobOutcome, localTaskArn, type StoppedTask, toStoppedTask } from './stopped-task.ts';
 
-/** What a job ended as. `exitCode`, when the job knows it, is the step command's exit status. */
-export interface JobOutcome {
-  status: 'succeeded' | 'failed' | 'terminated';
-  message: string;
-  exitCode?: number;
-}
+export { type JobOutcome, type StoppedTask, toStoppedTask } from './stopped-task.ts';
 
 export interface NodeMachineRunnerDeps {
   /**
@@ -35,6 +34,14 @@ export interface NodeMachineRunnerDeps {
    * could not even start: the machine's Catch reports `failed` with the error.
    */
   runJob(job: JobSpec, signal: AbortSignal): Promise<JobOutcome>;
+  /**
+   * A lambda step's call (ExecuteLambda): resolves with what the function returned, rejects as the function
+   * failed (the error's name is Step Functions' error, its message the cause). Aborting `signal` stops it.
+   * By default the call fails: nothing runs functions.
+   */
+  invokeLambda?(job: JobSpec, signal: AbortSignal): Promise<unknown>;
+  /** An http step's request (the HTTP Task); by default a real `fetch` (http-invoke.ts). */
+  invokeHttp?(parameters: HttpInvokeParameters, signal: AbortSignal): Promise<HttpInvokeResult>;
   mailbox: Mailbox;
   /** The cache-check function's work (CheckCache): what AWS runs as a Lambda function. */
   checkCache(payload: CacheCheckPayload): Promise<unknown>;
@@ -53,61 +60,16 @@ export interface NodeMachineRunnerOptions {
 export const LOCAL_SUBSTITUTIONS: NodeMachineSubstitutions = {
   MailboxQueueUrl: 'https://sqs.local.floe/000000000000/floe-mailbox.fifo',
   ClusterArn: 'arn:aws:ecs:local:000000000000:cluster/floe-local',
-  TaskDefinitionArn: 'arn:aws:ecs:local:000000000000:task-definition/floe-step:1',
   CacheCheckFunctionArn: 'arn:aws:lambda:local:000000000000:function:floe-cache-check',
+  HttpConnectionArn: 'arn:aws:events:local:000000000000:connection/floe-http/local',
 };
 
 const LOCAL_MACHINE_ARN = 'arn:aws:states:local:000000000000:stateMachine:NodeMachine';
 
-/** The part of an ECS DescribeTasks task the NodeMachine reads. */
-// A type, not an interface: the interpreter's handlers return JSON values (index-signature objects).
-export type StoppedTask = {
-  Containers: { ExitCode?: number; Reason?: string }[];
-  StopCode: 'EssentialContainerExited' | 'UserInitiated';
-  StoppedReason: string;
+/** ExecuteLambda without a way to run functions: the try fails, saying so. */
+const noLambdaRunner = async (): Promise<unknown> => {
+  throw Object.assign(new Error('this runner runs no lambda functions'), { name: 'Floe.NoLambdaRunner' });
 };
-
-/** SIGTERM's conventional exit status: what a stopped container reports. */
-const TERMINATED_EXIT_CODE = 143;
-const EXIT_MESSAGE = /^exit code (-?\d+)$/;
-
-/**
- * A job's outcome as ECS describes a stopped task. A failure with a known exit code carries the job's message
- * as the container's `Reason` (unless it only repeats the code); one without an exit code has no `ExitCode`,
- * as an ECS container that never ran, and its message is the `StoppedReason`.
- */
-export function toStoppedTask(outcome: JobOutcome): StoppedTask {
-  if (outcome.status === 'succeeded') {
-    return {
-      Containers: [{ ExitCode: 0 }],
-      StopCode: 'EssentialContainerExited',
-      StoppedReason: 'Essential container in task exited',
-    };
-  }
-  if (outcome.status === 'terminated') {
-    return {
-      Containers: [{ ExitCode: TERMINATED_EXIT_CODE }],
-      StopCode: 'UserInitiated',
-      StoppedReason: outcome.message || 'Task stopped by user',
-    };
-  }
-  const parsed = EXIT_MESSAGE.exec(outcome.message);
-  const known = outcome.exitCode ?? (parsed ? Number(parsed[1]) : undefined);
-  if (known === undefined) {
-    return {
-      Containers: [{}],
-      StopCode: 'EssentialContainerExited',
-      StoppedReason: outcome.message || 'the container did not run',
-    };
-  }
-  const exitCode = known === 0 ? 1 : known;
-  const repeatsCode = outcome.message === '' || outcome.message === `exit code ${exitCode}`;
-  return {
-    Containers: [repeatsCode ? { ExitCode: exitCode } : { ExitCode: exitCode, Reason: outcome.message }],
-    StopCode: 'EssentialContainerExited',
-    StoppedReason: 'Essential container in task exited',
-  };
-}
 
 type Json = Parameters<StateMachine['run']>[0];
 
@@ -152,10 +114,12 @@ export class NodeMachineRunner implements Dispatcher {
     this.machine = new StateMachine(forLocalInterpreter(definition));
     const retryMs = options.reportRetryMs ?? 100;
     this.retryIntervalOverrides = Object.fromEntries(
-      [NODE_STATES.checkCache, NODE_STATES.waitForCallback, ...NODE_REPORT_STATES].map((name) => [
-        name,
-        retryMs,
-      ]),
+      [
+        NODE_STATES.checkCache,
+        NODE_STATES.executeLambda,
+        NODE_STATES.waitForCallback,
+        ...NODE_REPORT_STATES,
+      ].map((name) => [name, retryMs]),
     );
     this.waitTimeOverrides =
       options.cacheWaitMs === undefined ? {} : { [NODE_STATES.waitForCachedJob]: options.cacheWaitMs };
@@ -211,33 +175,22 @@ export class NodeMachineRunner implements Dispatcher {
 
   private async execute(name: string, job: JobSpec, controller: AbortController): Promise<void> {
     const { signal } = controller;
-    // The try in progress: a retry, a timeout or the execution's end stops it before anything goes on.
-    let current: { stop: AbortController; ended: Promise<void> } | undefined;
-    const stopCurrent = async (reason: string) => {
-      if (!current) return;
-      current.stop.abort(new Error(reason));
-      await current.ended;
-      current = undefined;
-    };
+    const tries = new CurrentTry(signal);
+    const taskArn = localTaskArn(job.jobId);
     const runContainer = async (): Promise<StoppedTask> => {
-      // A try that timed out may still run: it ends before the next begins.
-      await stopCurrent('the try timed out');
       if (signal.aborted)
-        return toStoppedTask({ status: 'terminated', message: 'stopped before it started' });
-      const stop = new AbortController();
-      const stopWithExecution = () => stop.abort(signal.reason);
-      signal.addEventListener('abort', stopWithExecution, { once: true });
-      const running = this.deps.runJob(job, stop.signal);
-      const ended = running.then(
-        () => undefined,
-        () => undefined,
-      );
-      current = { stop, ended };
-      void ended.then(() => {
-        signal.removeEventListener('abort', stopWithExecution);
-        if (current?.stop === stop) current = undefined;
-      });
-      return toStoppedTask(await running);
+        return toStoppedTask({ status: 'terminated', message: 'stopped before it started' }, taskArn);
+      return toStoppedTask(await tries.run('job', (stop) => this.deps.runJob(job, stop)), taskArn);
+    };
+    // Lambda's invoke result: the function's answer is the Payload (the cache check's too, below).
+    const runLambda = async (): Promise<Json> => {
+      const invoke = this.deps.invokeLambda ?? noLambdaRunner;
+      return { Payload: (await tries.run('call', (stop) => invoke(job, stop))) as Json };
+    };
+    const runHttp = async (parameters: Json): Promise<Json> => {
+      const invoke = this.deps.invokeHttp ?? invokeHttp;
+      const request = parameters as unknown as HttpInvokeParameters;
+      return (await tries.run('call', (stop) => invoke(request, stop))) as unknown as Json;
     };
     const report = (input: Json) => this.report(input);
     const token = this.tokens.newToken();
@@ -263,7 +216,7 @@ export class NodeMachineRunner implements Dispatcher {
     const reports = Object.fromEntries(NODE_REPORT_STATES.map((state) => [state, report]));
     // A try that failed (or timed out, its job still running) is stopped before the wait for its retry.
     const reportRetrying = async (input: Json) => {
-      await stopCurrent('the try failed');
+      await tries.stop('the try failed');
       return this.report(input);
     };
     const execution = this.machine.run(input, {
@@ -288,17 +241,20 @@ export class NodeMachineRunner implements Dispatcher {
           [NODE_STATES.reportRetrying]: reportRetrying,
           [NODE_STATES.checkCache]: checkCache,
           [NODE_STATES.executeContainer]: runContainer,
+          [NODE_STATES.executeLambda]: runLambda,
+          [NODE_STATES.executeHttp]: runHttp,
+          [NODE_STATES.executeHttpWithBody]: runHttp,
           [NODE_STATES.waitForCallback]: waitForCallback,
         },
         retryIntervalOverrides: this.retryIntervalOverrides,
         waitTimeOverrides: this.waitTimeOverrides,
       },
     });
-    // A kill while no job runs (the execution checks the cache, waits for a cached job, for a callback or
-    // before a retry) stops the execution itself, as StopExecution does in AWS; a running job's own end
-    // reports otherwise.
+    // A kill while no container job runs (the execution checks the cache, waits for a cached job, for a
+    // callback or before a retry, or calls a function or an endpoint) stops the execution itself, as
+    // StopExecution does in AWS; a running job's own end reports otherwise.
     const stopIfNotRunning = () => {
-      if (!current) execution.abort();
+      if (tries.kind !== 'job') execution.abort();
     };
     signal.addEventListener('abort', stopIfNotRunning, { once: true });
     try {
@@ -310,8 +266,8 @@ export class NodeMachineRunner implements Dispatcher {
     } finally {
       signal.removeEventListener('abort', stopIfNotRunning);
       this.tokens.forget(token);
-      // The machine may have moved on without the job (its try timed out on the last try): stop it, wait.
-      await stopCurrent('the execution ended');
+      // The machine may have moved on without the try (it timed out on the last try): stop it, wait.
+      await tries.stop('the execution ended');
     }
   }
 

@@ -1,10 +1,12 @@
 /**
  * Runs, locally: the in-process mailbox feeding each run's consumer, the NodeMachine in the local interpreter
- * dispatching node executions, and steps as sandboxed child processes with their logs on disk. The handlers
+ * dispatching node executions, and steps as sandboxed child processes with their logs on disk (a lambda
+ * step's module as a child process too, its output in the same log). The handlers
  * post to the same mailbox (registered for them in this process), so HTTP requests and node results reach a
  * run the same way as in AWS.
  */
 import type { JobSpec } from '../../shared/engine/run/model.ts';
+import { timeoutSecondsOf } from '../../shared/machines/node-machine.ts';
 import type { EventBus } from '../../shared/runtime/events.ts';
 import { jobLogPath } from '../../shared/runtime/local-log-store.ts';
 import { registerLocalMailbox } from '../../shared/runtime/mailbox-from-env.ts';
@@ -17,6 +19,7 @@ import type { TableRef } from '../../shared/store/client.ts';
 import { FileSystemRepository } from '../../shared/store/filesystems.ts';
 import { RunCacheRepository } from '../../shared/store/run-caches.ts';
 import { RunRepository } from '../../shared/store/runs.ts';
+import { invokeLambda } from './executor/lambda-invoke.ts';
 import { LauncherProcess } from './executor/launcher.ts';
 import { newestModTime } from './executor/mod-times.ts';
 import { runJob } from './executor/process-executor.ts';
@@ -88,6 +91,11 @@ export async function startRunExecution(
       // The data directory holds the table and the secrets: a step never sees it (a fs inside it still mounts).
       const logFile = jobLogPath(dataDir, job.runId, job.jobId);
       return runJob(job, { hostRoots: await hostRoots(job), logFile, signal, hide: [dataDir], launcher });
+    },
+    async invokeLambda(job, signal) {
+      const logFile = jobLogPath(dataDir, job.runId, job.jobId);
+      const timeoutSeconds = timeoutSecondsOf(job);
+      return invokeLambda(job, { hostRoots: await hostRoots(job), logFile, signal, timeoutSeconds });
     },
   });
 

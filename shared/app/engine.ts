@@ -1,4 +1,6 @@
 /** The runs' consumer in AWS (see core.ts): Step Functions dispatches, SQS carries the events. */
+import { logger } from '../observability/logger.ts';
+import { PowertoolsRunMetrics } from '../observability/metrics.ts';
 import { AwsDispatcher } from '../runtime/aws-dispatcher.ts';
 import { eventBusFromEnv } from '../runtime/event-bus-from-env.ts';
 import { SqsMailbox } from '../runtime/sqs-mailbox.ts';
@@ -29,6 +31,9 @@ export function runEngine(): RunEngine {
     mailbox: new SqsMailbox(),
     artifacts: noArtifactFiles,
     events: eventBusFromEnv(),
+    // Runs started and finished, and dispatch latency, as Powertools metrics; lines through its logger.
+    observer: new PowertoolsRunMetrics(),
+    log: logger,
   });
   return engine;
 }

@@ -1,5 +1,5 @@
 /** Webhooks (see core.ts). */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { logger } from '../observability/logger.ts';
 import { SecretCipher } from '../runtime/cipher.ts';
 import { WebhookService } from '../services/webhooks.ts';
 import { WebhookRepository } from '../store/webhooks.ts';
@@ -12,5 +12,5 @@ export const webhookService = () =>
     webhooks: new WebhookRepository(getTable()),
     // Secrets sealed as fs secrets are: under a key derived from the signing key (cipher.ts).
     cipher: new SecretCipher(() => getSecrets().signingKey()),
-    logger: new Logger({ serviceName: 'floe' }),
+    logger,
   }));

@@ -9,19 +9,19 @@ import { NODE_STATES } from './node-states.ts';
 export interface NodeMachineSubstitutions {
   /** The mailbox FIFO queue's URL. */
   MailboxQueueUrl: string;
-  /** The ECS cluster container steps run on. */
+  /** The ECS cluster container steps run on (each job's task definition comes in its input). */
   ClusterArn: string;
-  /** The Fargate task definition with the `step` container. */
-  TaskDefinitionArn: string;
   /** The function that checks the run cache (shared/services/cache-check.ts). */
   CacheCheckFunctionArn: string;
+  /** The EventBridge connection http steps call through (Step Functions' HTTP Task requires one). */
+  HttpConnectionArn: string;
 }
 
 export const NODE_MACHINE_SUBSTITUTION_KEYS: readonly (keyof NodeMachineSubstitutions)[] = [
   'MailboxQueueUrl',
   'ClusterArn',
-  'TaskDefinitionArn',
   'CacheCheckFunctionArn',
+  'HttpConnectionArn',
 ];
 
 /** `${key}`: where a substitution goes in the definition. */
@@ -97,15 +97,19 @@ export const eventOf = (type: RunEvent['type'], fields: Record<string, unknown>)
 export const report = (kind: 'started' | 'finished', fields: Record<string, unknown>) =>
   toMailbox(oncePerExecution(kind), eventOf(kind, fields));
 
-/** A Pass that sets `$.outcome` ({status, message}) and goes to `next` (by default, ReportFinished). */
+/**
+ * A Pass that sets `$.outcome` ({status, message, taskArn}) and goes to `next` (by default, ReportFinished).
+ * `fields` gives the message (`message` or `message.$`) and, for a container's outcome, the task's ARN
+ * (`taskArn.$`); without one the outcome's `taskArn` is `''` (no task ran).
+ */
 export function outcome(
   status: 'succeeded' | 'failed' | 'terminated',
-  message: Record<string, string>,
+  fields: Record<string, string>,
   next: string = NODE_STATES.reportFinished,
 ) {
   return {
     Type: 'Pass',
-    Parameters: { status, ...message },
+    Parameters: { status, ...('taskArn.$' in fields ? {} : { taskArn: '' }), ...fields },
     ResultPath: '$.outcome',
     Next: next,
   };

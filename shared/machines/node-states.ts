@@ -15,6 +15,11 @@ export const NODE_STATES = {
   exited: 'Exited',
   notRunWithReason: 'NotRunWithReason',
   notRun: 'NotRun',
+  executeLambda: 'ExecuteLambda',
+  httpWithBody: 'HttpWithBody',
+  executeHttp: 'ExecuteHttp',
+  executeHttpWithBody: 'ExecuteHttpWithBody',
+  reportOutputs: 'ReportOutputs',
   executeError: 'ExecuteError',
   errorWithCause: 'ErrorWithCause',
   errorWithoutCause: 'ErrorWithoutCause',
@@ -39,17 +44,21 @@ export const NODE_REPORT_STATES = [
   NODE_STATES.reportRetrying,
   NODE_STATES.reportResolved,
   NODE_STATES.reportRejected,
+  NODE_STATES.reportOutputs,
   NODE_STATES.reportFinished,
 ] as const;
 
 /**
  * The Task states, each of which needs a local handler (a Task without one would call real AWS): the reports,
- * and the three that do something else. Listed by hand, not read off the definition: it is what the tests hold
+ * and those that do something else. Listed by hand, not read off the definition: it is what the tests hold
  * the definition's Task states to.
  */
 export const NODE_TASK_STATES = [
   NODE_STATES.checkCache,
   NODE_STATES.executeContainer,
+  NODE_STATES.executeLambda,
+  NODE_STATES.executeHttp,
+  NODE_STATES.executeHttpWithBody,
   NODE_STATES.waitForCallback,
   ...NODE_REPORT_STATES,
 ] as const;

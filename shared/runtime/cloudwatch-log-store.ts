@@ -6,14 +6,15 @@
  */
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { traced } from '../observability/tracer.ts';
 import { startedByOf } from './ecs-container-placer.ts';
 import type { LogStore } from './ports.ts';
 
 let logs: CloudWatchLogsClient | undefined;
 let ecs: ECSClient | undefined;
 /** One client each per container, made on first use. */
-const logsClient = () => (logs ??= new CloudWatchLogsClient({}));
-const ecsClient = () => (ecs ??= new ECSClient({}));
+const logsClient = () => (logs ??= traced(new CloudWatchLogsClient({})));
+const ecsClient = () => (ecs ??= traced(new ECSClient({})));
 
 /**
  * What one read takes at most, in UTF-16 units of the messages. The API pages at most the first 500,000 bytes

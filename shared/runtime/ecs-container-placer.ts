@@ -22,13 +22,14 @@ import { CreateAccessPointCommand, DescribeAccessPointsCommand, EFSClient } from
 import { sha256Hex } from '../engine/run/ids.ts';
 import type { ContainerSize, JobSpec } from '../engine/run/model.ts';
 import { STEP_CONTAINER_NAME } from '../machines/node-machine.ts';
+import { traced } from '../observability/tracer.ts';
 import type { ContainerPlacement, ContainerPlacer } from './ports.ts';
 
 let ecs: ECSClient | undefined;
 let efs: EFSClient | undefined;
 /** One client each per container, made on first use. */
-const ecsClient = () => (ecs ??= new ECSClient({}));
-const efsClient = () => (efs ??= new EFSClient({}));
+const ecsClient = () => (ecs ??= traced(new ECSClient({})));
+const efsClient = () => (efs ??= traced(new EFSClient({})));
 
 /** Fargate's smallest size: what a step without a flavour gets. */
 export const DEFAULT_SIZE: ContainerSize = { cpu: 256, memory: 512 };

@@ -12,6 +12,7 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
+import { traced } from '../observability/tracer.ts';
 import type { EventBus, EventEntry } from './events.ts';
 
 /** EventBridge's limit of entries per PutEvents call. */
@@ -20,7 +21,7 @@ const PUT_EVENTS_BATCH = 10;
 export class EventBridgeBus implements EventBus {
   constructor(
     private readonly busName: string,
-    private readonly client = new EventBridgeClient({}),
+    private readonly client = traced(new EventBridgeClient({})),
   ) {}
 
   async publish(entries: EventEntry[]): Promise<string[]> {

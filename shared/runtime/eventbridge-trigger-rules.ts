@@ -15,6 +15,7 @@ import {
   PutTargetsCommand,
   RemoveTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
+import { traced } from '../observability/tracer.ts';
 import type { TriggerRule, TriggerRules } from './events.ts';
 
 export const TRIGGER_RULE_PREFIX = 'floe-trigger-';
@@ -55,7 +56,7 @@ export class EventBridgeTriggerRules implements TriggerRules {
   constructor(options: EventBridgeTriggerRulesOptions) {
     this.busName = options.busName;
     this.targetArn = options.targetArn;
-    this.client = options.client ?? new EventBridgeClient({});
+    this.client = options.client ?? traced(new EventBridgeClient({}));
   }
 
   /** Creates or replaces the trigger's rule and its target. */

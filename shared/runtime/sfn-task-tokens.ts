@@ -5,11 +5,12 @@
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { CallbackResolution } from '../machines/callback-states.ts';
+import { traced } from '../observability/tracer.ts';
 import type { TaskTokens } from './ports.ts';
 
 let client: SFNClient | undefined;
 /** One client per container, made on first use. */
-const sfnClient = () => (client ??= new SFNClient({}));
+const sfnClient = () => (client ??= traced(new SFNClient({})));
 
 /** What Step Functions answers for a token nothing waits on any more. */
 const NOT_WAITING = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken']);

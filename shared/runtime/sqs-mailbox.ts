@@ -11,11 +11,12 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sha256Hex } from '../engine/run/ids.ts';
 import type { RunEvent } from '../engine/run/model.ts';
+import { traced } from '../observability/tracer.ts';
 import type { Mailbox } from './ports.ts';
 
 let client: SQSClient | undefined;
 /** One client per container, made on first use. */
-const sqsClient = () => (client ??= new SQSClient({}));
+const sqsClient = () => (client ??= traced(new SQSClient({})));
 
 const mailboxDeduplicationId = sha256Hex;
 

@@ -107,6 +107,8 @@ export function checkProperties(url: ParsedStorageUrl, given: Properties, link =
       break;
     case 'cfs':
     case 'glusterfs':
+    // An efs fs needs no credential: the step task role is granted the file system (see executor-profile.ts).
+    case 'efs':
       break;
   }
   return p;

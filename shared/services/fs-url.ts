@@ -8,7 +8,20 @@
  */
 import { posix } from 'node:path';
 
-export const FS_SCHEMES = ['hdfs', 'local', 's3', 'sftp', 'mock', 'cfs', 'glusterfs', 'bos', 'afs'] as const;
+/** PaddleFlow's schemes, and Floe's `efs` (an Amazon EFS file system: what steps on Fargate mount). */
+export const FS_SCHEMES = [
+  'hdfs',
+  'local',
+  's3',
+  'sftp',
+  'mock',
+  'cfs',
+  'glusterfs',
+  'bos',
+  'afs',
+  'efs',
+] as const;
+/** Links are PaddleFlow's, to PaddleFlow's storage: an efs fs neither links nor is linked. */
 export const LINK_SCHEMES = ['hdfs', 'local', 's3', 'sftp', 'cfs'] as const;
 
 export type StorageScheme = (typeof FS_SCHEMES)[number];
@@ -30,8 +43,8 @@ export const invalidField = (part: 'url' | 'properties', field: string, why: str
 
 export interface ParsedStorageUrl {
   scheme: StorageScheme;
-  /** Host(s) for hdfs/sftp/cfs/glusterfs, `afs://<host>` for afs; empty for local and mock; s3 and bos take
-   * theirs from the `endpoint` property. */
+  /** Host(s) for hdfs/sftp/cfs/glusterfs, `afs://<host>` for afs, the EFS file system id for efs; empty for
+   * local and mock; s3 and bos take theirs from the `endpoint` property. */
   serverAddress: string;
   subPath: string;
   /** s3 and bos: the first segment after `//`. */
@@ -48,7 +61,11 @@ const shapes: Record<StorageScheme, string> = {
   s3: 's3://<bucket>[/<path>]',
   bos: 'bos://<bucket>[/<path>]',
   glusterfs: 'glusterfs://<server>:<volume>',
+  efs: 'efs://<file-system-id>[/<path>]',
 };
+
+/** An EFS file system id: `fs-` and 8 (older file systems) or 17 hex digits. */
+const EFS_ID = /^fs-([0-9a-f]{8}|[0-9a-f]{17})$/;
 
 /**
  * A directory on the machine that runs the steps: `local://tmp/x` and `local:///tmp/x` are both `/tmp/x`.
@@ -106,6 +123,20 @@ export function parseStorageUrl(
       if (authority === '')
         throw invalidField('url', 'url', `${scheme} must appoint bucket; expected ${shapes[scheme]}`);
       return { scheme, serverAddress: '', subPath: `/${rest}`, bucket: authority };
+    case 'efs': {
+      if (authority === '')
+        throw invalidField('url', 'url', `efs must appoint a file system; expected ${shapes.efs}`);
+      if (!EFS_ID.test(authority)) {
+        throw invalidField(
+          'url',
+          'url',
+          `efs file system id [${authority}] is wrong; expected fs- and 8 or 17 hex digits, as in efs://fs-0123456789abcdef0/data`,
+        );
+      }
+      // The directory of the file system the fs is: `/` when the URL names none, `.` and `..` resolved.
+      const path = posix.normalize(`/${rest}`).replace(/(.)\/+$/, '$1');
+      return { scheme, serverAddress: authority, subPath: path };
+    }
     case 'glusterfs': {
       const [server = '', volume = ''] = authority.split(':');
       if (server === '' || volume === '') throw wrong();

@@ -9,10 +9,12 @@
  */
 import {
   isFinalRun,
+  type JobSpec,
   RUN_STATE_FIELDS,
   type RunCommand,
   type RunEvent,
   type RunState,
+  type RunStatus,
   reconcile,
 } from '../engine/run/index.ts';
 import type { EventBus, EventEntry } from '../runtime/events.ts';
@@ -32,6 +34,29 @@ export interface ArtifactReader {
   ): Promise<{ contents: Record<string, string | null>; error?: string }>;
 }
 
+/**
+ * What the consumer tells about the runs it moves (metrics, in AWS), each fact once it is stored: a pass
+ * whose write lost the race tells nothing, and the pass that wins tells it.
+ */
+export interface RunObserver {
+  /** The pass started the run: gave it its `activateTime`, which is set once in a run's life. */
+  runStarted(runId: string): void;
+  /** The pass ended the run with this final status. */
+  runFinished(runId: string, status: RunStatus): void;
+  /**
+   * The dispatcher accepted a node's execution, `latencyMs` after the pass that dispatched it began (the
+   * pass's `now`): the pass's writes, placing the job and starting its execution.
+   */
+  nodeDispatched(job: JobSpec, latencyMs: number): void;
+}
+
+/** What the consumer logs; each line names the run in `runId`. */
+export interface RunLog {
+  warn(message: string, attributes: Record<string, unknown>): void;
+}
+
+const consoleLog: RunLog = { warn: (message, attributes) => console.warn(message, attributes) };
+
 /** Where artifact events (§4.9) go. */
 export interface ArtifactEventSink {
   put(records: ArtifactEventRecord[]): Promise<void>;
@@ -46,6 +71,10 @@ export interface RunEngineDeps {
   artifacts: ArtifactReader;
   /** Where run and job status changes are published. */
   events?: EventBus;
+  /** Told about runs started and finished and nodes dispatched (metrics in AWS); none locally. */
+  observer?: RunObserver;
+  /** The console when absent. */
+  log?: RunLog;
   now?: () => Date;
 }
 
@@ -55,7 +84,11 @@ const MAX_TRIES = 8;
 export class RunEngine {
   private readonly cache = new Map<string, LoadedRun>();
 
-  constructor(private readonly deps: RunEngineDeps) {}
+  private readonly log: RunLog;
+
+  constructor(private readonly deps: RunEngineDeps) {
+    this.log = deps.log ?? consoleLog;
+  }
 
   /** Applies a batch of events to a run and carries out what follows. Unknown (deleted) runs are ignored. */
   async apply(runId: string, events: RunEvent[]): Promise<void> {
@@ -77,10 +110,10 @@ export class RunEngine {
         batch.push({ type: 'stop', force: loaded.record.stopRequest.force });
         headChanges.stopRequest = null;
       }
-      const now = (this.deps.now?.() ?? new Date()).toISOString();
+      const now = this.now().toISOString();
       const { state, commands, refused } = reconcile(loaded.state, batch, now);
       for (const [id, refusal] of Object.entries(refused))
-        console.warn(`run ${runId}: request ${id} refused when applied: ${refusal.message}`);
+        this.log.warn('request refused when applied', { runId, request: id, reason: refusal.message });
       // Artifact events and ended attempts record what the batch's events say happened: written before the
       // state, so a crash between the two cannot lose them (the events come again and write the same items).
       await Promise.all([
@@ -100,21 +133,45 @@ export class RunEngine {
       }
       if (isFinalRun(state.status)) this.cache.delete(runId);
       else this.cache.set(runId, saved);
+      this.observePass(runId, loaded.state, state);
       // After the write: an event tells what is stored. A crash between the two loses the event, never
       // invents one.
-      const published = this.publish(statusEvents(saved.record, loaded.state, state, now));
-      await Promise.all([this.carryOut(saved.record, commands), published]);
+      const published = this.publish(runId, statusEvents(saved.record, loaded.state, state, now));
+      await Promise.all([this.carryOut(saved.record, commands, Date.parse(now)), published]);
       return;
     }
     throw new Error(`run ${runId}: gave up after ${MAX_TRIES} conflicting writes`);
   }
 
   /** Status events are told, not relied on: a bus that fails does not fail the pass (it is logged). */
-  private async publish(entries: EventEntry[]): Promise<void> {
+  private async publish(runId: string, entries: EventEntry[]): Promise<void> {
     if (entries.length === 0 || !this.deps.events) return;
     await this.deps.events.publish(entries).catch((error: unknown) => {
-      console.warn('publishing status events failed', error);
+      this.log.warn('publishing status events failed', { runId, error });
     });
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** The run's start and end, from what the pass changed (told after the write, as the status events). */
+  private observePass(runId: string, before: RunState, after: RunState): void {
+    this.tell(runId, (observer) => {
+      if (before.activateTime === undefined && after.activateTime !== undefined) observer.runStarted(runId);
+      if (!isFinalRun(before.status) && isFinalRun(after.status)) observer.runFinished(runId, after.status);
+    });
+  }
+
+  /** Telling the observer is never what fails a pass: a failure is logged. */
+  private tell(runId: string, what: (observer: RunObserver) => void): void {
+    const { observer } = this.deps;
+    if (!observer) return;
+    try {
+      what(observer);
+    } catch (error) {
+      this.log.warn('telling the run observer failed', { runId, error });
+    }
   }
 
   private async current(runId: string): Promise<LoadedRun | undefined> {
@@ -164,13 +221,18 @@ export class RunEngine {
     if (records.length > 0) await this.deps.attempts.put(runId, records);
   }
 
-  private async carryOut(run: RunRecord, commands: RunCommand[]): Promise<void> {
+  /** `passStart`: the pass's `now`, in ms, from which a dispatch's latency counts. */
+  private async carryOut(run: RunRecord, commands: RunCommand[], passStart: number): Promise<void> {
     const { dispatcher, mailbox, artifacts } = this.deps;
     await Promise.all(
       commands.map(async (command) => {
         switch (command.type) {
           case 'dispatch':
-            return dispatcher.dispatch(command.job);
+            await dispatcher.dispatch(command.job);
+            this.tell(run.id, (observer) =>
+              observer.nodeDispatched(command.job, Math.max(0, this.now().getTime() - passStart)),
+            );
+            return;
           case 'kill':
             return dispatcher.kill(run.id, command.key, command.attempt);
           case 'recordArtifacts':

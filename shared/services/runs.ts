@@ -13,9 +13,11 @@ import {
   type RunContext,
   retryRunState,
 } from '../engine/run/index.ts';
+import { efsMountOf } from '../engine/run/paths.ts';
 import { type PipelineSpec, parsePipelineYaml, parseRunJson } from '../engine/spec/index.ts';
 import { PfError } from '../errors.ts';
 import type { EventBus, EventEntry } from '../runtime/events.ts';
+import { type ExecutorProfile, executorProfile } from '../runtime/executor-profile.ts';
 import type { Mailbox } from '../runtime/ports.ts';
 import { ConditionFailedError } from '../store/conditions.ts';
 import type { FileSystemRecord } from '../store/filesystems.ts';
@@ -23,7 +25,9 @@ import type { Page, PageRequest } from '../store/paging.ts';
 import type { RunFilter, RunHead, RunRecord, RunRepository, RunRequestFields } from '../store/runs.ts';
 import type { PendingRun, ScheduleRecord } from '../store/schedules.ts';
 import type { FileSystemService } from './filesystems.ts';
+import { type FlavourCatalogue, flavoursFromEnv } from './flavours.ts';
 import { parseOrRefuse } from './pipelines.ts';
+import { placeRun } from './run-placement.ts';
 import { type RunSourceDeps, type RunSourceRequest, readRunSource } from './run-source.ts';
 import { runStatusEvent } from './status-events.ts';
 import { type Actor, assertAccess, visibleOwners } from './users.ts';
@@ -90,6 +94,10 @@ export interface RunServiceDeps extends RunSourceDeps {
   events?: EventBus;
   /** Counts a retry of a scheduled run toward its schedule's concurrency, as PaddleFlow does. */
   schedules?: { adoptRun(scheduleId: string, runId: string): Promise<void> };
+  /** What steps can mount and how flavours become sizes; by default `FLOE_EXECUTOR`'s, read per run. */
+  executor?: () => ExecutorProfile;
+  /** Where flavours are found; by default PaddleFlow's seed flavours and `FLOE_FLAVOURS`. */
+  flavours?: FlavourCatalogue;
   now?: () => Date;
 }
 
@@ -405,7 +413,10 @@ export class RunService {
     return id;
   }
 
-  /** Every fs the run names must exist, be the owner's (or root's to use) and be one steps can mount. */
+  /**
+   * Every fs the run names must exist and be the owner's (or root's to use); those its container steps mount
+   * must be ones they can mount, and on Fargate their flavours must fit a task (run-placement.ts).
+   */
   private async resolveFileSystems(actor: Actor, spec: PipelineSpec, owner: string) {
     const names = new Set<string>();
     const mainFs = spec.fsOptions.mainFs;
@@ -413,25 +424,27 @@ export class RunService {
     for (const mount of spec.fsOptions.extraFs) names.add(mount.name);
     for (const step of stepsOf(spec)) for (const mount of step.extraFs) names.add(mount.name);
     const fsIds: Record<string, string> = {};
+    const fileSystems = new Map<string, FileSystemRecord>();
     for (const name of names) {
       const fs = await this.deps.files.resolveForUse(actor, name, owner);
-      if (fs.type !== 'local') {
-        throw new PfError(
-          'InvalidArguments',
-          `fs[${name}] is a ${fs.type} file system; steps here can only mount local:// file systems`,
-        );
-      }
       fsIds[name] = fs.id;
+      fileSystems.set(name, fs);
     }
-    const context: RunContext = { runId: '', userName: owner, fsIds };
+    // What the executor can run (mounts, and on Fargate the steps' sizes), decided now: see run-placement.ts.
+    const profile = (this.deps.executor ?? executorProfile)();
+    const placement = await placeRun(spec, fileSystems, profile, this.deps.flavours ?? flavoursFromEnv());
+    const context: RunContext = { runId: '', userName: owner, fsIds, ...placement };
     if (mainFs) {
       const id = fsIds[mainFs.name]!;
+      const subPath = mainFs.subPath ?? '';
+      const efs = placement.efs?.[mainFs.name];
       context.mainFs = {
         id,
         name: mainFs.name,
         mountPath: mainFs.mountPath || `${DEFAULT_MOUNT_ROOT}/${id}`,
-        subPath: mainFs.subPath ?? '',
+        subPath,
         readOnly: false,
+        ...(efs ? { efs: efsMountOf(efs, subPath) } : {}),
       };
     }
     return { context, fsName: mainFs?.name ?? '' };

@@ -5,6 +5,7 @@ import {
   DynamoDBDocumentClient,
   GetCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { traced } from '../observability/tracer.ts';
 import { DEFAULT_TABLE_NAME } from './table.ts';
 
 export interface TableRef {
@@ -17,7 +18,7 @@ export interface TableRef {
  * the local dynalite, which accepts any credentials.
  */
 export function dynamoDbClient(endpoint?: string): DynamoDBClient {
-  if (!endpoint) return new DynamoDBClient({});
+  if (!endpoint) return traced(new DynamoDBClient({}));
   return new DynamoDBClient({
     endpoint,
     region: process.env.AWS_REGION || 'local',

@@ -27,6 +27,7 @@ import {
 } from '../../shared/machines/node-machine.ts';
 import { gatewayPath, type RouteSpec, resourceNames, resources } from '../../shared/routes.ts';
 import { FIXED_RULES } from '../../shared/runtime/event-rules.ts';
+import type { ContainerPlacement } from '../../shared/runtime/ports.ts';
 import { globalIndexes, partitionKey, sortKey } from '../../shared/store/table.ts';
 import { asList, type CfnResource, type Json, referencedIds, SynthesizedStack } from './template-support.ts';
 
@@ -246,14 +247,16 @@ describe('permissions', () => {
     for (const index of globalIndexes) expect(indexArns).toContain(`/index/${index.name}`);
   });
 
-  it('give the fallback and the static resources nothing but their logs', () => {
+  it('give the fallback and the static resources nothing but their logs and traces', () => {
     for (const fn of [
       stack.handlers.fallback,
       ...STATIC_RESOURCES.map((name) => stack.handlers.resources[name]),
     ]) {
       const actions = actionsOfRole(logicalId(fn.role));
       expect(actions).toContain('logs:PutLogEvents');
-      expect(actions.filter((action) => !action.startsWith('logs:'))).toEqual([]);
+      expect(actions.filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:'))).toEqual(
+        [],
+      );
     }
   });
 
@@ -322,7 +325,8 @@ describe('engine', () => {
         FifoQueue: true,
         SqsManagedSseEnabled: true,
       });
-      template.resourceCountIs('AWS::SQS::Queue', 2);
+      // Besides, the dead-letter queues of the four functions invoked asynchronously (operations.test.ts).
+      template.resourceCountIs('AWS::SQS::Queue', 2 + 4);
     });
 
     it('keeps messages invisible for at least six times the consumer timeout', () => {
@@ -404,7 +408,9 @@ describe('engine', () => {
       expect(machine.DefinitionSubstitutions).toEqual({
         MailboxQueueUrl: { Ref: logicalId(engine().mailbox) },
         ClusterArn: { 'Fn::GetAtt': [logicalId(stack.steps.cluster), 'Arn'] },
-        HttpConnectionArn: { 'Fn::GetAtt': [logicalId(stack.steps.httpConnection.node.findChild('Connection')), 'Arn'] },
+        HttpConnectionArn: {
+          'Fn::GetAtt': [logicalId(stack.steps.httpConnection.node.findChild('Connection')), 'Arn'],
+        },
         CacheCheckFunctionArn: { 'Fn::GetAtt': [logicalId(engine().cacheCheck.function), 'Arn'] },
       });
       expect(Object.keys(machine.DefinitionSubstitutions as Json).sort()).toEqual(
@@ -457,11 +463,19 @@ describe('engine', () => {
       expect(variables.FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(engine().mailbox) });
       expect(Object.keys(variables).filter((key) => key.startsWith('FLOE_'))).toEqual(['FLOE_MAILBOX_URL']);
       const actions = actionsOfRole(logicalId(engine().nodeEvents.role));
-      expect(actions.filter((action) => !action.startsWith('logs:')).sort()).toEqual([
+      const own = actions.filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:'));
+      expect([...new Set(own)].sort()).toEqual([
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:SendMessage',
       ]);
+      // To the mailbox, and its failed invocations to its own dead-letter queue.
+      const queues = withAction(engine().nodeEvents.role, 'sqs:SendMessage').flatMap((statement) =>
+        referencedIds(statement.Resource),
+      );
+      expect(queues.sort()).toEqual(
+        [logicalId(engine().mailbox), logicalId(engine().nodeEvents.deadLetterQueue!)].sort(),
+      );
     });
   });
 
@@ -509,6 +523,9 @@ describe('engine', () => {
       if (getAtt && cfn[getAtt[0]]!.Type === 'AWS::Lambda::Function') {
         return `arn:aws:lambda:eu-west-1:111122223333:function:${getAtt[0]}`;
       }
+      if (getAtt && cfn[getAtt[0]]!.Type === 'AWS::Events::Connection') {
+        return `arn:aws:events:eu-west-1:111122223333:connection/${getAtt[0]}/0123`;
+      }
       const join = object['Fn::Join'] as [string, unknown[]] | undefined;
       if (join) return join[1].map(resolveValue).join(join[0]);
       throw new Error(`no placeholder for ${JSON.stringify(value)}`);
@@ -546,6 +563,15 @@ describe('engine', () => {
     };
     const NAME = 'run-000123.train.1';
     const ENTERED = '2026-11-22T11:00:00.000Z';
+    /** Where the AWS dispatcher places the job's task (its placer's answer). */
+    const placement: ContainerPlacement = {
+      taskDefinition: `${ACCOUNT}:task-definition/floe-step-python:1`,
+      subnets: ['subnet-a', 'subnet-b'],
+      securityGroups: ['sg-steps'],
+      assignPublicIp: 'DISABLED',
+      startedBy: 'job-run-000123-train-00000000',
+    };
+    const TASK_ARN = `${ACCOUNT}:task/floe-steps/0123456789abcdef`;
 
     /** One execution; the Task handlers check each request and record the messages sent. */
     async function run(execute: () => unknown) {
@@ -561,7 +587,7 @@ describe('engine', () => {
         return { MessageId: String(messages.length), MD5OfMessageBody: 'x' };
       };
       const ecsRequests: unknown[] = [];
-      const input = toMachineInput(job) as never;
+      const input = toMachineInput(job, placement) as never;
       await machine.run(input, {
         context: { Execution: { Name: NAME, Input: input }, State: { EnteredTime: ENTERED } },
         overrides: {
@@ -578,8 +604,16 @@ describe('engine', () => {
       expect(ecsRequests).toEqual([
         {
           Cluster: values.ClusterArn,
-          TaskDefinition: values.TaskDefinitionArn,
+          TaskDefinition: placement.taskDefinition,
           LaunchType: 'FARGATE',
+          NetworkConfiguration: {
+            AwsvpcConfiguration: {
+              Subnets: placement.subnets,
+              SecurityGroups: placement.securityGroups,
+              AssignPublicIp: 'DISABLED',
+            },
+          },
+          StartedBy: placement.startedBy,
           Overrides: {
             ContainerOverrides: [
               {
@@ -726,14 +760,23 @@ describe('engine', () => {
     });
 
     const stopped = {
+      TaskArn: TASK_ARN,
       StopCode: 'EssentialContainerExited',
       StoppedReason: 'Essential container in task exited',
     };
 
-    it('reports success', async () => {
+    it('reports success, with the task that ran the job', async () => {
       expect(await run(() => ({ Containers: [{ ExitCode: 0 }], ...stopped }))).toEqual({
         runId: 'run-000123',
-        event: { type: 'finished', key: 'train', attempt: 1, status: 'succeeded', message: '', at: ENTERED },
+        event: {
+          type: 'finished',
+          key: 'train',
+          attempt: 1,
+          status: 'succeeded',
+          message: '',
+          taskArn: TASK_ARN,
+          at: ENTERED,
+        },
       });
     });
 
@@ -746,6 +789,7 @@ describe('engine', () => {
 
     it('reports a task stopped by a user as terminated', async () => {
       const result = await run(() => ({
+        TaskArn: TASK_ARN,
         Containers: [{ ExitCode: 143 }],
         StopCode: 'UserInitiated',
         StoppedReason: 'Task stopped by user',
@@ -860,7 +904,9 @@ describe('events', () => {
         ({ roles, statement }) =>
           roles.includes(logicalId(starter.role)) && asList(statement.Action).includes('sqs:SendMessage'),
       );
-      expect(sends.map(({ statement }) => statement.Resource)).toEqual([mailboxArn()]);
+      // And their failed invocations to their own dead-letter queue (operations.test.ts).
+      const deadLetters = { 'Fn::GetAtt': [logicalId(starter.deadLetterQueue!), 'Arn'] };
+      expect(sends.map(({ statement }) => statement.Resource)).toEqual([mailboxArn(), deadLetters]);
     }
     expect(env(events().webhookDelivery.function).FLOE_MAILBOX_URL).toBeUndefined();
   });

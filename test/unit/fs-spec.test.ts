@@ -90,6 +90,52 @@ describe('storage URLs', () => {
   });
 });
 
+describe('efs URLs', () => {
+  it.each([
+    ['efs://fs-0123456789abcdef0', 'fs-0123456789abcdef0', '/'],
+    ['efs://fs-0123456789abcdef0/', 'fs-0123456789abcdef0', '/'],
+    ['efs://fs-01234567/data/x', 'fs-01234567', '/data/x'],
+    ['efs://fs-01234567/data/x/', 'fs-01234567', '/data/x'],
+    ['efs://fs-01234567//data/./y/../x', 'fs-01234567', '/data/x'],
+    ['efs://fs-01234567/../x', 'fs-01234567', '/x'],
+  ])('reads %s: file system %s, path %s', (url, serverAddress, subPath) => {
+    expect(fsUrl(url)).toEqual({ scheme: 'efs', serverAddress, subPath });
+  });
+
+  it.each([
+    ['efs://', 'efs must appoint a file system; expected efs://<file-system-id>[/<path>]'],
+    ['efs:///data', 'efs must appoint a file system'],
+    ['efs:fs-01234567/data', 'efs url format is wrong; expected efs://<file-system-id>[/<path>]'],
+    ['efs://fs-0123/data', 'efs file system id [fs-0123] is wrong; expected fs- and 8 or 17 hex digits'],
+    ['efs://fs-0123456789abcdef/x', 'efs file system id [fs-0123456789abcdef] is wrong'],
+    ['efs://fs-0123456789ABCDEF0', 'efs file system id [fs-0123456789ABCDEF0] is wrong'],
+    ['efs://fsap-0123456789abcdef0', 'efs file system id [fsap-0123456789abcdef0] is wrong'],
+    ['efs://my-data/x', 'efs file system id [my-data] is wrong'],
+  ])('refuses %j: %s', (url, why) => {
+    const { part, message } = failure(() => fsUrl(url));
+    expect(part).toBe('url');
+    expect(message).toMatch(/^Field\[url\] is invalid, /);
+    expect(message).toContain(why);
+  });
+
+  it('makes an fs of type efs, its server address the file system, with no properties needed', () => {
+    expect(describeFileSystem('efs://fs-0123456789abcdef0/ml', {})).toEqual({
+      type: 'efs',
+      serverAddress: 'fs-0123456789abcdef0',
+      subPath: '/ml',
+      properties: {},
+    });
+    expect(failure(() => describeFileSystem('efs://fs-1/ml', {})).code).toBe('InvalidFileSystemParamsURL');
+  });
+
+  it('is no link', () => {
+    const { code, message } = failure(() => describeLink('efs://fs-0123456789abcdef0/x', {}));
+    expect(code).toBe('InvalidLinkURL');
+    expect(message).toContain('link can not support [efs] file system');
+    expect(LINK_SCHEMES).not.toContain('efs');
+  });
+});
+
 describe('properties per scheme', () => {
   const props = (url: string, p: Record<string, string>, link = false) =>
     checkProperties(fsUrl(url), p, link);

@@ -1,5 +1,6 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { HttpInvokeParameters } from '../../infra/local/executor/http-invoke.ts';
 import {
   type JobOutcome,
   NodeMachineRunner,
@@ -138,6 +139,7 @@ describe('NodeMachineRunner', () => {
       attempt: 1,
       status: 'succeeded',
       message: '',
+      taskArn: 'arn:aws:ecs:local:000000000000:task/floe-local/job-run-000007-train-1',
       at: expect.any(String),
     });
     expect(runner.inFlight).toEqual([]);
@@ -288,29 +290,105 @@ describe('NodeMachineRunner', () => {
 });
 
 describe('toStoppedTask (a job outcome as ECS describes the stopped task)', () => {
-  it('maps success, stop and failure to the fields the machine reads', () => {
-    expect(toStoppedTask({ status: 'succeeded', message: '' })).toEqual({
+  const arn = 'arn:aws:ecs:local:000000000000:task/floe-local/job-1';
+  const stopped = (outcome: JobOutcome) => toStoppedTask(outcome, arn);
+
+  it('maps success, stop and failure to the fields the machine reads, with the task ARN', () => {
+    expect(stopped({ status: 'succeeded', message: '' })).toEqual({
+      TaskArn: arn,
       Containers: [{ ExitCode: 0 }],
       StopCode: 'EssentialContainerExited',
       StoppedReason: 'Essential container in task exited',
     });
-    expect(toStoppedTask({ status: 'terminated', message: 'job was stopped' })).toMatchObject({
+    expect(stopped({ status: 'terminated', message: 'job was stopped' })).toMatchObject({
+      TaskArn: arn,
       StopCode: 'UserInitiated',
       StoppedReason: 'job was stopped',
     });
-    expect(toStoppedTask({ status: 'failed', message: 'exit code 4' }).Containers).toEqual([{ ExitCode: 4 }]);
-    expect(toStoppedTask({ status: 'failed', message: 'oom', exitCode: 137 }).Containers).toEqual([
+    expect(stopped({ status: 'failed', message: 'exit code 4' }).Containers).toEqual([{ ExitCode: 4 }]);
+    expect(stopped({ status: 'failed', message: 'oom', exitCode: 137 }).Containers).toEqual([
       { ExitCode: 137, Reason: 'oom' },
     ]);
     // A failure never reads as success, whatever code it claims.
-    expect(toStoppedTask({ status: 'failed', message: '', exitCode: 0 }).Containers).toEqual([
-      { ExitCode: 1 },
-    ]);
-    expect(toStoppedTask({ status: 'failed', message: 'killed by signal SIGSEGV' })).toEqual({
+    expect(stopped({ status: 'failed', message: '', exitCode: 0 }).Containers).toEqual([{ ExitCode: 1 }]);
+    expect(stopped({ status: 'failed', message: 'killed by signal SIGSEGV' })).toEqual({
+      TaskArn: arn,
       Containers: [{}],
       StopCode: 'EssentialContainerExited',
       StoppedReason: 'killed by signal SIGSEGV',
     });
+  });
+});
+
+describe('NodeMachineRunner lambda and http steps', () => {
+  const lambdaJob = (key: string): JobSpec => ({
+    ...job(key),
+    command: '',
+    lambda: { module: 'f.mjs', payload: { n: 1 } },
+  });
+  const httpJob = (key: string): JobSpec => ({
+    ...job(key),
+    command: '',
+    http: { method: 'PUT', url: 'http://127.0.0.1:9/x', headers: {}, body: 'b' },
+  });
+
+  it("reports a function's answer as the outputs, and a container job's task ARN", async () => {
+    const invokeLambda = vi.fn(async (spec: JobSpec) => ({
+      doubled: (spec.lambda!.payload.n as number) * 2,
+    }));
+    const { runner, mailbox } = makeRunner({ runJob: succeed, invokeLambda });
+    await runner.dispatch(lambdaJob('fn'));
+    await runner.dispatch(job('box'));
+    await runner.idle();
+    expect(invokeLambda).toHaveBeenCalledTimes(1);
+    expect(mailbox.events('fn').at(-1)).toMatchObject({ status: 'succeeded', outputs: { doubled: 2 } });
+    expect(mailbox.events('box').at(-1)).toMatchObject({
+      status: 'succeeded',
+      taskArn: 'arn:aws:ecs:local:000000000000:task/floe-local/job-run-000007-box-1',
+    });
+  });
+
+  it('sends the http parameters to the http invoker, and fails without a lambda runner', async () => {
+    const invokeHttp = vi.fn(async (_parameters: HttpInvokeParameters) => ({
+      StatusCode: 204,
+      StatusText: '',
+      Headers: {},
+      ResponseBody: '',
+    }));
+    const { runner, mailbox } = makeRunner({ runJob: succeed, invokeHttp });
+    await runner.dispatch(httpJob('call'));
+    await runner.dispatch(lambdaJob('fn'));
+    await runner.idle();
+    expect(invokeHttp.mock.calls[0]![0]).toMatchObject({
+      ApiEndpoint: 'http://127.0.0.1:9/x',
+      Method: 'PUT',
+      RequestBody: 'b',
+    });
+    expect(mailbox.events('call').at(-1)).toMatchObject({
+      status: 'succeeded',
+      outputs: { status: 204, body: '' },
+    });
+    expect(mailbox.events('fn').at(-1)).toMatchObject({
+      status: 'failed',
+      message: 'Floe.NoLambdaRunner: this runner runs no lambda functions',
+    });
+  });
+
+  it('stops a call when killed: the execution ends terminated and the call sees its signal abort', async () => {
+    let seen: AbortSignal | undefined;
+    const invokeLambda = (_spec: JobSpec, signal: AbortSignal) => {
+      seen = signal;
+      return new Promise<unknown>((_, reject) =>
+        signal.addEventListener('abort', () => reject(signal.reason)),
+      );
+    };
+    const { runner, mailbox } = makeRunner({ runJob: succeed, invokeLambda });
+    await runner.dispatch(lambdaJob('slow'));
+    await vi.waitFor(() => expect(seen).toBeDefined());
+    await runner.kill('run-000007', 'slow', 1);
+    await runner.idle();
+    expect(seen!.aborted).toBe(true);
+    expect(mailbox.events('slow').at(-1)).toMatchObject({ type: 'finished', status: 'terminated' });
   });
 });
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { forLocalInterpreter } from '../../infra/local/node-machine-runner.ts';
 import type { JobSpec } from '../../shared/engine/run/model.ts';
 import {
+  LOCAL_PLACEMENT,
   NODE_MACHINE_SUBSTITUTION_KEYS,
   NODE_STATES,
   NODE_TASK_STATES,
@@ -12,6 +13,7 @@ import {
   substituteDefinition,
   toMachineInput,
 } from '../../shared/machines/node-machine.ts';
+import type { ContainerPlacement } from '../../shared/runtime/ports.ts';
 
 type Json = Record<string, unknown>;
 type States = Record<string, Json>;
@@ -34,9 +36,18 @@ const job: JobSpec = {
 const placeholders = {
   MailboxQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/floe-mailbox.fifo',
   ClusterArn: 'arn:aws:ecs:eu-west-1:111122223333:cluster/floe-steps',
-  TaskDefinitionArn: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/floe-step:3',
   CacheCheckFunctionArn: 'arn:aws:lambda:eu-west-1:111122223333:function:floe-cache-check',
+  HttpConnectionArn: 'arn:aws:events:eu-west-1:111122223333:connection/floe-http/0123',
 };
+
+const placement: ContainerPlacement = {
+  taskDefinition: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/floe-step-python:3',
+  subnets: ['subnet-1', 'subnet-2'],
+  securityGroups: ['sg-1'],
+  assignPublicIp: 'DISABLED',
+  startedBy: 'job-run-000042-train-0123abcd',
+};
+const TASK_ARN = 'arn:aws:ecs:eu-west-1:111122223333:task/floe-steps/0123456789abcdef';
 
 /** Every key anywhere in a JSON value. */
 const keysOf = (value: unknown): string[] => {
@@ -93,8 +104,16 @@ describe('NodeMachine definition', () => {
       TimeoutSecondsPath: '$.timeoutSeconds',
       Parameters: {
         Cluster: placeholder('ClusterArn'),
-        TaskDefinition: placeholder('TaskDefinitionArn'),
+        'TaskDefinition.$': '$.container.taskDefinition',
         LaunchType: 'FARGATE',
+        NetworkConfiguration: {
+          AwsvpcConfiguration: {
+            'Subnets.$': '$.container.subnets',
+            'SecurityGroups.$': '$.container.securityGroups',
+            'AssignPublicIp.$': '$.container.assignPublicIp',
+          },
+        },
+        'StartedBy.$': '$.container.startedBy',
         Overrides: {
           ContainerOverrides: [
             {
@@ -115,6 +134,75 @@ describe('NodeMachine definition', () => {
     expect(execute.TimeoutSeconds).toBeUndefined();
   });
 
+  it('chooses the executor by the input, and reports a container outcome with its task ARN', () => {
+    expect(states[NODE_STATES.selectExecutor]).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.executor', StringEquals: 'callback', Next: NODE_STATES.waitForCallback },
+        { Variable: '$.executor', StringEquals: 'lambda', Next: NODE_STATES.executeLambda },
+        { Variable: '$.executor', StringEquals: 'http', Next: NODE_STATES.httpWithBody },
+      ],
+      Default: NODE_STATES.executeContainer,
+    });
+    expect(states[NODE_STATES.succeeded]!.Parameters).toEqual({
+      status: 'succeeded',
+      message: '',
+      'taskArn.$': '$.task.TaskArn',
+    });
+    expect(states[NODE_STATES.reportFinished]!.Parameters).toMatchObject({
+      MessageBody: { event: { 'status.$': '$.outcome.status', 'taskArn.$': '$.outcome.taskArn' } },
+    });
+  });
+
+  it("invokes a lambda step's function with its payload, for the timeout, failing into the retry path", () => {
+    expect(states[NODE_STATES.executeLambda]).toMatchObject({
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { 'FunctionName.$': '$.lambda.function', 'Payload.$': '$.lambda.payload' },
+      ResultSelector: { 'outputs.$': '$.Payload' },
+      ResultPath: '$.result',
+      TimeoutSecondsPath: '$.timeoutSeconds',
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], Next: NODE_STATES.timedOut },
+        { ErrorEquals: ['States.ALL'], Next: NODE_STATES.executeError },
+      ],
+      Next: NODE_STATES.reportOutputs,
+    });
+    expect(states[NODE_STATES.reportOutputs]!.Parameters).toMatchObject({
+      MessageBody: { event: { type: 'finished', status: 'succeeded', 'outputs.$': '$.result.outputs' } },
+    });
+  });
+
+  it("sends an http step's request through the connection, with a body only from the state that has one", () => {
+    const common = {
+      Resource: 'arn:aws:states:::http:invoke',
+      TimeoutSecondsPath: '$.timeoutSeconds',
+      ResultSelector: { outputs: { 'status.$': '$.StatusCode', 'body.$': '$.ResponseBody' } },
+      ResultPath: '$.result',
+      Catch: [
+        { ErrorEquals: ['States.Timeout'], Next: NODE_STATES.timedOut },
+        { ErrorEquals: ['States.ALL'], Next: NODE_STATES.executeError },
+      ],
+      Next: NODE_STATES.reportOutputs,
+    };
+    const request = {
+      'ApiEndpoint.$': '$.http.url',
+      'Method.$': '$.http.method',
+      'Headers.$': '$.http.headers',
+      Authentication: { ConnectionArn: placeholder('HttpConnectionArn') },
+    };
+    expect(states[NODE_STATES.executeHttp]).toMatchObject(common);
+    expect(states[NODE_STATES.executeHttp]!.Parameters).toEqual(request);
+    expect(states[NODE_STATES.executeHttpWithBody]).toMatchObject(common);
+    expect(states[NODE_STATES.executeHttpWithBody]!.Parameters).toEqual({
+      ...request,
+      'RequestBody.$': '$.http.body',
+    });
+    expect(states[NODE_STATES.httpWithBody]).toMatchObject({
+      Choices: [{ Variable: '$.http.hasBody', BooleanEquals: true, Next: NODE_STATES.executeHttpWithBody }],
+      Default: NODE_STATES.executeHttp,
+    });
+  });
+
   it('has exactly the substitution placeholders the CDK construct fills', () => {
     const placeholdersUsed = [...JSON.stringify(definition).matchAll(/\$\{(\w+)\}/g)].map(
       (match) => match[1],
@@ -122,25 +210,28 @@ describe('NodeMachine definition', () => {
     expect([...new Set(placeholdersUsed)].sort()).toEqual([...NODE_MACHINE_SUBSTITUTION_KEYS].sort());
     const substituted = JSON.stringify(substituteDefinition(definition, placeholders));
     expect(substituted).not.toMatch(/\$\{/);
-    expect(substituted).toContain(placeholders.TaskDefinitionArn);
+    expect(substituted).toContain(placeholders.HttpConnectionArn);
   });
 });
 
 describe('toMachineInput', () => {
-  it('carries the job and its environment as ECS {Name, Value} pairs', () => {
-    expect(toMachineInput(job)).toEqual({
+  it('carries the job, its environment as ECS {Name, Value} pairs and where its container runs', () => {
+    expect(toMachineInput(job, placement)).toEqual({
       job,
+      executor: 'container',
       envList: [
         { Name: 'GREETING', Value: 'hello world' },
         { Name: 'PF_RUN_ID', Value: 'run-000042' },
       ],
+      container: placement,
       useCache: false,
-      waits: false,
       timeoutSeconds: 86_400,
       retryDelays: [],
       maxRetries: 0,
       retry: { count: 0 },
     });
+    // Locally (and for a job that runs no task) the placement is a placeholder, so the paths exist.
+    expect(toMachineInput(job).container).toEqual(LOCAL_PLACEMENT);
     expect(toMachineInput({ ...job, env: {} }).envList).toEqual([]);
     const cache = { firstFp: 'f', mainFsId: '', maxExpiredTime: '-1', inputArtifacts: {}, fsScope: [] };
     expect(toMachineInput({ ...job, cache }).useCache).toBe(true);
@@ -148,17 +239,52 @@ describe('toMachineInput', () => {
 
   it("carries a step's timeout and retry waits, and sends a callback step to wait (a week by default, no cache)", () => {
     expect(toMachineInput({ ...job, timeoutSeconds: 30, retryDelays: [1, 2, 4] })).toMatchObject({
-      waits: false,
+      executor: 'container',
       timeoutSeconds: 30,
       retryDelays: [1, 2, 4],
       maxRetries: 3,
     });
     const cache = { firstFp: 'f', mainFsId: '', maxExpiredTime: '-1', inputArtifacts: {}, fsScope: [] };
     expect(toMachineInput({ ...job, wait: 'approval', cache })).toMatchObject({
-      waits: true,
+      executor: 'callback',
       useCache: false,
       timeoutSeconds: 7 * 86_400,
     });
+  });
+
+  it("carries a lambda step's function and payload (no function: empty), fifteen minutes by default", () => {
+    const payload = { rate: 0.5, name: 'x' };
+    const lambdaJob: JobSpec = {
+      ...job,
+      command: '',
+      lambda: { function: 'arn:fn', module: 'f.mjs', payload },
+    };
+    expect(toMachineInput(lambdaJob)).toMatchObject({
+      executor: 'lambda',
+      lambda: { function: 'arn:fn', payload },
+      container: LOCAL_PLACEMENT,
+      useCache: false,
+      timeoutSeconds: 900,
+    });
+    expect(toMachineInput({ ...lambdaJob, lambda: { module: 'f.mjs', payload } }).lambda).toEqual({
+      function: '',
+      payload,
+    });
+    expect(toMachineInput(lambdaJob)).not.toHaveProperty('http');
+  });
+
+  it("carries an http step's request, with its body only when it has one, a minute by default", () => {
+    const http = { method: 'POST', url: 'https://x.test/a', headers: { 'x-a': '1' }, body: '{"a":1}' };
+    expect(toMachineInput({ ...job, command: '', http, timeoutSeconds: 5 })).toMatchObject({
+      executor: 'http',
+      http: { ...http, hasBody: true },
+      timeoutSeconds: 5,
+    });
+    const { body: _, ...bodiless } = http;
+    const input = toMachineInput({ ...job, command: '', http: bodiless });
+    expect(input.http).toEqual({ ...bodiless, hasBody: false });
+    expect(input).toMatchObject({ executor: 'http', timeoutSeconds: 60 });
+    expect(input).not.toHaveProperty('lambda');
   });
 });
 
@@ -170,6 +296,8 @@ interface Answers {
   /** What the container step answers (or throws), or one per try. */
   task?: unknown;
   tries?: unknown[];
+  /** What a lambda or http step's call answers (or throws) on each try; 'hang' never answers. */
+  calls?: unknown[];
   verdicts?: unknown[];
   /** What the callback wait resolves with (or throws); it never resolves without one. */
   callback?: unknown;
@@ -181,16 +309,25 @@ interface Answers {
  * `callback`. Returns the checks asked, how often the container ran, the events sent to the mailbox, and
  * the messages the waits sent.
  */
-async function execute(input: JobSpec, { task, tries, verdicts = [], callback }: Answers) {
+async function execute(input: JobSpec, { task, tries, calls = [], verdicts = [], callback }: Answers) {
   const sent: Json[] = [];
   const checks: Json[] = [];
   const waits: Json[] = [];
+  /** What each call of a lambda or http step was asked, with the state that asked. */
+  const asked: { state: string; parameters: Json }[] = [];
   let containers = 0;
+  const call = (state: string) => async (parameters: unknown) => {
+    const answer = calls[asked.length];
+    asked.push({ state, parameters: parameters as Json });
+    if (answer instanceof Error) throw answer;
+    if (answer === 'hang') return new Promise(() => {}) as never;
+    return answer as never;
+  };
   const send = (message: unknown) => {
     sent.push(message as Json);
     return {};
   };
-  const machineInput = toMachineInput(input) as never;
+  const machineInput = toMachineInput(input, placement) as never;
   await machine.run(machineInput, {
     context: {
       Execution: { Name: 'run-000042.dag1_0.train.2', Input: machineInput },
@@ -220,6 +357,10 @@ async function execute(input: JobSpec, { task, tries, verdicts = [], callback }:
           if (callback instanceof Error) throw callback;
           return (callback ?? new Promise(() => {})) as never;
         },
+        [NODE_STATES.executeLambda]: call(NODE_STATES.executeLambda),
+        [NODE_STATES.executeHttp]: call(NODE_STATES.executeHttp),
+        [NODE_STATES.executeHttpWithBody]: call(NODE_STATES.executeHttpWithBody),
+        [NODE_STATES.reportOutputs]: send,
         [NODE_STATES.reportRetrying]: send,
         [NODE_STATES.reportResolved]: send,
         [NODE_STATES.reportRejected]: send,
@@ -230,7 +371,7 @@ async function execute(input: JobSpec, { task, tries, verdicts = [], callback }:
     },
   }).result;
   const events = sent.map((message) => (message.MessageBody as { event: Json }).event);
-  return { checks, containers, events, waits };
+  return { checks, containers, events, waits, asked };
 }
 
 describe('NodeMachine outcomes (local interpreter)', () => {
@@ -242,6 +383,7 @@ describe('NodeMachine outcomes (local interpreter)', () => {
   }
 
   const exited = {
+    TaskArn: TASK_ARN,
     StopCode: 'EssentialContainerExited',
     StoppedReason: 'Essential container in task exited',
   };
@@ -253,6 +395,7 @@ describe('NodeMachine outcomes (local interpreter)', () => {
       attempt: 2,
       status: 'succeeded',
       message: '',
+      taskArn: TASK_ARN,
       at: '2026-11-22T10:00:00.000Z',
     });
   });
@@ -275,19 +418,27 @@ describe('NodeMachine outcomes (local interpreter)', () => {
 
   it('reports terminated for a task stopped by a user', async () => {
     expect(
-      await finish({ Containers: [{ ExitCode: 143 }], StopCode: 'UserInitiated', StoppedReason: 'stopped' }),
-    ).toMatchObject({ status: 'terminated' });
+      await finish({
+        TaskArn: TASK_ARN,
+        Containers: [{ ExitCode: 143 }],
+        StopCode: 'UserInitiated',
+        StoppedReason: 'stopped',
+      }),
+    ).toMatchObject({ status: 'terminated', taskArn: TASK_ARN });
   });
 
   it('reports failed with the stop reason for a container that never ran, and still without one', async () => {
     expect(
       await finish({
+        TaskArn: TASK_ARN,
         Containers: [{}],
         StopCode: 'TaskFailedToStart',
         StoppedReason: 'CannotPullContainerError: not found',
       }),
-    ).toMatchObject({ status: 'failed', message: 'CannotPullContainerError: not found' });
-    expect(await finish({ Containers: [{}], StopCode: 'TaskFailedToStart' })).toMatchObject({
+    ).toMatchObject({ status: 'failed', message: 'CannotPullContainerError: not found', taskArn: TASK_ARN });
+    expect(
+      await finish({ TaskArn: TASK_ARN, Containers: [{}], StopCode: 'TaskFailedToStart' }),
+    ).toMatchObject({
       status: 'failed',
       message: 'the container did not run',
     });
@@ -297,6 +448,8 @@ describe('NodeMachine outcomes (local interpreter)', () => {
     expect(await finish(new Error('no such task definition'))).toMatchObject({
       status: 'failed',
       message: 'Error: no such task definition',
+      // No task ran.
+      taskArn: '',
     });
   });
 });
@@ -322,7 +475,11 @@ describe('NodeMachine cache states (local interpreter)', () => {
     cached: { runId: 'run-000041', jobId: 'job-run-000041-train-00000000', outputArtifacts: {} },
   };
 
-  const exitedZero = { Containers: [{ ExitCode: 0 }], StopCode: 'EssentialContainerExited' };
+  const exitedZero = {
+    TaskArn: TASK_ARN,
+    Containers: [{ ExitCode: 0 }],
+    StopCode: 'EssentialContainerExited',
+  };
   /** Runs one execution whose cache check answers `verdicts` in turn (or throws); returns what it did. */
   const run = (input: JobSpec, verdicts: unknown[]) => execute(input, { task: exitedZero, verdicts });
 
@@ -378,6 +535,7 @@ describe('NodeMachine cache states (local interpreter)', () => {
 
 describe('NodeMachine retry policy and timeout (local interpreter)', () => {
   const exitedWith = (code: number) => ({
+    TaskArn: TASK_ARN,
     Containers: [{ ExitCode: code }],
     StopCode: 'EssentialContainerExited',
     StoppedReason: 'Essential container in task exited',
@@ -410,7 +568,12 @@ describe('NodeMachine retry policy and timeout (local interpreter)', () => {
   });
 
   it('never retries a stopped container, and never retries without a policy', async () => {
-    const stopped = { Containers: [{ ExitCode: 143 }], StopCode: 'UserInitiated', StoppedReason: 'stop' };
+    const stopped = {
+      TaskArn: TASK_ARN,
+      Containers: [{ ExitCode: 143 }],
+      StopCode: 'UserInitiated',
+      StoppedReason: 'stop',
+    };
     const stop = await execute({ ...job, retryDelays: [0, 0] }, { tries: [stopped, exitedWith(0)] });
     expect(stop.containers).toBe(1);
     expect(stop.events.at(-1)).toMatchObject({ status: 'terminated' });
@@ -480,4 +643,104 @@ describe('NodeMachine callback steps (local interpreter)', () => {
     });
     expect(events.filter((event) => event.type === 'retrying')).toEqual([]);
   }, 10_000);
+});
+
+describe('NodeMachine lambda and http steps (local interpreter)', () => {
+  const lambdaJob: JobSpec = {
+    ...job,
+    command: '',
+    lambda: { function: 'arn:aws:lambda:eu-west-1:111122223333:function:score', payload: { rate: 0.5 } },
+  };
+  const http = { method: 'POST', url: 'https://api.test/items/7', headers: { 'x-key': 'k' } };
+  /** A function error as Step Functions' lambda:invoke reports it. */
+  const functionError = (message: string) =>
+    Object.assign(new Error(JSON.stringify({ errorMessage: message, errorType: 'TypeError' })), {
+      name: 'TypeError',
+    });
+
+  it('invokes the function with the payload and reports what it returned as the outputs', async () => {
+    const { asked, containers, events } = await execute(lambdaJob, {
+      calls: [{ Payload: { score: 0.9 }, StatusCode: 200 }],
+    });
+    expect(containers).toBe(0);
+    expect(asked).toEqual([
+      {
+        state: NODE_STATES.executeLambda,
+        parameters: { FunctionName: lambdaJob.lambda!.function, Payload: { rate: 0.5 } },
+      },
+    ]);
+    expect(events).toEqual([
+      { type: 'started', key: job.key, attempt: 2, at: '2026-11-22T10:00:00.000Z' },
+      {
+        type: 'finished',
+        key: job.key,
+        attempt: 2,
+        status: 'succeeded',
+        message: '',
+        outputs: { score: 0.9 },
+        at: '2026-11-22T10:00:00.000Z',
+      },
+    ]);
+  });
+
+  it("fails with the function's error, and retries it per the step's policy", async () => {
+    const once = await execute(lambdaJob, { calls: [functionError('boom')] });
+    expect(once.events.at(-1)).toMatchObject({
+      status: 'failed',
+      message: 'TypeError: {"errorMessage":"boom","errorType":"TypeError"}',
+      taskArn: '',
+    });
+    const retried = await execute(
+      { ...lambdaJob, retryDelays: [0] },
+      { calls: [functionError('flaky'), { Payload: 7 }] },
+    );
+    expect(retried.asked).toHaveLength(2);
+    expect(retried.events.map((event) => event.type)).toEqual(['started', 'retrying', 'finished']);
+    expect(retried.events.at(-1)).toMatchObject({ status: 'succeeded', outputs: 7 });
+  });
+
+  it('fails a call that runs past the timeout', async () => {
+    const { events } = await execute({ ...lambdaJob, timeoutSeconds: 1 }, { calls: ['hang'] });
+    expect(events.at(-1)).toMatchObject({ status: 'failed', message: 'timed out after 1 seconds' });
+  }, 10_000);
+
+  it('sends the request without a body, or with one, and reports the status and body as the outputs', async () => {
+    const answer = { StatusCode: 201, StatusText: 'Created', Headers: {}, ResponseBody: { id: 7 } };
+    const bodiless = await execute({ ...job, command: '', http }, { calls: [answer] });
+    expect(bodiless.asked).toEqual([
+      {
+        state: NODE_STATES.executeHttp,
+        parameters: {
+          ApiEndpoint: http.url,
+          Method: 'POST',
+          Headers: { 'x-key': 'k' },
+          Authentication: { ConnectionArn: placeholders.HttpConnectionArn },
+        },
+      },
+    ]);
+    expect(bodiless.events.at(-1)).toMatchObject({
+      type: 'finished',
+      status: 'succeeded',
+      outputs: { status: 201, body: { id: 7 } },
+    });
+    const withBody = await execute(
+      { ...job, command: '', http: { ...http, body: 'a=1' } },
+      { calls: [answer] },
+    );
+    expect(withBody.asked[0]).toMatchObject({
+      state: NODE_STATES.executeHttpWithBody,
+      parameters: { RequestBody: 'a=1' },
+    });
+  });
+
+  it('fails a non-2xx answer naming the status', async () => {
+    const error = Object.assign(new Error('HTTP 500 Internal Server Error: down'), {
+      name: 'States.Http.StatusCode.500',
+    });
+    const { events } = await execute({ ...job, command: '', http }, { calls: [error] });
+    expect(events.at(-1)).toMatchObject({
+      status: 'failed',
+      message: 'States.Http.StatusCode.500: HTTP 500 Internal Server Error: down',
+    });
+  });
 });

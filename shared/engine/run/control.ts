@@ -149,6 +149,7 @@ function attemptRecord(node: NodeState, endedBy: AttemptRecord['endedBy']): Atte
       startTime: node.startTime,
       endTime: node.endTime,
       operator: node.operator,
+      outputs: node.outputs,
     }),
   };
 }
@@ -200,6 +201,9 @@ function retryNode(draft: Draft, event: ControlEvent, op: Extract<ControlOperati
       'retries',
       'callback',
       'callbackResult',
+      'http',
+      'outputs',
+      'taskArn',
     ],
   );
 }

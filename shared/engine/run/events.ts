@@ -77,19 +77,22 @@ function finished(draft: Draft, event: Extract<RunEvent, { type: 'finished' }>) 
   // Only an attempt still going takes a result: a late one, after a force-fail or a retry, is dropped.
   const node = activeAttempt(draft, event.key, event.attempt);
   if (!node) return;
-  const message = event.message ?? (event.status === 'succeeded' ? '' : node.message);
+  const result = resultOf(event);
+  const status = result.tooLarge === undefined ? event.status : 'failed';
+  const message = result.tooLarge ?? event.message ?? (status === 'succeeded' ? '' : node.message);
   const cached = event.cached;
   // A failure nobody asked for (a terminated step that was not being stopped is one) halts in debug mode.
-  const failed =
-    event.status === 'failed' || (event.status === 'terminated' && node.status !== 'terminating');
+  const failed = status === 'failed' || (status === 'terminated' && node.status !== 'terminating');
   const ended = draft.patch(
     node,
     {
-      status: failed && haltsOnFailure(draft, node) ? 'halted' : event.status,
+      status: failed && haltsOnFailure(draft, node) ? 'halted' : status,
       message,
       startTime: node.startTime ?? event.at,
       endTime: event.at,
       ...(event.callback ? { callbackResult: event.callback } : {}),
+      ...(result.outputs ? { outputs: result.outputs } : {}),
+      ...(event.taskArn ? { taskArn: event.taskArn } : {}),
       ...(cached
         ? {
             cacheRunId: cached.runId,
@@ -109,6 +112,30 @@ function finished(draft: Draft, event: Extract<RunEvent, { type: 'finished' }>) 
   );
   if (cached && node.status === 'pending') recordArtifacts(draft, ended, 'input', ended.inputArtifacts);
   if (ended.status === 'succeeded') recordArtifacts(draft, ended, 'output', ended.outputArtifacts);
+}
+
+/** The most a lambda or http step's outputs may take, serialized: the size of a Step Functions error cause. */
+export const MAX_OUTPUTS_BYTES = 32_768;
+
+/**
+ * A finished event's outputs as the node keeps them: a JSON object (a result of any other type as
+ * `{result}`), or too large to keep (the node then fails, saying so).
+ */
+function resultOf(event: Extract<RunEvent, { type: 'finished' }>): {
+  outputs?: Record<string, unknown>;
+  tooLarge?: string;
+} {
+  if (!('outputs' in event) || event.status !== 'succeeded') return {};
+  const value = event.outputs ?? null;
+  const outputs =
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : { result: value };
+  const bytes = new TextEncoder().encode(JSON.stringify(outputs)).length;
+  if (bytes <= MAX_OUTPUTS_BYTES) return { outputs };
+  return {
+    tooLarge: `the step's outputs take ${bytes} bytes as JSON, more than the limit of ${MAX_OUTPUTS_BYTES} bytes`,
+  };
 }
 
 /** A callback or approval step waits: its token is what the callback API resolves. */

@@ -4,10 +4,12 @@
  * the system variables and one variable per artifact; the mounts and working directory.
  */
 import type { PipelineSpec, RetryPolicy, StepSpec } from '../spec/model.ts';
+import { lambdaCallOf, resolveHttpCall } from './calls.ts';
 import type { Draft } from './draft.ts';
+import { stepSize } from './fargate-size.ts';
 import { firstFingerprint, jobCacheOf } from './fingerprint.ts';
 import { jobName } from './ids.ts';
-import type { JobSpec, NodeState, RunContext } from './model.ts';
+import type { ContainerSize, JobSpec, NodeState, RunContext } from './model.ts';
 import { containerPaths, mountsOf, outputFsPath, workDirOf } from './paths.ts';
 import { ownLookup, substitute, systemVariables } from './resolve.ts';
 import { stepSpecOf } from './tree.ts';
@@ -41,9 +43,10 @@ export function prepareJob(draft: Draft, node: NodeState, step: StepSpec) {
     ...userEnv,
     ...systemVariables(draft, node.name, node.loopArgument),
   };
+  const http = step.http && resolveHttpCall(step.http, ownLookup(draft, withOutputs, artifactPath), node.key);
   let fingerprint: string | undefined;
-  // A callback or approval step runs nothing, so there is no result to cache.
-  if (step.cache.enable && !step.wait) {
+  // A callback, approval, lambda or http step writes no files, so there is no result to cache.
+  if (step.cache.enable && !step.wait && !step.lambda && !step.http) {
     // The cache's view of the command: output templates as written, so the key does not name this run.
     const literalOutputs = (name: string) => (name in outputArtifacts ? `{{${name}}}` : artifactPath(name));
     const cacheCommand = substitute(step.command, ownLookup(draft, withOutputs, literalOutputs), where);
@@ -60,6 +63,7 @@ export function prepareJob(draft: Draft, node: NodeState, step: StepSpec) {
     command,
     env,
     dockerEnv: step.dockerEnv,
+    ...(http ? { http } : {}),
     ...(fingerprint === undefined ? {} : { fingerprint }),
   };
 }
@@ -94,8 +98,15 @@ export function jobSpecOf(
     ...(step.wait ? { wait: step.wait.kind } : {}),
     ...(step.timeoutSeconds === undefined ? {} : { timeoutSeconds: step.timeoutSeconds }),
     ...(step.retry && step.retry.maxAttempts > 0 ? { retryDelays: retryDelays(step.retry) } : {}),
+    ...(step.lambda ? { lambda: lambdaCallOf(step, node) } : {}),
+    ...(node.http ? { http: node.http } : {}),
+    // From the env the node runs with; an operator's retry may name a flavour the run has no size for (then
+    // none: the smallest size).
+    ...optionalSize(stepSize(state.context, step, env)),
   };
 }
+
+const optionalSize = (size: ContainerSize | undefined) => (size ? { size } : {});
 
 /** The longest wait before a retry: a day (a Wait state refuses huge values; a backoff of 10 gets there fast). */
 const MAX_RETRY_WAIT_SECONDS = 24 * 60 * 60;

@@ -66,6 +66,17 @@ export interface RunContext {
   /** Every fs the run names (main fs, the pipeline's and the steps' `extra_fs`): name → id. */
   fsIds: Record<string, string>;
   /**
+   * The run's `efs://` file systems, by name: the EFS file system and the fs URL's path, which a mount's
+   * sub_path is taken under (`MountView.efs`).
+   */
+  efs?: Record<string, { fileSystemId: string; path: string }>;
+  /**
+   * On Fargate: the size of every flavour the run's container steps name (`PF_JOB_FLAVOUR`), by flavour name,
+   * fixed at creation so that a later edit of a flavour does not change a running run. Absent locally (steps
+   * are processes, with no size).
+   */
+  sizes?: Record<string, ContainerSize>;
+  /**
    * A dry run (seed 003's mock): the DAG is walked, templates, conditions and loops resolved, and every step
    * ends without its command being run (`succeeded` with `mocked`).
    */
@@ -133,6 +144,12 @@ export interface NodeState {
   callback?: { token: string; since: string };
   /** What resolved a callback or approval step: who, when, and the data they gave. */
   callbackResult?: CallbackResult;
+  /** An http step: the request resolved when it was dispatched (what is, or was, sent). */
+  http?: HttpCall;
+  /** A lambda or http step that succeeded: what it returned (a non-object result as `{result}`). */
+  outputs?: Record<string, unknown>;
+  /** A container step whose task ran: its ECS task ARN, where its log is found. */
+  taskArn?: string;
   /** Looped components: how many iterations the loop argument gave (set on every iteration). */
   loopCount?: number;
   /** The last operator action that moved this attempt (force-fail, skip), with who and when. */
@@ -203,6 +220,10 @@ export type RunEvent =
       cached?: CachedResult;
       /** A callback or approval step: what resolved it. */
       callback?: CallbackResult;
+      /** A lambda or http step that succeeded: what it returned (any JSON value). */
+      outputs?: unknown;
+      /** A container step: the ECS task that ran it (`''` when none did). */
+      taskArn?: string;
     }
   /** A callback or approval step's execution waits for its task token to be resolved. */
   | { type: 'waiting'; key: string; attempt: number; token: string; at: string }
@@ -265,6 +286,8 @@ export interface AttemptRecord {
   startTime?: string;
   endTime?: string;
   operator?: NodeState['operator'];
+  /** A lambda or http step's outputs. */
+  outputs?: Record<string, unknown>;
   /** Why it was archived: the operator action that began the next attempt. */
   endedBy: { action: string; user: string; at: string };
 }

@@ -3,6 +3,7 @@
  * and the file systems a step mounts. PaddleFlow: `GenerateOutAtfPath` (pkg/pipeline/common/resourceHandler.go)
  * and the job builder's mounts.
  */
+import { posix } from 'node:path';
 import { splitCommaList } from '../comma-list.ts';
 import type { FsMount, PipelineSpec, StepSpec } from '../spec/model.ts';
 import { md5Hex } from './ids.ts';
@@ -50,14 +51,29 @@ export const containerPaths = (context: RunContext, paths: string) =>
 
 export const DEFAULT_MOUNT_ROOT = '/home/paddleflow/storage/mnt';
 
+/**
+ * Where an `efs://` fs's mount is on its EFS file system: the fs URL's path joined with the mount's sub_path,
+ * which cannot climb out of it (`..` stops at the fs's own path).
+ */
+export function efsMountOf(
+  root: { fileSystemId: string; path: string },
+  subPath: string,
+): NonNullable<MountView['efs']> {
+  const path = posix.join(root.path, posix.normalize(`/${subPath}`)).replace(/(.)\/+$/, '$1');
+  return { fileSystemId: root.fileSystemId, path };
+}
+
 function toView(context: RunContext, mount: FsMount): MountView {
   const id = context.fsIds[mount.name] ?? '';
+  const subPath = mount.subPath ?? '';
+  const efs = context.efs?.[mount.name];
   return {
     id,
     name: mount.name,
     mountPath: mount.mountPath ?? `${DEFAULT_MOUNT_ROOT}/${id}`,
-    subPath: mount.subPath ?? '',
+    subPath,
     readOnly: mount.readOnly,
+    ...(efs ? { efs: efsMountOf(efs, subPath) } : {}),
   };
 }
 

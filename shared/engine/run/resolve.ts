@@ -31,7 +31,7 @@ export function substitute(text: string, lookup: Lookup, where: string): string 
 }
 
 /** Like `substitute`, but a value that is one template and nothing else keeps its type (a number, a list). */
-function substituteTyped(text: string, lookup: Lookup, where: string): ParamValue {
+export function substituteTyped(text: string, lookup: Lookup, where: string): ParamValue {
   const refs = templatesIn(text);
   if (refs.length === 1 && refs[0]!.text === text) return templateValue(refs[0]!, lookup, where);
   return substitute(text, lookup, where);

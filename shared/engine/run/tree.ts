@@ -62,9 +62,16 @@ function componentAt(spec: PipelineSpec, path: string): ComponentSpec | undefine
   return found;
 }
 
+/** A rollback is a command whatever its step is: not a wait, a function call or a request. */
+function asCommandStep(step: StepSpec): StepSpec {
+  const { wait, lambda, http, ...command } = step;
+  return command;
+}
+
 /**
- * The step a rollback node runs: the rolled-back step with its `rollback` command, no outputs of its own (its
- * step's outputs are its inputs, so that nothing empties them) and no cache. `path` is the step's.
+ * The step a rollback node runs: the rolled-back step with its `rollback` command (a command step, whatever
+ * kind the step was), no outputs of its own (its step's outputs are its inputs, so that nothing empties them)
+ * and no cache. `path` is the step's.
  */
 function rollbackStepAt(spec: PipelineSpec, path: string): StepSpec | undefined {
   const { components } = lookupsOf(spec);
@@ -74,7 +81,7 @@ function rollbackStepAt(spec: PipelineSpec, path: string): StepSpec | undefined 
   const found: StepSpec | undefined =
     step?.kind === 'step' && step.rollback !== undefined
       ? {
-          ...step,
+          ...asCommandStep(step),
           command: step.rollback,
           outputArtifacts: [],
           cache: { ...step.cache, enable: false },

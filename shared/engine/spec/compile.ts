@@ -72,7 +72,7 @@ function toLoopArgument(raw: unknown, inputArtifacts: Record<string, string>): L
 const DEFAULT_RETRY_INTERVAL_SECONDS = 1;
 const DEFAULT_BACKOFF_RATE = 2;
 
-/** Floe's step extensions (retry, timeout, callback, approval, gateway) in the model's form. */
+/** Floe's step extensions (retry, timeout, callback, approval, gateway, lambda, http) in the model's form. */
 function stepExtensions(body: Comp): Partial<StepSpec> {
   const fields: Partial<StepSpec> = {};
   if (body.retry) {
@@ -99,6 +99,19 @@ function stepExtensions(body: Comp): Partial<StepSpec> {
       mode: mode ?? 'first',
       branches: branches.map(({ target, condition }) => ({ target, condition })),
       ...(fallback === undefined ? {} : { default: fallback }),
+    };
+  }
+  if (body.lambda) {
+    const { function: name, module } = body.lambda;
+    fields.lambda = { ...(name ? { function: name } : {}), ...(module ? { module } : {}) };
+  }
+  if (body.http) {
+    const { method, url, headers, body: requestBody } = body.http;
+    fields.http = {
+      method: method ?? 'GET',
+      url,
+      headers: { ...headers },
+      ...(requestBody === undefined ? {} : { body: requestBody }),
     };
   }
   return fields;

@@ -17,6 +17,7 @@ import {
   PF_PARENT,
   RETIRED_SYSTEM_VARIABLES,
   SYSTEM_VARIABLES,
+  stringLeaves,
   type TemplateRef,
   templatesIn,
 } from './templates.ts';
@@ -28,7 +29,8 @@ export interface RuleContext {
   useFs: boolean;
 }
 
-type Field = 'parameter' | 'env' | 'command';
+/** `request`: an http step's url, header values and body, which see what a command sees. */
+type Field = 'parameter' | 'env' | 'command' | 'request';
 
 const SYSTEM_LIST = SYSTEM_VARIABLES.map((name) => `{{${name}}}`).join(', ');
 
@@ -153,13 +155,14 @@ class ComponentChecker {
         field === 'parameter'
           ? false
           : ref.name in this.own.parameters ||
-            (field === 'command' &&
+            ((field === 'command' || field === 'request') &&
               (ref.name in this.own.inputArtifacts || ref.name in this.own.outputArtifacts));
       if (!allowed) {
         const scope = {
           parameter: `a parameter may use ${SYSTEM_LIST} and {{upstream.parameter}}`,
           env: `env may use system variables and this step's parameters`,
           command: `a command may use system variables and this step's parameters and artifacts`,
+          request: `a request may use system variables and this step's parameters and artifacts`,
         }[field];
         this.fail(
           `${what} uses ${ref.text}, which is not defined here: ${scope}${unknownSystemVariable(ref.name)}`,
@@ -247,6 +250,17 @@ class ComponentChecker {
       this.checkTemplateRefs(comp.command, 'command', `command of ${where(comp)}`);
     if (comp.rollback !== undefined)
       this.checkTemplateRefs(comp.rollback, 'command', `rollback of ${where(comp)}`);
+    if (comp.http) this.checkRequest(comp.http);
+  }
+
+  /** An http step's templates: in its url, its header values and its body (a map's string leaves). */
+  private checkRequest(http: NonNullable<Comp['http']>) {
+    const at = where(this.comp);
+    this.checkTemplateRefs(http.url, 'request', `[http.url] of ${at}`);
+    for (const [name, value] of Object.entries(http.headers ?? {}))
+      this.checkTemplateRefs(value, 'request', `header [${name}] of ${at}`);
+    for (const text of stringLeaves(http.body))
+      this.checkTemplateRefs(text, 'request', `[http.body] of ${at}`);
   }
 
   private checkCondition() {

@@ -83,6 +83,21 @@ export interface GatewaySpec {
   default?: string;
 }
 
+/** Floe: a lambda step (AWS invokes `function`; the local runtime runs `module`'s `handler`). */
+export interface LambdaSpec {
+  function?: string;
+  module?: string;
+}
+
+/** Floe: an http step's request, as written (templates in the url, header values and body resolved at run time). */
+export interface HttpSpec {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** A string is sent as it is, a map as JSON. */
+  body?: string | Record<string, unknown>;
+}
+
 export interface StepSpec extends ComponentCommon {
   kind: 'step';
   command: string;
@@ -96,6 +111,10 @@ export interface StepSpec extends ComponentCommon {
   wait?: WaitSpec;
   /** Floe: a gateway step (no command; decides which of its downstream siblings run). */
   gateway?: GatewaySpec;
+  /** Floe: a lambda step (no command: its parameters are the function's payload). */
+  lambda?: LambdaSpec;
+  /** Floe: an http step (no command: one request). */
+  http?: HttpSpec;
   /** The step's image, inheriting the pipeline's `docker_env`. */
   dockerEnv: string;
   env: Record<string, string>;

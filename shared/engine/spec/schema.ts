@@ -109,6 +109,39 @@ const GatewaySchema = z.strictObject({
   default: z.optional(text('The sibling taken when no branch condition holds.')),
 });
 
+/** Floe: a step that invokes a function instead of running a command. */
+const LambdaSchema = z.strictObject({
+  function: z.optional(
+    text("The Lambda function name or ARN that AWS invokes (with the step's parameters as the payload)."),
+  ),
+  module: z.optional(
+    text(
+      "A JavaScript module exporting handler(event, context) that the local runtime runs instead: an absolute path or one relative to the step's working directory.",
+    ),
+  ),
+});
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+/** Floe: a step that sends one HTTP request instead of running a command. */
+const HttpSchema = z.strictObject({
+  method: z.optional(z.enum(HTTP_METHODS).register(z.globalRegistry, { description: 'Default GET.' })),
+  url: text('The URL, with {{templates}} as in a command (AWS calls HTTPS URLs only).'),
+  headers: z.optional(
+    z.record(z.string(), z.string()).register(z.globalRegistry, {
+      description: 'Request headers; {{templates}} in the values.',
+    }),
+  ),
+  body: z.optional(
+    z
+      .union([z.string(), z.record(z.string(), z.unknown())], { error: 'a string or a map' })
+      .register(z.globalRegistry, {
+        description:
+          'The request body, with {{templates}}: a string as it is, a map as JSON (content-type application/json unless headers set one). Not with GET or HEAD.',
+      }),
+  ),
+});
+
 /** Fields every component has. */
 const commonFields = {
   /** Accepted and ignored, as in PaddleFlow: the map key is the name. */
@@ -130,12 +163,25 @@ function stepSchema() {
     retry: z.optional(RetrySchema),
     timeout: z.optional(
       z.int().register(z.globalRegistry, {
-        description: 'Floe: seconds a try (or a callback wait) may last before it fails.',
+        description:
+          'Floe: seconds a try (a command, a function call, a request, or a callback wait) may last before it fails.',
       }),
     ),
     callback: z.optional(CallbackSchema),
     approval: z.optional(ApprovalSchema),
     gateway: z.optional(GatewaySchema),
+    lambda: z.optional(
+      LambdaSchema.register(z.globalRegistry, {
+        description:
+          "Floe: a lambda step calls a function instead of running a command: AWS invokes `function`, the local runtime runs `module` (set at least one). The payload is the step's resolved parameters (with PF_LOOP_ARGUMENT in a loop); what the function returns is the step's outputs. It has no command, docker_env, env, output artifacts or cache; retry and timeout apply.",
+      }),
+    ),
+    http: z.optional(
+      HttpSchema.register(z.globalRegistry, {
+        description:
+          'Floe: an http step sends one request instead of running a command; a 2xx answer succeeds with outputs {status, body}, any other fails. It has no command, docker_env, env, extra_fs, output artifacts or cache; retry and timeout apply.',
+      }),
+    ),
     artifacts: z.optional(
       z.strictObject({
         input: z.optional(z.record(z.string(), z.string())),
@@ -223,6 +269,8 @@ export type RawCache = z.infer<typeof CacheSchema>;
 export type RawFsMount = z.infer<typeof FsMountSchema>;
 export type RawRetry = z.infer<typeof RetrySchema>;
 export type RawGateway = z.infer<typeof GatewaySchema>;
+export type RawLambda = z.infer<typeof LambdaSchema>;
+export type RawHttp = z.infer<typeof HttpSchema>;
 export type RawParam = z.infer<typeof ParamSchema>;
 
 let jsonSchema: Record<string, unknown> | undefined;

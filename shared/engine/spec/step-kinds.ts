@@ -1,7 +1,8 @@
 /**
  * Floe's step extensions (documented in the JSON Schema; a strict PaddleFlow parser rejects them): automatic
- * `retry` and `timeout`, `callback` and `approval` steps that wait instead of running a command, and gateways
- * that route to the siblings after them (bamboo's exclusive and conditional-parallel gateways).
+ * `retry` and `timeout`, `callback` and `approval` steps that wait instead of running a command, gateways
+ * that route to the siblings after them (bamboo's exclusive and conditional-parallel gateways), and `lambda`
+ * and `http` steps that call a function or send a request instead of running a command.
  */
 import { splitCommaList } from '../comma-list.ts';
 import { checkConditionExpression } from './component-rules.ts';
@@ -19,14 +20,20 @@ const fail = (message: string): never => {
 };
 
 /** The step kinds besides a command step a component may declare, by key. */
-const KIND_KEYS = ['callback', 'approval', 'gateway'] as const;
+const KIND_KEYS = ['callback', 'approval', 'gateway', 'lambda', 'http'] as const;
 
-/** What a step that runs no command cannot have, by kind. */
+/** What a step that runs no command cannot have, by kind (none may have output artifacts). */
 const NOT_WITH: Record<(typeof KIND_KEYS)[number], string[]> = {
   callback: ['command', 'retry'],
   approval: ['command', 'retry'],
   gateway: ['command', 'rollback', 'retry', 'timeout', 'loop_argument'],
+  // No container: no image, no environment, no distributed job. A lambda module may live on an extra fs.
+  lambda: ['command', 'docker_env', 'env', 'distributed_jobs'],
+  http: ['command', 'docker_env', 'env', 'extra_fs', 'distributed_jobs'],
 };
+
+/** Kinds whose result is not files: the cache (which restores output artifacts) has nothing to keep. */
+const UNCACHED_KINDS: readonly string[] = ['lambda', 'http'];
 
 /** An approval's approvers, a list or a comma-separated string, trimmed, empty names dropped. */
 export const approverNames = (approvers: string | string[]): string[] =>
@@ -60,11 +67,29 @@ function checkKind(comp: Comp) {
   const kind = kinds[0];
   if (!kind) return;
   const clash = NOT_WITH[kind].find((key) => comp.keys.has(key));
-  if (clash) fail(`${where(comp)} is a ${kind} step, which runs no command, so it cannot have [${clash}]`);
+  const isKind = `${where(comp)} is ${/^[aeh]/.test(kind) ? 'an' : 'a'} ${kind} step`;
+  if (clash) fail(`${isKind}, which runs no command, so it cannot have [${clash}]`);
   if (Object.keys(comp.outputArtifacts).length > 0)
-    fail(`${where(comp)} is a ${kind} step, which runs no command, so it cannot have output artifacts`);
+    fail(`${isKind}, which runs no command, so it cannot have output artifacts`);
   if (kind === 'approval' && approverNames(comp.approval!.approvers).length === 0)
     fail(`[approvers] of ${where(comp)} is empty; name the users who may approve`);
+  if (UNCACHED_KINDS.includes(kind) && comp.cache?.enable === true)
+    fail(`${isKind}, which writes no files to cache, so it cannot enable [cache]`);
+  if (kind === 'lambda' && !comp.lambda!.function && !comp.lambda!.module)
+    fail(
+      `[lambda] of ${where(comp)} sets neither [function] nor [module]; AWS invokes lambda.function, the local runtime runs lambda.module`,
+    );
+  if (kind === 'http') checkHttp(comp);
+}
+
+/** A request has a url, and a body only with a method that sends one. */
+function checkHttp(comp: Comp) {
+  const { url, method = 'GET', body } = comp.http!;
+  if (url.trim() === '') fail(`[http.url] of ${where(comp)} is empty`);
+  if (body !== undefined && (method === 'GET' || method === 'HEAD'))
+    fail(
+      `[http.body] of ${where(comp)} is set, but a ${method} request sends no body; use POST, PUT or PATCH`,
+    );
 }
 
 /** A branch target (or the default) is a sibling that waits for the gateway. */

@@ -14,6 +14,8 @@ import {
   type RawDag,
   type RawFsMount,
   type RawGateway,
+  type RawHttp,
+  type RawLambda,
   type RawParam,
   type RawRetry,
   type RawStep,
@@ -47,6 +49,8 @@ export interface Comp {
   callback?: RawStep['callback'];
   approval?: RawStep['approval'];
   gateway?: RawGateway;
+  lambda?: RawLambda;
+  http?: RawHttp;
   dockerEnv?: string;
   env: Record<string, string>;
   cache?: RawCache;
@@ -153,6 +157,8 @@ function readComponent(
     callback: step.callback,
     approval: step.approval,
     gateway: step.gateway,
+    lambda: step.lambda,
+    http: step.http,
     dockerEnv: step.docker_env,
     env,
     cache: step.cache,

@@ -54,3 +54,11 @@ export function exactUpstream(value: string): { component: string; name: string 
 export function exactOwn(value: string): string | null {
   return OWN_ONLY.exec(value)?.[1] ?? null;
 }
+
+/** Every string in a JSON value: the value itself, or the strings among the leaves of its lists and maps. */
+export function stringLeaves(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringLeaves);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(stringLeaves);
+  return [];
+}

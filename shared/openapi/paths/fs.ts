@@ -27,12 +27,15 @@ const INVALID_FS: ('FileSystemNameFormatError' | 'InvalidFileSystemParamsURL')[]
 export const fsDoc: ResourceDoc<'fs'> = {
   description:
     "PaddleFlow's file systems: where pipelines read their YAML and steps their data. Each user has their own; " +
-    "root may act on anyone's by naming `username`. Locally, `local://<dir>` file systems are mounted for steps.",
+    "root may act on anyone's by naming `username`. Locally, `local://<dir>` file systems are mounted for steps; " +
+    'on Fargate, `efs://<file system id>[/<path>]` ones of the deployment (no properties needed).',
   schemas: {
     FileSystemRequest: object(
       {
         name: string('Letters and digits, unique per user.'),
-        url: string('`local://<absolute dir>`, `s3://<bucket>/<path>`, `hdfs://…`, `bos://…`, `sftp://…`, …'),
+        url: string(
+          '`local://<absolute dir>`, `efs://fs-<8 or 17 hex>[/<path>]`, `s3://<bucket>/<path>`, `hdfs://…`, `bos://…`, `sftp://…`, …',
+        ),
         properties: nullable(
           map(string(), 'Storage options (credentials, endpoint…); secrets are kept sealed.'),
         ),

@@ -123,8 +123,15 @@ export const runNodeDoc: ResourceDoc<'runNode'> = {
       { optional: ['loopArgument'], description: 'What a step was run with.' },
     ),
     NodeOutputs: object(
-      { outputArtifacts: ref('ArtifactPaths'), data: anyObject("A callback step: the answer's data.") },
-      { optional: ['data'] },
+      {
+        outputArtifacts: ref('ArtifactPaths'),
+        data: anyObject("A callback step: the answer's data."),
+        result: anyObject(
+          'A lambda or http step that succeeded: what it returned (an http step: `{status, body}`; a result ' +
+            'that is not an object: `{result}`).',
+        ),
+      },
+      { optional: ['data', 'result'] },
     ),
     CallbackResult: object(
       {

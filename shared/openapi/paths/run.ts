@@ -132,8 +132,12 @@ export const runDoc: ResourceDoc<'run'> = {
         jobMessage: string(),
         cacheRunID: string('The run whose cached result this job took.'),
         cacheJobID: string(),
+        outputs: anyObject(
+          'Floe: what a lambda or http step that succeeded returned (an http step: `{status, body}`; a ' +
+            'result that is not an object: `{result}`).',
+        ),
       },
-      { description: 'A step (job) in a run.' },
+      { optional: ['outputs'], description: 'A step (job) in a run.' },
     ),
     DagView: object(
       {

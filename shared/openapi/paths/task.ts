@@ -53,7 +53,9 @@ export const taskDoc: ResourceDoc<'task'> = {
         status: oneOfStrings(TASK_STATUSES, "The phase and its outcome; `skipped` is Floe's."),
         reason: nullable(string('Why it failed or was cancelled.')),
         params: string('JSON text: parameters, command, env, dockerEnv, inputArtifacts, loopArgument.'),
-        outputs: string('JSON text: outputArtifacts.'),
+        outputs: string(
+          'JSON text: outputArtifacts, and `result` for a lambda or http step that returned one.',
+        ),
         progress: { type: 'null' },
       },
       { description: 'A task, as seed 003 shows one.' },

@@ -174,7 +174,7 @@ describe('approval', () => {
   it('refuses an approval step with a command', () => {
     reject(
       base({ a: { approval: { approvers: 'alice' }, command: 'echo' } }),
-      /^step \[a\] is a approval step, which runs no command, so it cannot have \[command\]$/,
+      /^step \[a\] is an approval step, which runs no command, so it cannot have \[command\]$/,
     );
   });
 });
@@ -371,4 +371,142 @@ describe('gateway', () => {
         routed({ type: 'parallel', branches: [branch('b')] }, { [key]: value }),
         new RegExp(`^step \\[g\\] is a gateway step, which runs no command, so it cannot have \\[${key}\\]$`),
       ));
+});
+
+describe('lambda', () => {
+  it('compiles a function, a module or both, with no command', () => {
+    expect(waiting({ lambda: { function: 'arn:aws:lambda:eu-west-1:1:function:f' } })).toMatchObject({
+      command: '',
+      lambda: { function: 'arn:aws:lambda:eu-west-1:1:function:f' },
+    });
+    expect(waiting({ lambda: { module: './f.mjs' }, retry: { max_attempts: 1 }, timeout: 9 })).toMatchObject({
+      lambda: { module: './f.mjs' },
+      retry: { maxAttempts: 1 },
+      timeoutSeconds: 9,
+    });
+    expect(waiting({ lambda: { function: 'f', module: 'f.mjs' } }).lambda).toEqual({
+      function: 'f',
+      module: 'f.mjs',
+    });
+  });
+
+  it('refuses neither a function nor a module, naming the step and the fields', () => {
+    for (const lambda of [{}, { function: '' }, { module: '', function: '' }])
+      reject(
+        base({ a: { lambda } }),
+        /^\[lambda\] of step \[a\] sets neither \[function\] nor \[module\]; AWS invokes lambda\.function/,
+      );
+    reject(
+      base({ a: { lambda: { handler: 'x' } } }),
+      /^\[lambda\] of step \[a\] has no attribute \[handler\]$/,
+    );
+  });
+
+  for (const [key, value] of [
+    ['command', 'echo'],
+    ['docker_env', 'img'],
+    ['env', { A: '1' }],
+  ] as const)
+    it(`refuses [${key}] on a lambda step`, () =>
+      reject(
+        base({ a: { lambda: { module: 'f.mjs' }, [key]: value } }),
+        new RegExp(`^step \\[a\\] is a lambda step, which runs no command, so it cannot have \\[${key}\\]$`),
+      ));
+
+  it('refuses output artifacts and an enabled cache, but takes the pipeline cache without using it', () => {
+    reject(
+      base({ a: { lambda: { module: 'f.mjs' }, artifacts: { output: ['o'] } } }),
+      /^step \[a\] is a lambda step, which runs no command, so it cannot have output artifacts$/,
+    );
+    reject(
+      base({ a: { lambda: { module: 'f.mjs' }, cache: { enable: true } } }),
+      /^step \[a\] is a lambda step, which writes no files to cache, so it cannot enable \[cache\]$/,
+    );
+    expect(() =>
+      accept(base({ a: { lambda: { module: 'f.mjs' } } }, { cache: { enable: true } })),
+    ).not.toThrow();
+  });
+
+  it('is one kind at a time', () => {
+    reject(
+      base({ a: { lambda: { module: 'f.mjs' }, http: { url: 'https://x.test' } } }),
+      /^step \[a\] sets \[lambda, http\]; a step is one kind at a time$/,
+    );
+  });
+});
+
+describe('http', () => {
+  it('compiles the request: GET and no headers by default, a string or a map body as given', () => {
+    expect(waiting({ http: { url: 'https://x.test/{{PF_RUN_ID}}' } }).http).toEqual({
+      method: 'GET',
+      url: 'https://x.test/{{PF_RUN_ID}}',
+      headers: {},
+    });
+    const body = { id: '{{n}}', tags: ['a'] };
+    expect(
+      waiting({
+        parameters: { n: 1 },
+        http: { method: 'PATCH', url: 'http://x.test', headers: { 'x-n': '{{n}}' }, body },
+      }).http,
+    ).toEqual({ method: 'PATCH', url: 'http://x.test', headers: { 'x-n': '{{n}}' }, body });
+    expect(waiting({ http: { method: 'POST', url: 'https://x.test', body: 'a=1' } }).http?.body).toBe('a=1');
+  });
+
+  const refused: [Doc, RegExp][] = [
+    [{ url: 'https://x.test', method: 'FETCH' }, /^\[http\.method\] of step \[a\] /],
+    [{}, /^\[http\.url\] of step \[a\] is required$/],
+    [{ url: ' ' }, /^\[http\.url\] of step \[a\] is empty$/],
+    [{ url: 'https://x.test', headers: { a: 1 } }, /^\[http\.headers\.a\] of step \[a\] /],
+    [
+      { url: 'https://x.test', body: 3, method: 'POST' },
+      /^\[http\.body\] of step \[a\] should be a string or a map/,
+    ],
+    [
+      { url: 'https://x.test', body: 'x' },
+      /^\[http\.body\] of step \[a\] is set, but a GET request sends no body; use POST, PUT or PATCH$/,
+    ],
+    [
+      { url: 'https://x.test/{{nope}}' },
+      /^\[http\.url\] of step \[a\] uses \{\{nope\}\}, which is not defined here: a request may use/,
+    ],
+    [
+      { url: 'https://x.test', headers: { h: '{{up.p}}' } },
+      /^header \[h\] of step \[a\] uses \{\{up\.p\}\}: only parameters may use an upstream component's parameters/,
+    ],
+    [
+      { url: 'https://x.test', method: 'POST', body: { deep: ['{{PF_JOB_ID}}'] } },
+      /^\[http\.body\] of step \[a\] uses \{\{PF_JOB_ID\}\}, which is not defined here.*old API/,
+    ],
+  ];
+  for (const [http, message] of refused)
+    it(`refuses ${JSON.stringify(http)}`, () => reject(base({ a: { http } }), message));
+
+  for (const [key, value] of [
+    ['command', 'echo'],
+    ['env', { A: '1' }],
+    ['extra_fs', [{ name: 'models' }]],
+  ] as const)
+    it(`refuses [${key}] on an http step`, () =>
+      reject(
+        base({ a: { http: { url: 'https://x.test' }, [key]: value } }),
+        new RegExp(`^step \\[a\\] is an http step, which runs no command, so it cannot have \\[${key}\\]$`),
+      ));
+
+  it('may read its parameters, input artifacts and system variables, and be looped', () => {
+    const spec = accept(
+      base({
+        up: { command: 'echo', artifacts: { output: ['data'] } },
+        a: {
+          deps: 'up',
+          loop_argument: [1, 2],
+          parameters: { p: 1 },
+          artifacts: { input: { data: '{{up.data}}' } },
+          http: { url: 'https://x.test/{{p}}/{{PF_LOOP_ARGUMENT}}?f={{data}}' },
+        },
+      }),
+    );
+    expect((spec.entryPoints.a as StepSpec).http?.url).toBe(
+      'https://x.test/{{p}}/{{PF_LOOP_ARGUMENT}}?f={{data}}',
+    );
+  });
 });
