@@ -46,6 +46,7 @@ export class FloeStack extends Stack {
       table: this.data,
       secrets: this.secrets,
       efsFileSystemIds: stepSettings.efsFileSystemIds,
+      lambdaFunctionPrefix: stepSettings.lambdaFunctionPrefix,
       ...(props.tokenTtlHours === undefined ? {} : { tokenTtlHours: props.tokenTtlHours }),
     });
     this.engine = new FloeEngine(this, 'Engine', { handlers: this.handlers, steps: this.steps });

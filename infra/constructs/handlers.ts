@@ -17,6 +17,8 @@ export interface FloeHandlersProps {
   readonly tokenTtlHours?: number;
   /** The EFS file systems steps may mount: run creation refuses any other (`FLOE_EFS_FILE_SYSTEMS`). */
   readonly efsFileSystemIds: readonly string[];
+  /** The names of the functions lambda steps may invoke start with it (`FLOE_LAMBDA_FUNCTION_PREFIX`). */
+  readonly lambdaFunctionPrefix: string;
 }
 
 const constructId = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
@@ -43,9 +45,10 @@ export class FloeHandlers extends Construct {
       FLOE_TABLE_NAME: table.tableName,
       FLOE_SIGNING_KEY_SECRET_ARN: secrets.signingKey.secretArn,
       FLOE_ROOT_PASSWORD_SECRET_ARN: secrets.rootPassword.secretArn,
-      // What run creation holds steps to: Fargate sizes for flavours, and these file systems only.
+      // What run creation holds steps to: Fargate sizes for flavours, these file systems, these functions.
       FLOE_EXECUTOR: 'fargate',
       FLOE_EFS_FILE_SYSTEMS: props.efsFileSystemIds.join(','),
+      FLOE_LAMBDA_FUNCTION_PREFIX: props.lambdaFunctionPrefix,
     };
     const tokenTtl: Record<string, string> =
       props.tokenTtlHours === undefined ? {} : { FLOE_TOKEN_TTL_HOURS: String(props.tokenTtlHours) };

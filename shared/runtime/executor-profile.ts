@@ -7,11 +7,14 @@
  *   comma list: the stack grants the step task role access to exactly those). A flavour becomes the
  *   smallest Fargate task size at or above it; one Fargate cannot serve (GPUs, over 16 vCPU or 120 GB) is
  *   refused.
+ *   lambda steps must name a `function` whose name starts with `FLOE_LAMBDA_FUNCTION_PREFIX` (the functions
+ *   the NodeMachine may invoke), http steps an https:// url.
  * - anything else, or unset (`npm start`): steps are local processes. They mount `local://` file systems
- *   only, and have no size.
+ *   only, and have no size; lambda steps must name a `module`.
  */
 import { splitCommaList } from '../engine/comma-list.ts';
 import { type FargateSizing, type FlavourResources, fargateSizeOf } from '../engine/run/fargate-size.ts';
+import type { StepSpec } from '../engine/spec/model.ts';
 import type { FileSystemRecord } from '../store/filesystems.ts';
 
 /** What a mount check needs of a file system (an efs fs's server address is its EFS file system id). */
@@ -23,6 +26,40 @@ export interface ExecutorProfile {
   mountRefusal(fs: MountableFs): string | undefined;
   /** The size a flavour's steps run with, or why none serves; absent when steps have no size (local). */
   sizeOf?: (flavour: FlavourResources) => FargateSizing;
+  /** Why a lambda or http step cannot be called here, naming the step and the field; undefined when it can. */
+  callRefusal(step: CallStep): string | undefined;
+}
+
+export type CallStep = Pick<StepSpec, 'path' | 'lambda' | 'http'>;
+
+/** The step prefix the CDK stack's default lets the NodeMachine invoke (context floe:lambdaFunctionPrefix). */
+const DEFAULT_FUNCTION_PREFIX = 'floe-step-';
+
+/** A function's name from what `FunctionName` takes: a name, `<account>:function:<name>` or a full ARN. */
+export function functionNameOf(reference: string): string {
+  const parts = reference.split(':');
+  const at = parts.indexOf('function');
+  // `name:alias` names a version of `name`; an ARN's name follows `function`.
+  return at >= 0 ? (parts[at + 1] ?? '') : parts[0]!;
+}
+
+const localCallRefusal = ({ path, lambda }: CallStep) =>
+  lambda && !lambda.module
+    ? `step[${path}] is a lambda step without [lambda.module]: the local runtime runs a module's handler (AWS invokes lambda.function)`
+    : undefined;
+
+function awsCallRefusal({ path, lambda, http }: CallStep, functionPrefix: string): string | undefined {
+  if (lambda) {
+    if (!lambda.function)
+      return `step[${path}] is a lambda step without [lambda.function]: in AWS Floe invokes a Lambda function (lambda.module runs locally only)`;
+    const name = functionNameOf(lambda.function);
+    if (!name.startsWith(functionPrefix))
+      return `[lambda.function] of step[${path}] is [${lambda.function}]; lambda steps here may invoke only functions whose names start with [${functionPrefix}]`;
+  }
+  // A url that starts with a template is only known at run time; the step fails then if it is not HTTPS.
+  if (http && http.url.startsWith('http://'))
+    return `[http.url] of step[${path}] is [${http.url}]; in AWS http steps call https:// endpoints only (Step Functions' HTTP task)`;
+  return undefined;
 }
 
 const local: ExecutorProfile = {
@@ -31,9 +68,10 @@ const local: ExecutorProfile = {
     fs.type === 'local'
       ? undefined
       : `fs[${fs.name}] is a ${fs.type} file system; steps here can only mount local:// file systems`,
+  callRefusal: localCallRefusal,
 };
 
-function fargate(efsFileSystems: readonly string[]): ExecutorProfile {
+function fargate(efsFileSystems: readonly string[], functionPrefix: string): ExecutorProfile {
   const allowed =
     efsFileSystems.length > 0
       ? `they can only mount efs:// file systems of [${efsFileSystems.join(', ')}]`
@@ -47,11 +85,13 @@ function fargate(efsFileSystems: readonly string[]): ExecutorProfile {
       return `fs[${fs.name}] is an efs file system of ${fs.serverAddress}, which steps on Fargate here cannot mount; ${allowed}`;
     },
     sizeOf: fargateSizeOf,
+    callRefusal: (step) => awsCallRefusal(step, functionPrefix),
   };
 }
 
 /** The profile the environment chooses (read now: tests and the local runtime may change it). */
 export function executorProfile(env: NodeJS.ProcessEnv = process.env): ExecutorProfile {
   if (env.FLOE_EXECUTOR?.trim() !== 'fargate') return local;
-  return fargate(splitCommaList(env.FLOE_EFS_FILE_SYSTEMS));
+  const prefix = env.FLOE_LAMBDA_FUNCTION_PREFIX?.trim() || DEFAULT_FUNCTION_PREFIX;
+  return fargate(splitCommaList(env.FLOE_EFS_FILE_SYSTEMS), prefix);
 }

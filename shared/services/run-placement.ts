@@ -10,6 +10,9 @@
  *   exist and fit a Fargate task; the run keeps each one's size (`RunContext.sizes`), so that a later edit of
  *   a flavour does not change it. A step without a flavour runs with the smallest size (0.25 vCPU, 512 MiB).
  *
+ * - lambda and http steps must be callable here: locally a lambda step needs its `module`; in AWS its
+ *   `function`, named with the step prefix the NodeMachine may invoke, and an http step an https:// url.
+ *
  * Steps that run no container (callback, approval, gateway, lambda, http) need no size and mount nothing;
  * disabled components never run, so they are not checked either.
  */
@@ -22,25 +25,26 @@ import type { FileSystemRecord } from '../store/filesystems.ts';
 import type { FlavourCatalogue } from './flavours.ts';
 
 /**
- * Every step that may run a container, in the YAML's order (entry points, then post-process): not disabled,
- * not under a disabled DAG, not of a kind that runs none.
+ * Every step that may run, in the YAML's order (entry points, then post-process): not disabled, not under a
+ * disabled DAG.
  */
-export function containerSteps(spec: PipelineSpec): StepSpec[] {
+function enabledSteps(spec: PipelineSpec): StepSpec[] {
   const disabled = new Set(spec.disabled);
   const steps: StepSpec[] = [];
   const visit = (components: Record<string, ComponentSpec>) => {
     for (const comp of Object.values(components)) {
       if (disabled.has(comp.path)) continue;
       if (comp.kind === 'dag') visit(comp.entryPoints);
-      else if (runsContainer(comp)) steps.push(comp);
+      else steps.push(comp);
     }
   };
   visit(spec.entryPoints);
-  for (const step of Object.values(spec.postProcess)) {
-    if (!disabled.has(step.name) && runsContainer(step)) steps.push(step);
-  }
+  for (const step of Object.values(spec.postProcess)) if (!disabled.has(step.name)) steps.push(step);
   return steps;
 }
+
+/** Every step that may run a container: enabled, and not of a kind that runs none. */
+export const containerSteps = (spec: PipelineSpec): StepSpec[] => enabledSteps(spec).filter(runsContainer);
 
 /** The names of the file systems container steps mount. */
 function mountedNames(spec: PipelineSpec, steps: StepSpec[]): Set<string> {
@@ -59,6 +63,10 @@ export async function placeRun(
   profile: ExecutorProfile,
   flavours: FlavourCatalogue,
 ): Promise<Pick<RunContext, 'efs' | 'sizes'>> {
+  for (const step of enabledSteps(spec)) {
+    const refusal = (step.lambda || step.http) && profile.callRefusal(step);
+    if (refusal) throw new PfError('InvalidArguments', refusal);
+  }
   const steps = containerSteps(spec);
   for (const name of mountedNames(spec, steps)) {
     const fs = fileSystems.get(name);

@@ -269,10 +269,17 @@ describe('the mailbox consumer', () => {
 describe('run creation', () => {
   it('holds steps to Fargate and to the file systems of the context, in every function that runs the services', () => {
     for (const fn of plain.stack.handlers.dataResources) {
-      expect(plain.env(fn.function)).toMatchObject({ FLOE_EXECUTOR: 'fargate', FLOE_EFS_FILE_SYSTEMS: '' });
+      expect(plain.env(fn.function)).toMatchObject({
+        FLOE_EXECUTOR: 'fargate',
+        FLOE_EFS_FILE_SYSTEMS: '',
+        FLOE_LAMBDA_FUNCTION_PREFIX: DEFAULT_LAMBDA_FUNCTION_PREFIX,
+      });
     }
     for (const fn of [...configured.stack.handlers.dataResources, configured.stack.events.tick]) {
-      expect(configured.env(fn.function).FLOE_EFS_FILE_SYSTEMS).toBe(FILE_SYSTEMS.join(','));
+      expect(configured.env(fn.function)).toMatchObject({
+        FLOE_EFS_FILE_SYSTEMS: FILE_SYSTEMS.join(','),
+        FLOE_LAMBDA_FUNCTION_PREFIX: 'team-a-',
+      });
     }
   });
 });

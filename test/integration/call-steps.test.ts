@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { expectOk } from '../support/api.ts';
-import type { FloeProcess } from '../support/floe-process.ts';
+import { expectError, expectOk } from '../support/api.ts';
+import { call, type FloeProcess } from '../support/floe-process.ts';
 import { jobsOf, runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
@@ -171,21 +171,21 @@ entry_points:
     await vi.waitFor(() => expect(gone(pid)).toBe(true), { timeout: 5_000 });
   });
 
-  it('fail, saying the local runtime needs lambda.module, when the step names only a function', async () => {
-    const runId = await submit(
-      alice,
-      `name: lambdaaws
+  it('are refused at creation, saying the local runtime needs lambda.module, when the step names only a function', async () => {
+    const yaml = `name: lambdaaws
 docker_env: img
 entry_points:
   remote:
     lambda: {function: arn:aws:lambda:eu-west-1:111122223333:function:f}
-`,
-      { fsName: 'work' },
-    );
-    expect((await waitFor(alice, runId)).status).toBe('failed');
-    expect((await get(nodePath(runId, 'remote'))).json.jobMessage).toContain(
-      'the local runtime runs lambda.module',
-    );
+`;
+    const runCount = async () => ((await get('/run?maxKeys=1000')).json.runList as unknown[]).length;
+    const before = await runCount();
+    const reply = await call(floe.api, 'POST', '/run', {
+      token: alice,
+      body: { runYamlRaw: Buffer.from(yaml).toString('base64'), fsName: 'work' },
+    });
+    expectError(reply, 400, 'InvalidArguments', 'step[remote] is a lambda step without [lambda.module]');
+    expect(await runCount()).toBe(before);
   });
 });
 

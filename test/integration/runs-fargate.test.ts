@@ -109,6 +109,28 @@ describe('a run on Fargate', () => {
     await waitFor(alice, runId);
   });
 
+  it('refuses a lambda step without a function of the step prefix, or an http step to a plain http:// url', async () => {
+    const before = await runIds();
+    const refused = [
+      ['    lambda: {module: mods/score.mjs}', 'step[call] is a lambda step without [lambda.function]'],
+      [
+        '    lambda: {function: score}',
+        '[lambda.function] of step[call] is [score]; lambda steps here may invoke only functions whose names start with [floe-step-]',
+      ],
+      [
+        '    http: {url: "http://example.com/hook"}',
+        '[http.url] of step[call] is [http://example.com/hook]; in AWS http steps call https:// endpoints only',
+      ],
+    ];
+    for (const [step, message] of refused) {
+      const yaml = yamlOn('efsdata', `  call:\n${step}\n`);
+      expectError(await post('/run', { runYamlRaw: base64(yaml) }), 400, 'InvalidArguments', message!);
+    }
+    expect(await runIds()).toEqual(before);
+    const accepted = yamlOn('efsdata', '  call:\n    lambda: {function: floe-step-score}\n');
+    await waitFor(alice, await submit(alice, accepted));
+  });
+
   it('refuses a local:// fs, naming it and what Fargate here can mount; stores nothing', async () => {
     const before = await runIds();
     expectError(

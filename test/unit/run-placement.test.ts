@@ -182,7 +182,7 @@ describe('placing a run', () => {
           extra_fs: [{ name: 'bucket' }],
         },
         wait: { callback: {}, env: { PF_JOB_FLAVOUR: 'nope' } },
-        fn: { lambda: { function: 'score' } },
+        fn: { lambda: { function: 'floe-step-score' } },
         call: { http: { url: 'https://example.com/hook', method: 'POST' } },
         gpu: { command: 'g', env: { PF_JOB_FLAVOUR: 'flavour2' }, extra_fs: [{ name: 'scratch' }] },
         dag: { entry_points: { inner: { command: 'i', env: { PF_JOB_FLAVOUR: 'flavour3' } } } },
@@ -194,6 +194,55 @@ describe('placing a run', () => {
       efs: { work: { fileSystemId: EFS_A, path: '/teams/ml' } },
       sizes: {},
     });
+  });
+
+  it('refuses lambda and http steps the executor cannot call, naming the step and the field', async () => {
+    // Locally on a local fs, on Fargate on an efs one: only the call is in question.
+    const place = (step: Record<string, unknown>, profile = fargate) =>
+      profile === local
+        ? placeRun(
+            yamlSpec({ call: step }, { fs_options: { main_fs: { name: 'scratch' } } }),
+            fileSystems('scratch'),
+            local,
+            catalogue(),
+          )
+        : placeRun(yamlSpec({ call: step }), fileSystems('work'), profile, catalogue());
+    await expect(place({ lambda: { module: 'm.mjs' } })).rejects.toThrow(
+      'step[call] is a lambda step without [lambda.function]',
+    );
+    await expect(
+      place({ lambda: { function: 'arn:aws:lambda:eu-west-1:111122223333:function:score:live' } }),
+    ).rejects.toThrow(
+      '[lambda.function] of step[call] is [arn:aws:lambda:eu-west-1:111122223333:function:score:live]; lambda steps here may invoke only functions whose names start with [floe-step-]',
+    );
+    await expect(place({ http: { url: 'http://example.com/hook' } })).rejects.toThrow(
+      '[http.url] of step[call] is [http://example.com/hook]; in AWS http steps call https:// endpoints only',
+    );
+    await expect(place({ lambda: { function: 'score' } }, local)).rejects.toThrow(
+      'step[call] is a lambda step without [lambda.module]',
+    );
+    // Accepted: a prefixed name, ARN or partial ARN on Fargate; a module locally; an https or templated url.
+    for (const fn of [
+      'floe-step-score',
+      'arn:aws:lambda:eu-west-1:111122223333:function:floe-step-score:2',
+      '111122223333:function:floe-step-x',
+    ]) {
+      await expect(place({ lambda: { function: fn } })).resolves.toBeDefined();
+    }
+    await expect(place({ lambda: { module: 'm.mjs' } }, local)).resolves.toBeDefined();
+    await expect(
+      place({ http: { url: '{{base}}/hook' }, parameters: { base: 'https://x' } }),
+    ).resolves.toBeDefined();
+    await expect(place({ http: { url: 'http://localhost:8080/hook' } }, local)).resolves.toBeDefined();
+    const prefixed = executorProfile({
+      FLOE_EXECUTOR: 'fargate',
+      FLOE_EFS_FILE_SYSTEMS: EFS_A,
+      FLOE_LAMBDA_FUNCTION_PREFIX: 'team-a-',
+    });
+    await expect(place({ lambda: { function: 'team-a-score' } }, prefixed)).resolves.toBeDefined();
+    await expect(place({ lambda: { function: 'floe-step-score' } }, prefixed)).rejects.toThrow(
+      'start with [team-a-]',
+    );
   });
 
   it('checks the pipeline’s extra_fs only when a container step runs', async () => {
