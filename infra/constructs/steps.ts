@@ -220,7 +220,9 @@ export class FloeSteps extends Construct {
    * What the NodeMachine needs to run steps: container steps with `ecs:runTask.sync` (run the step task
    * definitions on the cluster, passing their roles; describe, list and stop the cluster's tasks; the managed
    * rule through which Step Functions follows them), lambda steps (functions named with the step prefix) and
-   * http steps (Step Functions' HTTP task through the connection).
+   * http steps (Step Functions' HTTP task through the connection). A try that times out is stopped by the
+   * machine's own `aws-sdk:ecs:listTasks` and `aws-sdk:ecs:stopTask` calls, authorised as ecs:ListTasks and
+   * ecs:StopTask.
    */
   grantRun(role: iam.Role, stateMachineName: string) {
     const families = `task-definition/${this.familyPrefix}*`;

@@ -1,7 +1,8 @@
 /**
  * The try in progress of one local NodeMachine execution (a container job, a function call, a request). A
  * try that timed out may still run: the next try, the wait before a retry and the execution's end stop it
- * first and wait for it to end, so two tries of one node never overlap. Stopping the execution stops it too.
+ * first and wait for it to end, so two tries of one node never overlap. Stopping the execution stops it too,
+ * and a container job that timed out is asked to stop by the machine's StopTimedOutTask (`requestStop`).
  */
 export type TryKind = 'job' | 'call';
 
@@ -15,7 +16,17 @@ export class CurrentTry {
     return this.current?.kind;
   }
 
-  /** Stops the try in progress (if any) and waits for it to end. */
+  /** Whether a container job runs that nothing has asked to stop (what ECS ListTasks lists as RUNNING). */
+  get jobRunning(): boolean {
+    return this.current?.kind === 'job' && !this.current.stop.signal.aborted;
+  }
+
+  /** Asks the try in progress (if any) to stop, without waiting for it to end: what ECS StopTask does. */
+  requestStop(reason: string): void {
+    this.current?.stop.abort(new Error(reason));
+  }
+
+  /** Stops the try in progress (if any) and waits for it to end (asking again is a no-op). */
   async stop(reason: string): Promise<void> {
     const current = this.current;
     if (!current) return;

@@ -4,7 +4,9 @@
  * handler: the reports post to the mailbox, the container step runs as a job (`runJob`, a child process) whose
  * outcome comes back in the shape ECS DescribeTasks gives, so the machine's own Choice decides the result in
  * both places; a lambda step's module runs in a child process (`invokeLambda`) and an http step's request is
- * a real `fetch`, each answering as Lambda and the HTTP Task answer Step Functions.
+ * a real `fetch`, each answering as Lambda and the HTTP Task answer Step Functions. A container try that timed
+ * out is stopped by the machine's own ListTasks and StopTask states, answered here from the try in progress.
+ * The RunTask override's `Command` is not read here: the job runs its command itself (process-executor.ts).
  */
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { executionName } from '../../shared/engine/run/index.ts';
@@ -117,6 +119,8 @@ export class NodeMachineRunner implements Dispatcher {
       [
         NODE_STATES.checkCache,
         NODE_STATES.executeLambda,
+        NODE_STATES.listTimedOutTask,
+        NODE_STATES.stopTimedOutTask,
         NODE_STATES.waitForCallback,
         ...NODE_REPORT_STATES,
       ].map((name) => [name, retryMs]),
@@ -182,6 +186,15 @@ export class NodeMachineRunner implements Dispatcher {
         return toStoppedTask({ status: 'terminated', message: 'stopped before it started' }, taskArn);
       return toStoppedTask(await tries.run('job', (stop) => this.deps.runJob(job, stop)), taskArn);
     };
+    // A try that timed out, as ECS sees it: the job is the one task started for it while it runs, and
+    // StopTask asks it to stop without waiting for it to end (the next try, the wait before it and the
+    // execution's end wait for that, as before).
+    const listTimedOutTask = async (): Promise<Json> => ({ TaskArns: tries.jobRunning ? [taskArn] : [] });
+    const stopTimedOutTask = async (parameters: Json): Promise<Json> => {
+      const { Task, Reason } = parameters as { Task: string; Reason: string };
+      if (Task === taskArn && tries.jobRunning) tries.requestStop(Reason);
+      return { Task: { TaskArn: Task, DesiredStatus: 'STOPPED', StoppedReason: Reason } };
+    };
     // Lambda's invoke result: the function's answer is the Payload (the cache check's too, below).
     const runLambda = async (): Promise<Json> => {
       const invoke = this.deps.invokeLambda ?? noLambdaRunner;
@@ -241,6 +254,8 @@ export class NodeMachineRunner implements Dispatcher {
           [NODE_STATES.reportRetrying]: reportRetrying,
           [NODE_STATES.checkCache]: checkCache,
           [NODE_STATES.executeContainer]: runContainer,
+          [NODE_STATES.listTimedOutTask]: listTimedOutTask,
+          [NODE_STATES.stopTimedOutTask]: stopTimedOutTask,
           [NODE_STATES.executeLambda]: runLambda,
           [NODE_STATES.executeHttp]: runHttp,
           [NODE_STATES.executeHttpWithBody]: runHttp,

@@ -4,7 +4,10 @@
  * answer (`States.Http.StatusCode.<code>`, its cause carrying the body) and any other failure go through
  * `ExecuteError`, a try that runs too long through `TimedOut`: both then CanRetry, so the step's retry
  * policy applies. A request has a body only when the job has one (`$.http.hasBody` picks the state): a
- * parameter path to a missing field is an error.
+ * parameter path to a missing field is an error. Likewise an answer may come without a body (a 204, a HEAD):
+ * the HTTP Task's result then has no `ResponseBody`, so it is read only on the Choice branch that checked it is
+ * present (a path to a missing field is a `States.Runtime` error that no Catch handles); an answer without
+ * one has the body `''`, as an empty body is locally (infra/local/executor/http-invoke.ts).
  */
 import { LAMBDA_RETRY, placeholder, report } from './machine-parts.ts';
 import { NODE_STATES } from './node-states.ts';
@@ -30,12 +33,20 @@ function httpTask(withBody: boolean) {
       Authentication: { ConnectionArn: placeholder('HttpConnectionArn') },
     },
     TimeoutSecondsPath: '$.timeoutSeconds',
-    ResultSelector: { outputs: { 'status.$': '$.StatusCode', 'body.$': '$.ResponseBody' } },
-    ResultPath: '$.result',
+    // The whole result ({StatusCode, StatusText, Headers, ResponseBody?}): CheckHttpResponse reads it.
+    ResultPath: '$.response',
     Catch: CALL_CATCH,
-    Next: S.reportOutputs,
+    Next: S.checkHttpResponse,
   };
 }
+
+/** A Pass that sets the call's outputs, `{status, body}`, where ReportOutputs reads them. */
+const httpOutputs = (body: Record<string, unknown>) => ({
+  Type: 'Pass',
+  Parameters: { outputs: { 'status.$': '$.response.StatusCode', ...body } },
+  ResultPath: '$.result',
+  Next: S.reportOutputs,
+});
 
 export function callStates() {
   return {
@@ -58,6 +69,13 @@ export function callStates() {
     },
     [S.executeHttp]: httpTask(false),
     [S.executeHttpWithBody]: httpTask(true),
+    [S.checkHttpResponse]: {
+      Type: 'Choice',
+      Choices: [{ Variable: '$.response.ResponseBody', IsPresent: true, Next: S.httpResponseWithBody }],
+      Default: S.httpResponseWithoutBody,
+    },
+    [S.httpResponseWithBody]: httpOutputs({ 'body.$': '$.response.ResponseBody' }),
+    [S.httpResponseWithoutBody]: httpOutputs({ body: '' }),
     // A call that succeeded: what it returned is the step's outputs.
     [S.reportOutputs]: {
       ...report('finished', {

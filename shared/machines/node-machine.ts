@@ -9,8 +9,9 @@
  *
  * Executors: `SelectExecutor` reads the input's `executor` (machine-input.ts) and sends a callback or
  * approval step to `WaitForCallback` (callback-states.ts), a lambda step to `ExecuteLambda` and an http step
- * to the HTTP Task (call-states.ts), and every other step to `ExecuteContainer` (container-states.ts). A
- * failed try goes through `CanRetry` (retry-states.ts), which tries again or reports.
+ * to the HTTP Task (call-states.ts), and every other step to `ExecuteContainer` (container-states.ts; a
+ * container try that times out has its task stopped first). A failed try goes through `CanRetry`
+ * (retry-states.ts), which tries again or reports.
  */
 import { cacheStates } from './cache-states.ts';
 import { callStates } from './call-states.ts';

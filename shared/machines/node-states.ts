@@ -1,4 +1,8 @@
-/** The NodeMachine's state names: the local runner keys its Task handlers (and time overrides) on them. */
+/**
+ * The NodeMachine's state names: the local runner keys its Task handlers (and time overrides) on them. Names
+ * are unique across the whole machine, the states of a Map's iterations included (StopTimedOutTask runs in
+ * the StopTimedOutTasks Map): the interpreter keys a nested Task's handler on its name too.
+ */
 export const NODE_STATES = {
   cacheEnabled: 'CacheEnabled',
   checkCache: 'CheckCache',
@@ -8,6 +12,10 @@ export const NODE_STATES = {
   reportStarted: 'ReportStarted',
   selectExecutor: 'SelectExecutor',
   executeContainer: 'ExecuteContainer',
+  listTimedOutTask: 'ListTimedOutTask',
+  foundTimedOutTask: 'FoundTimedOutTask',
+  stopTimedOutTasks: 'StopTimedOutTasks',
+  stopTimedOutTask: 'StopTimedOutTask',
   checkContainer: 'CheckContainer',
   succeeded: 'Succeeded',
   terminated: 'Terminated',
@@ -19,6 +27,9 @@ export const NODE_STATES = {
   httpWithBody: 'HttpWithBody',
   executeHttp: 'ExecuteHttp',
   executeHttpWithBody: 'ExecuteHttpWithBody',
+  checkHttpResponse: 'CheckHttpResponse',
+  httpResponseWithBody: 'HttpResponseWithBody',
+  httpResponseWithoutBody: 'HttpResponseWithoutBody',
   reportOutputs: 'ReportOutputs',
   executeError: 'ExecuteError',
   errorWithCause: 'ErrorWithCause',
@@ -50,12 +61,14 @@ export const NODE_REPORT_STATES = [
 
 /**
  * The Task states, each of which needs a local handler (a Task without one would call real AWS): the reports,
- * and those that do something else. Listed by hand, not read off the definition: it is what the tests hold
- * the definition's Task states to.
+ * and those that do something else (StopTimedOutTask within its Map). Listed by hand, not read off the
+ * definition: it is what the tests hold the definition's Task states to.
  */
 export const NODE_TASK_STATES = [
   NODE_STATES.checkCache,
   NODE_STATES.executeContainer,
+  NODE_STATES.listTimedOutTask,
+  NODE_STATES.stopTimedOutTask,
   NODE_STATES.executeLambda,
   NODE_STATES.executeHttp,
   NODE_STATES.executeHttpWithBody,

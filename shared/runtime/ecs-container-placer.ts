@@ -31,6 +31,16 @@ let efs: EFSClient | undefined;
 const ecsClient = () => (ecs ??= traced(new ECSClient({})));
 const efsClient = () => (efs ??= traced(new EFSClient({})));
 
+/**
+ * The step container's entry point: the NodeMachine's override `Command` is the job's command alone, which
+ * this runs. ECS's `Command` replaces only the image's CMD, so without an entry point of Floe's an image with
+ * an ENTRYPOINT would get the command as that entry point's arguments (PaddleFlow's `command` replaces it on
+ * Kubernetes). `sh`, not `bash`: many images (alpine, busybox, slim distributions) have no bash, and every
+ * image a shell command can run in has a POSIX sh. Locally the job runs under bash where there is one
+ * (infra/local/executor/process-executor.ts).
+ */
+export const STEP_ENTRY_POINT = ['sh', '-c'];
+
 /** Fargate's smallest size: what a step without a flavour gets. */
 export const DEFAULT_SIZE: ContainerSize = { cpu: 256, memory: 512 };
 
@@ -151,6 +161,8 @@ export class EcsContainerPlacer implements ContainerPlacer {
     // Everything the registration sends, in a fixed order: equal definitions hash equal.
     const definedBy = {
       image: job.dockerEnv,
+      // A family registered before the entry point was set must not be found and reused without it.
+      entryPoint: STEP_ENTRY_POINT,
       workDir: job.workDir ?? null,
       cpu: size.cpu,
       memory: size.memory,
@@ -218,6 +230,7 @@ export class EcsContainerPlacer implements ContainerPlacer {
           {
             name: STEP_CONTAINER_NAME,
             image: job.dockerEnv,
+            entryPoint: STEP_ENTRY_POINT,
             essential: true,
             // The step runs in its main fs, as the local executor and PaddleFlow's pods do (overrides cannot set it).
             ...(job.workDir === undefined ? {} : { workingDirectory: job.workDir }),

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build.ts';
 import { DEFAULT_LAMBDA_FUNCTION_PREFIX } from '../../infra/constructs/settings.ts';
 import { HTTP_CONNECTION_HEADER } from '../../infra/constructs/steps.ts';
+import { nodeMachineDefinition } from '../../shared/machines/node-machine.ts';
+import { allStates } from '../support/asl.ts';
 import { asList, type Json, referencedIds, SynthesizedStack } from './template-support.ts';
 
 const FILE_SYSTEMS = ['fs-0123456789abcdef0', 'fs-89abcdef'];
@@ -166,6 +168,16 @@ describe('the NodeMachine role', () => {
     expect(resourcesOf(plain, role(plain), 'events:PutRule')).toEqual([
       'arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:rule/StepFunctionsGetEventsForECSTaskRule',
     ]);
+  });
+
+  it("may make every AWS SDK call of its definition (the IAM action is the service and the API's name)", () => {
+    const calls = Object.values(allStates(nodeMachineDefinition()))
+      .map((state) => /^arn:aws:states:::aws-sdk:(\w+):(\w+)$/.exec(String(state.Resource)))
+      .filter((match) => match !== null)
+      .map(([, service, api]) => `${service}:${api![0]!.toUpperCase()}${api!.slice(1)}`);
+    expect(calls.sort()).toEqual(['ecs:ListTasks', 'ecs:StopTask']);
+    const actions = plain.actionsOf(role(plain));
+    for (const action of calls) expect(actions).toContain(action);
   });
 
   it('may invoke the cache check and the functions named with the step prefix, and no other', () => {

@@ -127,7 +127,7 @@ describe('startedByOf', () => {
 });
 
 describe('EcsContainerPlacer', () => {
-  it('registers a definition on first use: size, image, awslogs, roles, EFS volumes through access points', async () => {
+  it('registers a definition on first use: size, image, an `sh -c` entry point, awslogs, roles, EFS volumes through access points', async () => {
     ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
     registerAnswersRevision1();
     efs.on(CreateAccessPointCommand).callsFake((input) => ({
@@ -215,6 +215,8 @@ describe('EcsContainerPlacer', () => {
           {
             name: 'step',
             image: 'python:3.12',
+            // The NodeMachine's Command is the job's command alone: this runs it, whatever the image's ENTRYPOINT.
+            entryPoint: ['sh', '-c'],
             essential: true,
             workingDirectory: '/home/paddleflow/storage/mnt/fs-root-data',
             logConfiguration: {
@@ -275,6 +277,7 @@ describe('EcsContainerPlacer', () => {
     const [input] = registered();
     expect(input).toMatchObject({ cpu: '256', memory: '512', volumes: [] });
     expect(input!.containerDefinitions![0]!.mountPoints).toEqual([]);
+    expect(input!.containerDefinitions![0]!.entryPoint).toEqual(['sh', '-c']);
     // No working directory (`PF_MOUNT_PATH: NONE`): the image's own.
     expect(input!.containerDefinitions![0]).not.toHaveProperty('workingDirectory');
     expect(efs.calls()).toHaveLength(0);

@@ -10,6 +10,7 @@ import {
 import type { JobSpec, RunEvent } from '../../shared/engine/run/model.ts';
 import { nodeMachineDefinition } from '../../shared/machines/node-machine.ts';
 import type { Mailbox } from '../../shared/runtime/ports.ts';
+import { taskStatesOf } from '../support/asl.ts';
 
 const job = (key: string, attempt = 1, runId = 'run-000007'): JobSpec => ({
   runId,
@@ -108,11 +109,9 @@ describe('NodeMachineRunner', () => {
     await runner.dispatch(job('a'));
     await runner.idle();
     const handlers = run.mock.calls[0]![1]!.overrides!.taskResourceLocalHandlers!;
-    const tasks = Object.entries(nodeMachineDefinition().States as Record<string, { Type: string }>)
-      .filter(([, state]) => state.Type === 'Task')
-      .map(([name]) => name);
+    const tasks = taskStatesOf(nodeMachineDefinition());
     expect(tasks.length).toBeGreaterThan(0);
-    expect(Object.keys(handlers).sort()).toEqual(tasks.sort());
+    expect(Object.keys(handlers).sort()).toEqual(tasks);
   });
 
   it('validates the definition once: every execution runs on the same machine', async () => {
@@ -496,6 +495,27 @@ describe('NodeMachineRunner callback waits and retries', () => {
     expect(mailbox.events('a').map((event) => event.type)).toEqual(['started', 'retrying', 'finished']);
     expect(mailbox.events('a').at(-1)).toMatchObject({ status: 'succeeded' });
   }, 15_000);
+
+  it("stops a last try that timed out through the machine's ListTasks and StopTask, then reports it", async () => {
+    const signals: AbortSignal[] = [];
+    const runJob: NodeMachineRunnerDeps['runJob'] = (_spec, signal) => {
+      signals.push(signal);
+      return new Promise<JobOutcome>((resolve) =>
+        signal.addEventListener('abort', () => resolve({ status: 'terminated', message: 'stopped' })),
+      );
+    };
+    const { runner, mailbox } = makeRunner({ runJob });
+    await runner.dispatch({ ...job('a'), timeoutSeconds: 1 });
+    await runner.idle();
+    expect(signals).toHaveLength(1);
+    // Stopped by StopTimedOutTask (its Reason), not by the execution's end.
+    expect((signals[0]!.reason as Error).message).toBe('the step timed out');
+    expect(mailbox.events('a').map((event) => event.type)).toEqual(['started', 'finished']);
+    expect(mailbox.events('a').at(-1)).toMatchObject({
+      status: 'failed',
+      message: 'timed out after 1 seconds',
+    });
+  }, 10_000);
 
   it('refuses an answer once the wait timed out', async () => {
     const { runner, mailbox } = makeRunner({ runJob: succeed });

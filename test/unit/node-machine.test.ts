@@ -14,6 +14,7 @@ import {
   toMachineInput,
 } from '../../shared/machines/node-machine.ts';
 import type { ContainerPlacement } from '../../shared/runtime/ports.ts';
+import { allStates, taskStatesOf } from '../support/asl.ts';
 
 type Json = Record<string, unknown>;
 type States = Record<string, Json>;
@@ -72,12 +73,9 @@ describe('NodeMachine definition', () => {
     ).not.toThrow();
   });
 
-  it('exports a name for every state, and lists every Task state', () => {
-    expect(Object.keys(states).sort()).toEqual(Object.values(NODE_STATES).sort());
-    const tasks = Object.entries(states)
-      .filter(([, state]) => state.Type === 'Task')
-      .map(([name]) => name);
-    expect(tasks.sort()).toEqual([...NODE_TASK_STATES].sort());
+  it('exports a name for every state (those within its Map too), and lists every Task state', () => {
+    expect(Object.keys(allStates(definition)).sort()).toEqual(Object.values(NODE_STATES).sort());
+    expect(taskStatesOf(definition)).toEqual([...NODE_TASK_STATES].sort());
   });
 
   it('reports to the mailbox through SQS with retries, grouped by run and deduplicated per execution', () => {
@@ -97,7 +95,7 @@ describe('NodeMachine definition', () => {
     }
   });
 
-  it('runs the container with the job command through bash and its environment, for the timeout the input gives', () => {
+  it("runs the container with the job command (the task definition's `sh -c` runs it) and its environment, for the timeout the input gives", () => {
     const execute = states[NODE_STATES.executeContainer]!;
     expect(execute).toMatchObject({
       Resource: 'arn:aws:states:::ecs:runTask.sync',
@@ -118,14 +116,14 @@ describe('NodeMachine definition', () => {
           ContainerOverrides: [
             {
               Name: 'step',
-              'Command.$': "States.Array('bash', '-c', $.job.command)",
+              'Command.$': 'States.Array($.job.command)',
               'Environment.$': '$.envList',
             },
           ],
         },
       },
       Catch: [
-        { ErrorEquals: ['States.Timeout'], Next: NODE_STATES.timedOut },
+        { ErrorEquals: ['States.Timeout'], Next: NODE_STATES.listTimedOutTask },
         { ErrorEquals: ['States.ALL'], Next: NODE_STATES.executeError },
       ],
     });
@@ -176,13 +174,12 @@ describe('NodeMachine definition', () => {
     const common = {
       Resource: 'arn:aws:states:::http:invoke',
       TimeoutSecondsPath: '$.timeoutSeconds',
-      ResultSelector: { outputs: { 'status.$': '$.StatusCode', 'body.$': '$.ResponseBody' } },
-      ResultPath: '$.result',
+      ResultPath: '$.response',
       Catch: [
         { ErrorEquals: ['States.Timeout'], Next: NODE_STATES.timedOut },
         { ErrorEquals: ['States.ALL'], Next: NODE_STATES.executeError },
       ],
-      Next: NODE_STATES.reportOutputs,
+      Next: NODE_STATES.checkHttpResponse,
     };
     const request = {
       'ApiEndpoint.$': '$.http.url',
@@ -200,6 +197,64 @@ describe('NodeMachine definition', () => {
     expect(states[NODE_STATES.httpWithBody]).toMatchObject({
       Choices: [{ Variable: '$.http.hasBody', BooleanEquals: true, Next: NODE_STATES.executeHttpWithBody }],
       Default: NODE_STATES.executeHttp,
+    });
+  });
+
+  it('reads the response body only once it is known to be there (a 204 or a HEAD answer has none)', () => {
+    for (const name of [NODE_STATES.executeHttp, NODE_STATES.executeHttpWithBody])
+      expect(states[name]!.ResultSelector).toBeUndefined();
+    expect(states[NODE_STATES.checkHttpResponse]).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.response.ResponseBody', IsPresent: true, Next: NODE_STATES.httpResponseWithBody },
+      ],
+      Default: NODE_STATES.httpResponseWithoutBody,
+    });
+    const outputs = (body: Json) => ({
+      Type: 'Pass',
+      Parameters: { outputs: { 'status.$': '$.response.StatusCode', ...body } },
+      ResultPath: '$.result',
+      Next: NODE_STATES.reportOutputs,
+    });
+    expect(states[NODE_STATES.httpResponseWithBody]).toEqual(
+      outputs({ 'body.$': '$.response.ResponseBody' }),
+    );
+    expect(states[NODE_STATES.httpResponseWithoutBody]).toEqual(outputs({ body: '' }));
+  });
+
+  it('stops the tasks of a container try that timed out, then reports it timed out whatever the stop did', () => {
+    const toTimedOut = [
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.stopError', Next: NODE_STATES.timedOut },
+    ];
+    expect(states[NODE_STATES.listTimedOutTask]).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:ecs:listTasks',
+      Parameters: { Cluster: placeholder('ClusterArn'), 'StartedBy.$': '$.container.startedBy' },
+      ResultPath: '$.timedOutTasks',
+      Retry: [expect.objectContaining({ ErrorEquals: ['States.ALL'] })],
+      Catch: toTimedOut,
+      Next: NODE_STATES.foundTimedOutTask,
+    });
+    expect(states[NODE_STATES.foundTimedOutTask]).toEqual({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.timedOutTasks.TaskArns', IsPresent: true, Next: NODE_STATES.stopTimedOutTasks },
+      ],
+      Default: NODE_STATES.timedOut,
+    });
+    expect(states[NODE_STATES.stopTimedOutTasks]).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.timedOutTasks.TaskArns',
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: NODE_STATES.stopTimedOutTask },
+      ResultPath: null,
+      Catch: toTimedOut,
+      Next: NODE_STATES.timedOut,
+    });
+    expect(allStates(definition)[NODE_STATES.stopTimedOutTask]).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::aws-sdk:ecs:stopTask',
+      Parameters: { Cluster: placeholder('ClusterArn'), 'Task.$': '$.taskArn', Reason: 'the step timed out' },
+      End: true,
     });
   });
 
@@ -316,6 +371,8 @@ async function execute(input: JobSpec, { task, tries, calls = [], verdicts = [],
   /** What each call of a lambda or http step was asked, with the state that asked. */
   const asked: { state: string; parameters: Json }[] = [];
   let containers = 0;
+  /** The ListTasks and StopTask requests of a try that timed out. */
+  const stopping: Json[] = [];
   const call = (state: string) => async (parameters: unknown) => {
     const answer = calls[asked.length];
     asked.push({ state, parameters: parameters as Json });
@@ -351,6 +408,14 @@ async function execute(input: JobSpec, { task, tries, calls = [], verdicts = [],
           if (answer === 'hang') return new Promise(() => {}) as never;
           return answer as never;
         },
+        [NODE_STATES.listTimedOutTask]: (parameters: unknown) => {
+          stopping.push(parameters as Json);
+          return { TaskArns: [TASK_ARN] } as never;
+        },
+        [NODE_STATES.stopTimedOutTask]: (parameters: unknown) => {
+          stopping.push(parameters as Json);
+          return { Task: { TaskArn: TASK_ARN } } as never;
+        },
         [NODE_STATES.waitForCallback]: (message: unknown) => {
           send(message);
           waits.push(message as Json);
@@ -371,7 +436,7 @@ async function execute(input: JobSpec, { task, tries, calls = [], verdicts = [],
     },
   }).result;
   const events = sent.map((message) => (message.MessageBody as { event: Json }).event);
-  return { checks, containers, events, waits, asked };
+  return { checks, containers, events, waits, asked, stopping };
 }
 
 describe('NodeMachine outcomes (local interpreter)', () => {
@@ -582,12 +647,16 @@ describe('NodeMachine retry policy and timeout (local interpreter)', () => {
     expect(once.events.at(-1)).toMatchObject({ status: 'failed', message: 'exit code 1' });
   });
 
-  it('fails a try that runs past the timeout, and retries it like any failure', async () => {
-    const { containers, events } = await execute(
+  it('fails a try that runs past the timeout once its task is stopped, and retries it like any failure', async () => {
+    const { containers, events, stopping } = await execute(
       { ...job, timeoutSeconds: 1, retryDelays: [0] },
       { tries: ['hang', exitedWith(0)] },
     );
     expect(containers).toBe(2);
+    expect(stopping).toEqual([
+      { Cluster: placeholders.ClusterArn, StartedBy: placement.startedBy },
+      { Cluster: placeholders.ClusterArn, Task: TASK_ARN, Reason: 'the step timed out' },
+    ]);
     expect(events[1]).toMatchObject({ type: 'retrying', retry: 1, message: 'timed out after 1 seconds' });
     expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'succeeded' });
   }, 10_000);
@@ -730,6 +799,16 @@ describe('NodeMachine lambda and http steps (local interpreter)', () => {
     expect(withBody.asked[0]).toMatchObject({
       state: NODE_STATES.executeHttpWithBody,
       parameters: { RequestBody: 'a=1' },
+    });
+  });
+
+  it('reports an answer without a body (a 204) with an empty body', async () => {
+    const answer = { StatusCode: 204, StatusText: 'No Content', Headers: {} };
+    const { events } = await execute({ ...job, command: '', http }, { calls: [answer] });
+    expect(events.at(-1)).toMatchObject({
+      type: 'finished',
+      status: 'succeeded',
+      outputs: { status: 204, body: '' },
     });
   });
 

@@ -93,7 +93,12 @@ async function sandboxComplaint(logFile: string): Promise<string | undefined> {
 
 const shells = new Map<string, Promise<string>>();
 
-/** bash where there is one (PaddleFlow's jobs run `bash -c`), else sh: looked up once per PATH. */
+/**
+ * bash where there is one (PaddleFlow's jobs run `bash -c`), else sh: looked up once per PATH. In AWS a step
+ * runs as `sh -c` (its task definition's entry point, ecs-container-placer.ts), since many images have no
+ * bash: a command that uses bash's own syntax (`[[ ]]`, arrays, `source`) may pass here and fail there where
+ * sh is not bash (alpine's is busybox ash, Debian's dash).
+ */
 function shellOn(pathEnv: string): Promise<string> {
   let shell = shells.get(pathEnv);
   if (!shell) {
