@@ -9,8 +9,8 @@
  * and a redeploy that changes a role or the log group gets new families instead of reusing stale ones. Two
  * containers registering the same family at once make two identical revisions, which is harmless.
  *
- * EFS volumes mount through an access point on the fs path (the `efs://<fs-id>/<path>` of the fs), one per
- * (file system, path), created with a ClientToken derived from both so a repeated create finds the same one.
+ * EFS volumes mount through an access point on the fs path (the `efs://<fs-id>/<path>` of the fs): see
+ * efs-access-points.ts.
  */
 import {
   ClientException,
@@ -18,18 +18,18 @@ import {
   ECSClient,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
-import { CreateAccessPointCommand, DescribeAccessPointsCommand, EFSClient } from '@aws-sdk/client-efs';
 import { sha256Hex } from '../engine/run/ids.ts';
 import type { ContainerSize, JobSpec } from '../engine/run/model.ts';
 import { STEP_CONTAINER_NAME } from '../machines/node-machine.ts';
 import { traced } from '../observability/tracer.ts';
+import { EfsAccessPoints } from './efs-access-points.ts';
 import type { ContainerPlacement, ContainerPlacer } from './ports.ts';
+import { shared } from './promise-cache.ts';
+import { type StepConfig, stepConfigFromEnv } from './step-config.ts';
 
 let ecs: ECSClient | undefined;
-let efs: EFSClient | undefined;
-/** One client each per container, made on first use. */
+/** One client per container, made on first use. */
 const ecsClient = () => (ecs ??= traced(new ECSClient({})));
-const efsClient = () => (efs ??= traced(new EFSClient({})));
 
 /**
  * The step container's entry point: the NodeMachine's override `Command` is the job's command alone, which
@@ -46,57 +46,6 @@ export const DEFAULT_SIZE: ContainerSize = { cpu: 256, memory: 512 };
 
 /** ECS `startedBy` takes up to 36 letters, digits, `-` and `_`: `floe-` and 31 hex of the job id. */
 export const startedByOf = (jobId: string) => `floe-${sha256Hex(jobId).slice(0, 31)}`;
-
-/** What placement reads from the environment (once, at first use). */
-interface StepConfig {
-  familyPrefix: string;
-  architecture: 'X86_64' | 'ARM64';
-  executionRoleArn: string;
-  taskRoleArn: string;
-  logGroup: string;
-  region: string;
-  subnets: string[];
-  securityGroups: string[];
-  assignPublicIp: 'ENABLED' | 'DISABLED';
-}
-
-const required = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
-const list = (text: string | undefined) =>
-  (text ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-
-function oneOf<T extends string>(name: string, allowed: readonly T[], absent: T): T {
-  const value = process.env[name] || absent;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new Error(`${name} must be one of ${allowed.join(', ')}, not "${value}"`);
-  }
-  return value as T;
-}
-
-function stepConfigFromEnv(): StepConfig {
-  const subnets = list(process.env.FLOE_STEP_SUBNETS);
-  if (subnets.length === 0) throw new Error('FLOE_STEP_SUBNETS is not set');
-  return {
-    familyPrefix: process.env.FLOE_STEP_FAMILY_PREFIX || 'floe-step-',
-    // Most images on public registries are amd64 only.
-    architecture: oneOf('FLOE_STEP_ARCHITECTURE', ['X86_64', 'ARM64'], 'X86_64'),
-    executionRoleArn: required('FLOE_STEP_EXECUTION_ROLE_ARN'),
-    taskRoleArn: required('FLOE_STEP_TASK_ROLE_ARN'),
-    logGroup: required('FLOE_STEP_LOG_GROUP'),
-    region: required('AWS_REGION'),
-    subnets,
-    // Empty: ECS uses the VPC's default security group.
-    securityGroups: list(process.env.FLOE_STEP_SECURITY_GROUPS),
-    assignPublicIp: oneOf('FLOE_STEP_PUBLIC_IP', ['ENABLED', 'DISABLED'], 'DISABLED'),
-  };
-}
 
 /** An EFS mount of the job: the volume (file system and path) and where and how the step sees it. */
 interface EfsMount {
@@ -121,10 +70,6 @@ function efsMountsOf(job: JobSpec): EfsMount[] {
 /** One volume per (file system, path); several mount points may use it. */
 const volumeKey = (mount: EfsMount) => JSON.stringify([mount.fileSystemId, mount.path]);
 
-/** How long an access point may stay `creating` before placement gives up (they take seconds). */
-const ACCESS_POINT_POLLS = 30;
-const ACCESS_POINT_POLL_MS = 1000;
-
 export interface EcsContainerPlacerOptions {
   /** The wait between polls of an access point still being created (tests pass a quick one). */
   sleep?: (ms: number) => Promise<void>;
@@ -134,12 +79,12 @@ export class EcsContainerPlacer implements ContainerPlacer {
   private config: StepConfig | undefined;
   /** family → its task definition ARN; the promise, so concurrent placements share one registration. */
   private readonly definitions = new Map<string, Promise<string>>();
-  /** ClientToken → access point id, shared likewise. */
-  private readonly accessPoints = new Map<string, Promise<string>>();
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly accessPoints: EfsAccessPoints;
 
   constructor(options: EcsContainerPlacerOptions = {}) {
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.accessPoints = new EfsAccessPoints(
+      options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    );
   }
 
   async placementOf(job: JobSpec): Promise<ContainerPlacement> {
@@ -208,7 +153,7 @@ export class EcsContainerPlacer implements ContainerPlacer {
             transitEncryption: 'ENABLED' as const,
             // IAM authorisation: the task role's elasticfilesystem:Client* permissions decide access.
             authorizationConfig: {
-              accessPointId: await this.accessPointOf(mount.fileSystemId, mount.path),
+              accessPointId: await this.accessPoints.of(mount.fileSystemId, mount.path),
               iam: 'ENABLED' as const,
             },
           },
@@ -257,96 +202,6 @@ export class EcsContainerPlacer implements ContainerPlacer {
     if (!taskDefinition?.taskDefinitionArn) throw new Error(`ECS registered ${family} without an ARN`);
     return taskDefinition.taskDefinitionArn;
   }
-
-  /** The access point on `path` of the file system, created on first use and waited for until `available`. */
-  private accessPointOf(fileSystemId: string, path: string): Promise<string> {
-    // 64 hex: EFS takes a token of up to 64 ASCII characters.
-    const token = sha256Hex(JSON.stringify([fileSystemId, path]));
-    return shared(this.accessPoints, token, async () =>
-      this.whenAvailable(await createAccessPoint(fileSystemId, path, token)),
-    );
-  }
-
-  /** Polls a `creating` access point until it is `available` (bounded); an unknown state is looked up at once. */
-  private async whenAvailable(accessPoint: { id: string; state?: string }): Promise<string> {
-    let state = accessPoint.state;
-    for (let poll = 0; ; poll++) {
-      if (state === 'available') return accessPoint.id;
-      if (state !== undefined && state !== 'creating') {
-        throw new Error(`EFS access point ${accessPoint.id} is ${state}, not available`);
-      }
-      if (poll === ACCESS_POINT_POLLS) {
-        throw new Error(
-          `EFS access point ${accessPoint.id} is still creating after ${ACCESS_POINT_POLLS} polls`,
-        );
-      }
-      if (state === 'creating') await this.sleep(ACCESS_POINT_POLL_MS);
-      const { AccessPoints } = await efsClient().send(
-        new DescribeAccessPointsCommand({ AccessPointId: accessPoint.id }),
-      );
-      state = AccessPoints?.[0]?.LifeCycleState ?? 'missing';
-    }
-  }
-}
-
-/**
- * Creates the access point for the token. EFS answers a new one with its description, `creating`; a create
- * that repeats a token EFS has seen is refused with AccessPointAlreadyExists, which names the existing access
- * point (its state then unknown until described). Should the refusal not name it, it is found by its token.
- */
-async function createAccessPoint(
-  fileSystemId: string,
-  path: string,
-  token: string,
-): Promise<{ id: string; state?: string }> {
-  try {
-    const created = await efsClient().send(
-      new CreateAccessPointCommand({
-        ClientToken: token,
-        FileSystemId: fileSystemId,
-        // EFS makes the directory on first mount when it is missing: owned by root, like a fresh PaddleFlow fs.
-        RootDirectory: { Path: path, CreationInfo: { OwnerUid: 0, OwnerGid: 0, Permissions: '755' } },
-        Tags: [{ Key: 'floe:component', Value: 'step-volume' }],
-      }),
-    );
-    if (!created.AccessPointId)
-      throw new Error(`EFS created an access point on ${fileSystemId} without an id`);
-    return { id: created.AccessPointId, state: created.LifeCycleState };
-  } catch (error) {
-    if (!(error instanceof Error) || error.name !== 'AccessPointAlreadyExists') throw error;
-    const id = (error as { AccessPointId?: string }).AccessPointId;
-    return { id: id || (await accessPointByToken(fileSystemId, token)) };
-  }
-}
-
-async function accessPointByToken(fileSystemId: string, token: string): Promise<string> {
-  let NextToken: string | undefined;
-  do {
-    const page = await efsClient().send(
-      new DescribeAccessPointsCommand({ FileSystemId: fileSystemId, NextToken }),
-    );
-    const found = page.AccessPoints?.find((point) => point.ClientToken === token);
-    if (found?.AccessPointId) return found.AccessPointId;
-    NextToken = page.NextToken;
-  } while (NextToken);
-  throw new Error(
-    `EFS says an access point on ${fileSystemId} has client token ${token}, but none is listed`,
-  );
-}
-
-/** The promise in `cache` for `key`, made once; a failure is forgotten, so the next call tries again. */
-function shared(
-  cache: Map<string, Promise<string>>,
-  key: string,
-  make: () => Promise<string>,
-): Promise<string> {
-  let promise = cache.get(key);
-  if (!promise) {
-    promise = make();
-    cache.set(key, promise);
-    promise.catch(() => cache.delete(key));
-  }
-  return promise;
 }
 
 let placer: EcsContainerPlacer | undefined;

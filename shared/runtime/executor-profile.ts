@@ -57,7 +57,7 @@ function awsCallRefusal({ path, lambda, http }: CallStep, functionPrefix: string
       return `[lambda.function] of step[${path}] is [${lambda.function}]; lambda steps here may invoke only functions whose names start with [${functionPrefix}]`;
   }
   // A url that starts with a template is only known at run time; the step fails then if it is not HTTPS.
-  if (http && http.url.startsWith('http://'))
+  if (http?.url.startsWith('http://'))
     return `[http.url] of step[${path}] is [${http.url}]; in AWS http steps call https:// endpoints only (Step Functions' HTTP task)`;
   return undefined;
 }
