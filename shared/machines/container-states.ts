@@ -6,7 +6,8 @@
  * the log reader can find its log later.
  *
  * The job's command runs as `sh -c <command>`: the step task definitions' entry point is `['sh', '-c']`
- * (ecs-container-placer.ts) and the override's `Command` is the command alone. ECS's `Command` replaces only
+ * (ecs-container-placer.ts) and the override's `Command` is `containerCommand` alone (machine-input.ts: the
+ * job's command after its output artifacts are prepared). ECS's `Command` replaces only
  * the image's CMD, so the entry point must be set too for an image with an ENTRYPOINT to run the command as
  * PaddleFlow's pods do (there `command` replaces the entry point).
  *
@@ -71,7 +72,7 @@ export function containerStates() {
             {
               Name: STEP_CONTAINER_NAME,
               // The argument of the task definition's `sh -c` entry point.
-              'Command.$': 'States.Array($.job.command)',
+              'Command.$': 'States.Array($.containerCommand)',
               'Environment.$': '$.envList',
             },
           ],

@@ -57,6 +57,8 @@ export interface NodeMachineInput {
   envList: { Name: string; Value: string }[];
   /** Where the ECS task runs (LOCAL_PLACEMENT when no task runs, and locally). */
   container: ContainerPlacement;
+  /** What the step container's shell runs (`containerCommandOf`); the local runner runs the job itself. */
+  containerCommand: string;
   /** Present for a lambda step. */
   lambda?: LambdaInput;
   /** Present for an http step. */
@@ -90,6 +92,23 @@ function httpInput(http: NonNullable<JobSpec['http']>): HttpInput {
     : { method, url, headers: { ...headers }, hasBody: true, body };
 }
 
+const OUTPUT_ARTIFACT_VARIABLE = /^PF_OUTPUT_ARTIFACT_[A-Z0-9_]+$/;
+
+/**
+ * The command a step container runs: the job's, after what the local executor does before a job, since ECS
+ * has no hook for it: each output artifact emptied and its parent directory made. The paths are the
+ * container's own, in the job's `PF_OUTPUT_ARTIFACT_*` variables, so nothing is quoted here; a failure to
+ * prepare them fails the job before its command runs.
+ */
+export function containerCommandOf(job: JobSpec): string {
+  const outputs = Object.keys(job.env)
+    .filter((name) => OUTPUT_ARTIFACT_VARIABLE.test(name))
+    .sort();
+  if (outputs.length === 0) return job.command;
+  const prepare = outputs.map((name) => `rm -rf "$${name}" && mkdir -p "$(dirname "$${name}")"`).join(' && ');
+  return `${prepare} || exit 1\n${job.command}`;
+}
+
 /** The execution input of `job`; `placement`: where a container job's ECS task runs (AWS). */
 export function toMachineInput(job: JobSpec, placement?: ContainerPlacement): NodeMachineInput {
   const executor = executorOf(job);
@@ -99,6 +118,7 @@ export function toMachineInput(job: JobSpec, placement?: ContainerPlacement): No
     executor,
     envList: Object.entries(job.env).map(([Name, Value]) => ({ Name, Value })),
     container: placement ?? LOCAL_PLACEMENT,
+    containerCommand: executor === 'container' ? containerCommandOf(job) : '',
     ...(job.lambda ? { lambda: { function: job.lambda.function ?? '', payload: job.lambda.payload } } : {}),
     ...(job.http ? { http: httpInput(job.http) } : {}),
     useCache: job.cache !== undefined && executor === 'container',

@@ -47,7 +47,7 @@ const job: JobSpec = {
   stepName: 'train',
   command: 'python train.py --epochs "$EPOCHS"',
   dockerEnv: 'python:3.12',
-  env: { EPOCHS: '3', PF_RUN_ID: 'run-000123' },
+  env: { EPOCHS: '3', PF_RUN_ID: 'run-000123', PF_OUTPUT_ARTIFACT_MODEL: '/mnt/work/.pf/run-000123/model' },
   mounts: [],
   outputPaths: [],
 };
@@ -189,11 +189,15 @@ const runTask: Request = {
       ContainerOverrides: [
         {
           Name: 'step',
-          // The task definition's entry point is `sh -c`: the command is its one argument.
-          Command: ['python train.py --epochs "$EPOCHS"'],
+          // The task definition's entry point is `sh -c`: the command is its one argument, after the output
+          // artifact is emptied and its directory made (what the local executor does before a job).
+          Command: [
+            'rm -rf "$PF_OUTPUT_ARTIFACT_MODEL" && mkdir -p "$(dirname "$PF_OUTPUT_ARTIFACT_MODEL")" || exit 1\npython train.py --epochs "$EPOCHS"',
+          ],
           Environment: [
             { Name: 'EPOCHS', Value: '3' },
             { Name: 'PF_RUN_ID', Value: 'run-000123' },
+            { Name: 'PF_OUTPUT_ARTIFACT_MODEL', Value: '/mnt/work/.pf/run-000123/model' },
           ],
         },
       ],

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { forLocalInterpreter } from '../../infra/local/node-machine-runner.ts';
@@ -116,7 +120,7 @@ describe('NodeMachine definition', () => {
           ContainerOverrides: [
             {
               Name: 'step',
-              'Command.$': 'States.Array($.job.command)',
+              'Command.$': 'States.Array($.containerCommand)',
               'Environment.$': '$.envList',
             },
           ],
@@ -279,12 +283,46 @@ describe('toMachineInput', () => {
         { Name: 'PF_RUN_ID', Value: 'run-000042' },
       ],
       container: placement,
+      containerCommand: job.command,
       useCache: false,
       timeoutSeconds: 86_400,
       retryDelays: [],
       maxRetries: 0,
       retry: { count: 0 },
     });
+    // Output artifacts are emptied and their directories made before the command; paths from the env.
+    const withOutputs = {
+      ...job,
+      command: 'train > "$PF_OUTPUT_ARTIFACT_MODEL"',
+      env: {
+        PF_OUTPUT_ARTIFACT_MODEL: '/w/m',
+        PF_OUTPUT_ARTIFACT_LOG: '/w/l',
+        PF_INPUT_ARTIFACT_DATA: '/w/d',
+      },
+    };
+    expect(toMachineInput(withOutputs).containerCommand).toBe(
+      'rm -rf "$PF_OUTPUT_ARTIFACT_LOG" && mkdir -p "$(dirname "$PF_OUTPUT_ARTIFACT_LOG")" && ' +
+        'rm -rf "$PF_OUTPUT_ARTIFACT_MODEL" && mkdir -p "$(dirname "$PF_OUTPUT_ARTIFACT_MODEL")" || exit 1\n' +
+        'train > "$PF_OUTPUT_ARTIFACT_MODEL"',
+    );
+    // Run by sh as the container would: a stale output is gone, the new one's directory exists.
+    const root = mkdtempSync(join(tmpdir(), 'floe-outputs-'));
+    mkdirSync(join(root, 'old'));
+    writeFileSync(join(root, 'old', 'model'), 'stale');
+    const env = {
+      PF_OUTPUT_ARTIFACT_MODEL: join(root, 'old', 'model'),
+      PF_OUTPUT_ARTIFACT_LOG: join(root, 'new', 'log'),
+    };
+    const script = toMachineInput({
+      ...job,
+      command: 'cat "$PF_OUTPUT_ARTIFACT_MODEL" 2>/dev/null; echo ran > "$PF_OUTPUT_ARTIFACT_LOG"',
+      env,
+    }).containerCommand;
+    expect(execFileSync('sh', ['-c', script], { env: { ...process.env, ...env }, encoding: 'utf8' })).toBe(
+      '',
+    );
+    expect(readFileSync(join(root, 'new', 'log'), 'utf8')).toBe('ran\n');
+    rmSync(root, { recursive: true, force: true });
     // Locally (and for a job that runs no task) the placement is a placeholder, so the paths exist.
     expect(toMachineInput(job).container).toEqual(LOCAL_PLACEMENT);
     expect(toMachineInput({ ...job, env: {} }).envList).toEqual([]);
