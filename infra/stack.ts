@@ -18,7 +18,7 @@ export interface FloeStackProps extends StackProps {
   /** Subscribed to the alarm topic (`floe:alarmEmail`). */
   readonly alarmEmail?: string;
   /** The API stage's throttling (`floe:apiRateLimit`, `floe:apiBurstLimit`); FloeApi's default when absent. */
-  readonly apiThrottle?: ApiThrottle;
+  readonly apiThrottle?: Partial<ApiThrottle>;
 }
 
 /**

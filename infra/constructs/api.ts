@@ -39,8 +39,8 @@ export const DEFAULT_API_THROTTLE: ApiThrottle = { rateLimit: 100, burstLimit: 2
 
 export interface FloeApiProps {
   readonly handlers: FloeHandlers;
-  /** `floe:apiRateLimit` / `floe:apiBurstLimit`; DEFAULT_API_THROTTLE when absent. */
-  readonly throttle?: ApiThrottle;
+  /** `floe:apiRateLimit` / `floe:apiBurstLimit`; DEFAULT_API_THROTTLE's where absent. */
+  readonly throttle?: Partial<ApiThrottle>;
 }
 
 /**
@@ -72,7 +72,7 @@ export class FloeApi extends Construct {
     this.stage = this.httpApi.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: props.throttle ?? DEFAULT_API_THROTTLE,
+      throttle: { ...DEFAULT_API_THROTTLE, ...props.throttle },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         format: ACCESS_LOG_FORMAT,

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -10,7 +10,7 @@ import { type NodeMachineSubstitutions, nodeMachineDefinition } from '../../shar
 import { ABNORMAL_STATUSES, EXECUTION_STATUS_CHANGE } from '../../shared/runtime/node-events.ts';
 import { FloeFunction } from './function.ts';
 import type { FloeHandlers } from './handlers.ts';
-import { nagWildcardId } from './nag.ts';
+import { nagWildcardId, stackArn } from './nag.ts';
 import { logRetentionOf } from './settings.ts';
 import type { FloeSteps } from './steps.ts';
 
@@ -144,7 +144,7 @@ export class FloeEngine extends Construct {
     this.mailboxConsumer.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['states:StopExecution'],
-        resources: [this.arn('states', executions)],
+        resources: [stackArn(this, 'states', executions)],
       }),
     );
     Validations.of(this.mailboxConsumer.role).acknowledge({
@@ -186,10 +186,5 @@ export class FloeEngine extends Construct {
     for (const [name, value] of Object.entries(steps.logReaderEnvironment()))
       log.function.addEnvironment(name, value);
     steps.grantReadLogs(log.role);
-  }
-
-  /** An ARN in this stack's account and region, e.g. `('ecs', 'task/x/*')`. */
-  private arn(service: string, resource: string): string {
-    return Stack.of(this).formatArn({ service, resource, arnFormat: ArnFormat.NO_RESOURCE_NAME });
   }
 }

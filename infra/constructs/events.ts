@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -7,7 +7,7 @@ import { TRIGGER_RULE_PREFIX } from '../../shared/runtime/eventbridge-trigger-ru
 import type { FloeEngine } from './engine.ts';
 import type { FloeFunction } from './function.ts';
 import type { FloeHandlers } from './handlers.ts';
-import { nagWildcardId } from './nag.ts';
+import { nagWildcardId, stackArn } from './nag.ts';
 
 export const TICK_ENTRY = 'functions/tick/handler.ts';
 export const TRIGGER_TARGET_ENTRY = 'functions/trigger-target/handler.ts';
@@ -125,11 +125,7 @@ export class FloeEvents extends Construct {
     // Triggers: the trigger resource keeps one rule per trigger on the bus, named with the prefix; the
     // trigger function is every such rule's target.
     const triggerRules = `rule/${this.busName}/${TRIGGER_RULE_PREFIX}*`;
-    this.triggerRuleArns = stack.formatArn({
-      service: 'events',
-      resource: triggerRules,
-      arnFormat: ArnFormat.NO_RESOURCE_NAME,
-    });
+    this.triggerRuleArns = stackArn(this, 'events', triggerRules);
     // Their targets are put at run time; an event the function fails on still ends in its dead-letter queue.
     this.triggerTarget.deadLetters();
     this.triggerTarget.function.addPermission('TriggerRules', {

@@ -4,6 +4,7 @@
  */
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { ApiThrottle } from './api.ts';
 
 /** The network of step tasks: the context's VPC and subnets (e.g. the default VPC's), or the stack's own. */
 export interface StepNetworkSettings {
@@ -101,4 +102,66 @@ export function stepSettingsOf(scope: Construct): StepSettings {
     architecture: architecture as StepSettings['architecture'],
     logRetention: logRetentionOf(scope),
   };
+}
+
+/** The stack's own settings (the steps' are `stepSettingsOf`'s), each only when the context gives it. */
+export interface StackSettings {
+  /** `floe:tokenTtlHours`: the login token lifetime (PaddleFlow's tokens never expire). */
+  tokenTtlHours?: number;
+  /** `floe:rootPasswordSecretArn`: root's first password from a secret of yours. */
+  rootPasswordSecretArn?: string;
+  /** `floe:alarmEmail`: an address subscribed to the alarm topic. */
+  alarmEmail?: string;
+  /** `floe:apiRateLimit` / `floe:apiBurstLimit`: either alone keeps the other's default. */
+  apiThrottle?: Partial<ApiThrottle>;
+}
+
+const SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/** The setting's value checked by `accept`, or undefined when the context does not give it. */
+function setting<T>(
+  scope: Construct,
+  name: string,
+  accept: (text: string) => T | undefined,
+  expected: string,
+) {
+  const text = contextText(scope, name);
+  if (text === undefined) return undefined;
+  const value = accept(text);
+  if (value === undefined) throw new Error(`context floe:${name} must be ${expected}, got ${text}`);
+  return value;
+}
+
+const positive = (text: string) =>
+  Number(text) > 0 && Number.isFinite(Number(text)) ? Number(text) : undefined;
+const positiveWhole = (text: string) => (Number.isInteger(Number(text)) ? positive(text) : undefined);
+
+export function stackSettingsOf(scope: Construct): StackSettings {
+  const settings: StackSettings = {};
+  const ttl = setting(scope, 'tokenTtlHours', positive, 'a positive number of hours');
+  if (ttl !== undefined) settings.tokenTtlHours = ttl;
+  const secretArn = setting(
+    scope,
+    'rootPasswordSecretArn',
+    (text) => (SECRET_ARN.test(text) ? text : undefined),
+    "a secret's complete ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)",
+  );
+  if (secretArn !== undefined) settings.rootPasswordSecretArn = secretArn;
+  const email = setting(
+    scope,
+    'alarmEmail',
+    (text) => (EMAIL.test(text) ? text : undefined),
+    'an email address',
+  );
+  if (email !== undefined) settings.alarmEmail = email;
+  const rateLimit = setting(scope, 'apiRateLimit', positive, 'a positive number of requests per second');
+  const burstLimit = setting(scope, 'apiBurstLimit', positiveWhole, 'a positive whole number of requests');
+  if (rateLimit !== undefined || burstLimit !== undefined)
+    settings.apiThrottle = {
+      ...(rateLimit === undefined ? {} : { rateLimit }),
+      ...(burstLimit === undefined ? {} : { burstLimit }),
+    };
+  return settings;
 }

@@ -1,11 +1,11 @@
-import { ArnFormat, SecretValue, Stack, Validations } from 'aws-cdk-lib';
+import { SecretValue, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { nagWildcardId } from './nag.ts';
+import { nagWildcardId, stackArn } from './nag.ts';
 import type { StepNetworkSettings, StepSettings } from './settings.ts';
 
 /** The rule Step Functions manages in the caller's account to follow ECS tasks for `.sync`. */
@@ -74,7 +74,7 @@ export class FloeSteps extends Construct {
     this.executionRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-        resources: [this.arn('ecr', repositories)],
+        resources: [stackArn(this, 'ecr', repositories)],
       }),
     );
     this.executionRole.addToPrincipalPolicy(
@@ -183,7 +183,7 @@ export class FloeSteps extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:TagResource'],
-        resources: [this.arn('ecs', families)],
+        resources: [stackArn(this, 'ecs', families)],
         conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       }),
     );
@@ -205,7 +205,7 @@ export class FloeSteps extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['elasticfilesystem:TagResource', 'elasticfilesystem:DescribeAccessPoints'],
-        resources: [this.arn('elasticfilesystem', accessPoints)],
+        resources: [stackArn(this, 'elasticfilesystem', accessPoints)],
       }),
     );
     Validations.of(role).acknowledge({
@@ -229,7 +229,7 @@ export class FloeSteps extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:RunTask'],
-        resources: [this.arn('ecs', families)],
+        resources: [stackArn(this, 'ecs', families)],
         conditions: { ArnEquals: { 'ecs:cluster': this.cluster.attrArn } },
       }),
     );
@@ -243,7 +243,7 @@ export class FloeSteps extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
-        resources: [this.arn('ecs', tasks)],
+        resources: [stackArn(this, 'ecs', tasks)],
       }),
     );
     Validations.of(role).acknowledge({
@@ -256,7 +256,7 @@ export class FloeSteps extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [this.arn('events', `rule/${ECS_SYNC_RULE}`)],
+        resources: [stackArn(this, 'events', `rule/${ECS_SYNC_RULE}`)],
       }),
     );
     this.grantPassRoles(role);
@@ -265,7 +265,7 @@ export class FloeSteps extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
-        resources: [this.arn('lambda', functions)],
+        resources: [stackArn(this, 'lambda', functions)],
       }),
     );
     Validations.of(role).acknowledge({
@@ -280,7 +280,7 @@ export class FloeSteps extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['states:InvokeHTTPEndpoint'],
-        resources: [this.arn('states', `stateMachine:${stateMachineName}`)],
+        resources: [stackArn(this, 'states', `stateMachine:${stateMachineName}`)],
       }),
     );
     role.addToPrincipalPolicy(
@@ -314,7 +314,7 @@ export class FloeSteps extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:ListTasks'],
-        resources: [this.arn('ecs', instances)],
+        resources: [stackArn(this, 'ecs', instances)],
         conditions: { ArnEquals: { 'ecs:cluster': this.cluster.attrArn } },
       }),
     );
@@ -335,11 +335,8 @@ export class FloeSteps extends Construct {
   }
 
   private fileSystemArns(): string[] {
-    return this.settings.efsFileSystemIds.map((id) => this.arn('elasticfilesystem', `file-system/${id}`));
-  }
-
-  /** An ARN in this stack's account and region, e.g. `('ecs', 'task/x/*')`. */
-  private arn(service: string, resource: string): string {
-    return Stack.of(this).formatArn({ service, resource, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+    return this.settings.efsFileSystemIds.map((id) =>
+      stackArn(this, 'elasticfilesystem', `file-system/${id}`),
+    );
   }
 }

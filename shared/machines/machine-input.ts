@@ -85,12 +85,10 @@ export function executorOf(job: JobSpec): Executor {
 export const timeoutSecondsOf = (job: JobSpec) =>
   job.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[executorOf(job)];
 
-function httpInput(http: NonNullable<JobSpec['http']>): HttpInput {
-  const { method, url, headers, body } = http;
-  return body === undefined
-    ? { method, url, headers: { ...headers }, hasBody: false }
-    : { method, url, headers: { ...headers }, hasBody: true, body };
-}
+const httpInput = (http: NonNullable<JobSpec['http']>): HttpInput => ({
+  ...http,
+  hasBody: http.body !== undefined,
+});
 
 const OUTPUT_ARTIFACT_VARIABLE = /^PF_OUTPUT_ARTIFACT_[A-Z0-9_]+$/;
 

@@ -11,9 +11,10 @@
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { executionName } from '../engine/run/index.ts';
 import type { JobSpec } from '../engine/run/model.ts';
-import { toMachineInput } from '../machines/node-machine.ts';
+import { executorOf, toMachineInput } from '../machines/node-machine.ts';
 import { traced } from '../observability/tracer.ts';
 import { ecsContainerPlacer } from './ecs-container-placer.ts';
+import { requiredEnv } from './env.ts';
 import type { ContainerPlacer, Dispatcher } from './ports.ts';
 
 let client: SFNClient | undefined;
@@ -31,9 +32,6 @@ export function executionArn(stateMachineArn: string, name: string): string {
 
 const isError = (error: unknown, name: string) => error instanceof Error && error.name === name;
 
-/** A step that runs a container (not a lambda or http call, not a wait for a callback). */
-const runsContainer = (job: JobSpec) => !job.lambda && !job.http && !job.wait;
-
 export class AwsDispatcher implements Dispatcher {
   /**
    * `stateMachineArn` defaults to `FLOE_NODE_MACHINE_ARN`, read at the first call; `placer` to the
@@ -45,16 +43,15 @@ export class AwsDispatcher implements Dispatcher {
   ) {}
 
   private machineArn(): string {
-    const arn = this.stateMachineArn ?? process.env.FLOE_NODE_MACHINE_ARN;
-    if (!arn) throw new Error('FLOE_NODE_MACHINE_ARN is not set');
-    return arn;
+    return this.stateMachineArn ?? requiredEnv('FLOE_NODE_MACHINE_ARN');
   }
 
   async dispatch(job: JobSpec): Promise<void> {
     const stateMachineArn = this.machineArn();
-    const input = runsContainer(job)
-      ? toMachineInput(job, await (this.placer ?? ecsContainerPlacer()).placementOf(job))
-      : toMachineInput(job);
+    const input =
+      executorOf(job) === 'container'
+        ? toMachineInput(job, await (this.placer ?? ecsContainerPlacer()).placementOf(job))
+        : toMachineInput(job);
     try {
       await sfnClient().send(
         new StartExecutionCommand({

@@ -8,6 +8,7 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloud
 import { ECSClient, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { traced } from '../observability/tracer.ts';
 import { startedByOf } from './ecs-container-placer.ts';
+import { requiredEnv } from './env.ts';
 import type { LogStore } from './ports.ts';
 
 let logs: CloudWatchLogsClient | undefined;
@@ -24,18 +25,12 @@ const ecsClient = () => (ecs ??= traced(new ECSClient({})));
  */
 export const LOG_READ_LIMIT = 4 * 1024 * 1024;
 
-const required = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
 /** `arn:aws:ecs:<region>:<account>:task/<cluster>/<task id>` (or the old `task/<task id>`) → the task id. */
 const taskIdOf = (taskArn: string) => taskArn.slice(taskArn.lastIndexOf('/') + 1);
 
 export class CloudWatchLogStore implements LogStore {
   async read(_runId: string, jobId: string, taskArn?: string): Promise<string | null> {
-    const logGroupName = required('FLOE_STEP_LOG_GROUP');
+    const logGroupName = requiredEnv('FLOE_STEP_LOG_GROUP');
     const taskId = taskArn ? taskIdOf(taskArn) : await runningOrStoppedTask(jobId);
     if (!taskId) return null;
     return readStream(logGroupName, `step/step/${taskId}`);
@@ -47,7 +42,7 @@ export class CloudWatchLogStore implements LogStore {
  * one (ECS lists stopped tasks for about an hour; after that only the run's recorded task ARN finds the log).
  */
 async function runningOrStoppedTask(jobId: string): Promise<string | undefined> {
-  const cluster = required('FLOE_STEP_CLUSTER');
+  const cluster = requiredEnv('FLOE_STEP_CLUSTER');
   for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
     const { taskArns } = await ecsClient().send(
       new ListTasksCommand({ cluster, startedBy: startedByOf(jobId), desiredStatus }),

@@ -18,6 +18,7 @@ import {
   ECSClient,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
+import { SMALLEST_SIZE } from '../engine/run/fargate-size.ts';
 import { sha256Hex } from '../engine/run/ids.ts';
 import type { ContainerSize, JobSpec } from '../engine/run/model.ts';
 import { STEP_CONTAINER_NAME } from '../machines/node-machine.ts';
@@ -40,9 +41,6 @@ const ecsClient = () => (ecs ??= traced(new ECSClient({})));
  * (infra/local/executor/process-executor.ts).
  */
 export const STEP_ENTRY_POINT = ['sh', '-c'];
-
-/** Fargate's smallest size: what a step without a flavour gets. */
-export const DEFAULT_SIZE: ContainerSize = { cpu: 256, memory: 512 };
 
 /** ECS `startedBy` takes up to 36 letters, digits, `-` and `_`: `floe-` and 31 hex of the job id. */
 export const startedByOf = (jobId: string) => `floe-${sha256Hex(jobId).slice(0, 31)}`;
@@ -101,7 +99,8 @@ export class EcsContainerPlacer implements ContainerPlacer {
   }
 
   private taskDefinitionOf(config: StepConfig, job: JobSpec): Promise<string> {
-    const size = job.size ?? DEFAULT_SIZE;
+    // A step without a flavour gets Fargate's smallest size.
+    const size = job.size ?? SMALLEST_SIZE;
     const mounts = efsMountsOf(job);
     // Everything the registration sends, in a fixed order: equal definitions hash equal.
     const definedBy = {

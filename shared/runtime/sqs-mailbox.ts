@@ -12,6 +12,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sha256Hex } from '../engine/run/ids.ts';
 import type { RunEvent } from '../engine/run/model.ts';
 import { traced } from '../observability/tracer.ts';
+import { requiredEnv } from './env.ts';
 import type { Mailbox } from './ports.ts';
 
 let client: SQSClient | undefined;
@@ -25,8 +26,7 @@ export class SqsMailbox implements Mailbox {
   constructor(private readonly queueUrl?: string) {}
 
   async post(runId: string, event: RunEvent): Promise<void> {
-    const queueUrl = this.queueUrl ?? process.env.FLOE_MAILBOX_URL;
-    if (!queueUrl) throw new Error('FLOE_MAILBOX_URL is not set');
+    const queueUrl = this.queueUrl ?? requiredEnv('FLOE_MAILBOX_URL');
     const body = JSON.stringify({ runId, event });
     await sqsClient().send(
       new SendMessageCommand({

@@ -1,4 +1,6 @@
 /** Where and as what step tasks run in AWS: the variables the CDK stack sets on the mailbox consumer. */
+import { splitCommaList } from '../engine/comma-list.ts';
+import { requiredEnv as required } from './env.ts';
 
 /** What placement reads from the environment (once, at first use). */
 export interface StepConfig {
@@ -13,18 +15,6 @@ export interface StepConfig {
   assignPublicIp: 'ENABLED' | 'DISABLED';
 }
 
-const required = (name: string) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
-
-const list = (text: string | undefined) =>
-  (text ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-
 function oneOf<T extends string>(name: string, allowed: readonly T[], absent: T): T {
   const value = process.env[name] || absent;
   if (!(allowed as readonly string[]).includes(value)) {
@@ -34,7 +24,7 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], absent: T)
 }
 
 export function stepConfigFromEnv(): StepConfig {
-  const subnets = list(process.env.FLOE_STEP_SUBNETS);
+  const subnets = splitCommaList(process.env.FLOE_STEP_SUBNETS);
   if (subnets.length === 0) throw new Error('FLOE_STEP_SUBNETS is not set');
   return {
     familyPrefix: process.env.FLOE_STEP_FAMILY_PREFIX || 'floe-step-',
@@ -46,7 +36,7 @@ export function stepConfigFromEnv(): StepConfig {
     region: required('AWS_REGION'),
     subnets,
     // Empty: ECS uses the VPC's default security group.
-    securityGroups: list(process.env.FLOE_STEP_SECURITY_GROUPS),
+    securityGroups: splitCommaList(process.env.FLOE_STEP_SECURITY_GROUPS),
     assignPublicIp: oneOf('FLOE_STEP_PUBLIC_IP', ['ENABLED', 'DISABLED'], 'DISABLED'),
   };
 }

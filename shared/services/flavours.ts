@@ -52,22 +52,31 @@ function readFlavour(value: unknown): Flavour {
   };
 }
 
-/** The seed flavours and those of `FLOE_FLAVOURS`, read on every call. A malformed list is a 500 that says so. */
+/** The seed flavours and those of `FLOE_FLAVOURS`, by name. A malformed list is a 500 that says so. */
+function readCatalogue(env: NodeJS.ProcessEnv): Map<string, Flavour> {
+  const byName = new Map(SEED_FLAVOURS.map((flavour) => [flavour.name, flavour]));
+  const raw = env.FLOE_FLAVOURS?.trim();
+  if (!raw) return byName;
+  let listed: unknown;
+  try {
+    listed = JSON.parse(raw);
+  } catch {
+    throw misconfigured('it is not JSON');
+  }
+  if (!Array.isArray(listed)) throw misconfigured('it is not a JSON list');
+  for (const flavour of listed.map(readFlavour)) byName.set(flavour.name, flavour);
+  return byName;
+}
+
+/**
+ * The seed flavours and those of `FLOE_FLAVOURS`, read at the first lookup (once per catalogue: run creation
+ * makes one per run, so a run that looks no flavour up never reads the variable).
+ */
 export function flavoursFromEnv(env: NodeJS.ProcessEnv = process.env): FlavourCatalogue {
+  let byName: Map<string, Flavour> | undefined;
   return {
     async get(name) {
-      const byName = new Map(SEED_FLAVOURS.map((flavour) => [flavour.name, flavour]));
-      const raw = env.FLOE_FLAVOURS?.trim();
-      if (raw) {
-        let listed: unknown;
-        try {
-          listed = JSON.parse(raw);
-        } catch {
-          throw misconfigured('it is not JSON');
-        }
-        if (!Array.isArray(listed)) throw misconfigured('it is not a JSON list');
-        for (const flavour of listed.map(readFlavour)) byName.set(flavour.name, flavour);
-      }
+      byName ??= readCatalogue(env);
       return byName.get(name);
     },
   };

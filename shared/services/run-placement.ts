@@ -16,9 +16,8 @@
  * Steps that run no container (callback, approval, gateway, lambda, http) need no size and mount nothing;
  * disabled components never run, so they are not checked either.
  */
-import { runsContainer } from '../engine/run/fargate-size.ts';
 import type { ContainerSize, RunContext } from '../engine/run/model.ts';
-import type { ComponentSpec, PipelineSpec, StepSpec } from '../engine/spec/model.ts';
+import { type ComponentSpec, type PipelineSpec, runsContainer, type StepSpec } from '../engine/spec/model.ts';
 import { PfError } from '../errors.ts';
 import type { ExecutorProfile } from '../runtime/executor-profile.ts';
 import type { FileSystemRecord } from '../store/filesystems.ts';

@@ -13,7 +13,7 @@ import {
   type RunContext,
   retryRunState,
 } from '../engine/run/index.ts';
-import { efsMountOf } from '../engine/run/paths.ts';
+import { mountViewOf } from '../engine/run/paths.ts';
 import { type PipelineSpec, parsePipelineYaml, parseRunJson } from '../engine/spec/index.ts';
 import { PfError } from '../errors.ts';
 import type { EventBus, EventEntry } from '../runtime/events.ts';
@@ -36,8 +36,6 @@ import { type Actor, assertAccess, visibleOwners } from './users.ts';
 const RUN_NAME = /^[A-Za-z0-9_][A-Za-z0-9-_]{1,49}[A-Za-z0-9_]$/;
 
 const RUN_ID = /^run-\d{6,15}$/;
-/** Where PaddleFlow mounts a file system whose mount_path the YAML leaves out. */
-export const DEFAULT_MOUNT_ROOT = '/home/paddleflow/storage/mnt';
 
 /**
  * What `read` finds of run `id` (its head, its record or its whole partition), if the actor may see the run.
@@ -434,19 +432,13 @@ export class RunService {
     const profile = (this.deps.executor ?? executorProfile)();
     const placement = await placeRun(spec, fileSystems, profile, this.deps.flavours ?? flavoursFromEnv());
     const context: RunContext = { runId: '', userName: owner, fsIds, ...placement };
-    if (mainFs) {
-      const id = fsIds[mainFs.name]!;
-      const subPath = mainFs.subPath ?? '';
-      const efs = placement.efs?.[mainFs.name];
-      context.mainFs = {
-        id,
-        name: mainFs.name,
-        mountPath: mainFs.mountPath || `${DEFAULT_MOUNT_ROOT}/${id}`,
-        subPath,
+    // The main fs is the steps' working directory: never read-only; an empty mount_path is the default one.
+    if (mainFs)
+      context.mainFs = mountViewOf(context, {
+        ...mainFs,
+        mountPath: mainFs.mountPath || undefined,
         readOnly: false,
-        ...(efs ? { efs: efsMountOf(efs, subPath) } : {}),
-      };
-    }
+      });
     return { context, fsName: mainFs?.name ?? '' };
   }
 }

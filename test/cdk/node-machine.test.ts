@@ -1,9 +1,9 @@
 /**
  * The NodeMachine as CDK deploys it, run in the local interpreter: the definition and its substitution keys
- * are read from the synthesized template, the placeholders replaced with fixed fake values as Step Functions
- * replaces them, and every Task state is answered by a handler that records the exact request the state makes
- * and answers in the shape the AWS integration returns. A request or an answer that drifts from AWS's shows
- * here, not on the first deploy.
+ * are read from the synthesized template (what is deployed, not what the code means to deploy), the
+ * placeholders replaced with fixed fake values as Step Functions replaces them, and every Task state is
+ * answered by a handler that records the exact request the state makes and answers in the shape the AWS
+ * integration returns. A request or an answer that drifts from AWS's shows here, not on the first deploy.
  */
 import { createHash } from 'node:crypto';
 import { ExecutionAbortedError, StateMachine } from 'aws-local-stepfunctions';
@@ -120,10 +120,10 @@ function handlersOf(answers: Answers, requests: Request[]) {
 }
 
 /** Starts one execution of `input`; `requests` fills as its Task states make them. */
-function start(input: JobSpec, answers: Answers, where: ContainerPlacement = placement) {
+function start(input: JobSpec, answers: Answers) {
   const requests: Request[] = [];
   const handlers = handlersOf(answers, requests);
-  const machineInput = toMachineInput(input, where) as never;
+  const machineInput = toMachineInput(input, placement) as never;
   const execution = machine.run(machineInput, {
     context: {
       Execution: { Name: NAME, Input: machineInput },
@@ -140,8 +140,8 @@ function start(input: JobSpec, answers: Answers, where: ContainerPlacement = pla
 }
 
 /** Runs one execution to its end; returns the requests its Task states made, in order. */
-async function run(input: JobSpec, answers: Answers, where?: ContainerPlacement) {
-  const { execution, requests } = start(input, answers, where);
+async function run(input: JobSpec, answers: Answers) {
+  const { execution, requests } = start(input, answers);
   await execution.result;
   return requests;
 }

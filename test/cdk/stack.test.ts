@@ -32,10 +32,8 @@ let assemblyDir: string;
 const logicalId = (construct: IConstruct) => synthesized.logicalId(construct);
 const ofType = (type: string) => synthesized.ofType(type);
 const statements = () => synthesized.statements();
-const actionsOfRole = (role: string) =>
-  statements()
-    .filter((entry) => entry.roles.includes(role))
-    .flatMap((entry) => asList(entry.statement.Action));
+const actionsOf = (role: IConstruct) => synthesized.actionsOf(role);
+const withAction = (role: IConstruct, action: string) => synthesized.withAction(role, action);
 const props = (construct: IConstruct) => synthesized.props(construct);
 const env = (construct: IConstruct) => synthesized.env(construct);
 const mailboxArn = () => ({ 'Fn::GetAtt': [logicalId(stack.engine.mailbox), 'Arn'] });
@@ -241,7 +239,7 @@ describe('permissions', () => {
       stack.handlers.fallback,
       ...STATIC_RESOURCES.map((name) => stack.handlers.resources[name]),
     ]) {
-      const actions = actionsOfRole(logicalId(fn.role));
+      const actions = actionsOf(fn.role);
       expect(actions).toContain('logs:PutLogEvents');
       expect(actions.filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:'))).toEqual(
         [],
@@ -293,7 +291,6 @@ describe('secrets', () => {
 
 describe('engine', () => {
   const engine = () => stack.engine;
-  const withAction = (role: IConstruct, action: string) => synthesized.withAction(role, action);
 
   describe('mailbox', () => {
     it('is a high-throughput, encrypted SQS FIFO queue, deduplicated by content, with a FIFO dead-letter queue', () => {
@@ -362,7 +359,7 @@ describe('engine', () => {
         FLOE_NODE_MACHINE_ARN: { Ref: logicalId(engine().nodeMachine) },
         FLOE_MAILBOX_URL: { Ref: logicalId(engine().mailbox) },
       });
-      const actions = actionsOfRole(logicalId(engine().mailboxConsumer.role));
+      const actions = actionsOf(engine().mailboxConsumer.role);
       expect(actions).toEqual(
         expect.arrayContaining([
           'dynamodb:UpdateItem',
@@ -382,7 +379,7 @@ describe('engine', () => {
       const stop = withAction(role, 'states:StopExecution');
       expect(stop).toHaveLength(1);
       expect(JSON.stringify(stop[0]!.Resource)).toContain(':execution:Floe-NodeMachine:*');
-      const stateActions = actionsOfRole(logicalId(role)).filter((action) => action.startsWith('states:'));
+      const stateActions = actionsOf(role).filter((action) => action.startsWith('states:'));
       expect(stateActions.sort()).toEqual(['states:StartExecution', 'states:StopExecution']);
     });
   });
@@ -450,7 +447,7 @@ describe('engine', () => {
       const variables = env(engine().nodeEvents.function);
       expect(variables.FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(engine().mailbox) });
       expect(Object.keys(variables).filter((key) => key.startsWith('FLOE_'))).toEqual(['FLOE_MAILBOX_URL']);
-      const actions = actionsOfRole(logicalId(engine().nodeEvents.role));
+      const actions = actionsOf(engine().nodeEvents.role);
       const own = actions.filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:'));
       expect([...new Set(own)].sort()).toEqual([
         'sqs:GetQueueAttributes',
@@ -585,13 +582,12 @@ describe('events', () => {
   it('give the tick and the trigger function, which start runs, the mailbox', () => {
     for (const starter of [events().tick, events().triggerTarget]) {
       expect(env(starter.function).FLOE_MAILBOX_URL).toEqual({ Ref: logicalId(stack.engine.mailbox) });
-      const sends = statements().filter(
-        ({ roles, statement }) =>
-          roles.includes(logicalId(starter.role)) && asList(statement.Action).includes('sqs:SendMessage'),
-      );
       // And their failed invocations to their own dead-letter queue (operations.test.ts).
       const deadLetters = { 'Fn::GetAtt': [logicalId(starter.deadLetterQueue!), 'Arn'] };
-      expect(sends.map(({ statement }) => statement.Resource)).toEqual([mailboxArn(), deadLetters]);
+      expect(withAction(starter.role, 'sqs:SendMessage').map((statement) => statement.Resource)).toEqual([
+        mailboxArn(),
+        deadLetters,
+      ]);
     }
     expect(env(events().webhookDelivery.function).FLOE_MAILBOX_URL).toBeUndefined();
   });
@@ -603,7 +599,7 @@ describe('events', () => {
         FLOE_SIGNING_KEY_SECRET_ARN: { Ref: logicalId(stack.secrets.signingKey) },
         FLOE_ROOT_PASSWORD_SECRET_ARN: { Ref: logicalId(stack.secrets.rootPassword) },
       });
-      expect(actionsOfRole(logicalId(fn.role))).toEqual(
+      expect(actionsOf(fn.role)).toEqual(
         expect.arrayContaining(['dynamodb:UpdateItem', 'secretsmanager:GetSecretValue', 'events:PutEvents']),
       );
     }
@@ -649,9 +645,7 @@ describe('events', () => {
         expect(roles).toEqual([logicalId(stack.engine.nodeMachineRole)]);
         expect(JSON.stringify(statement.Resource)).toContain(':rule/StepFunctionsGetEventsForECSTaskRule');
       }
-      const eventActions = actionsOfRole(logicalId(resource.role)).filter((action) =>
-        action.startsWith('events:'),
-      );
+      const eventActions = actionsOf(resource.role).filter((action) => action.startsWith('events:'));
       expect(eventActions.sort()).toEqual(['events:PutEvents', ...TRIGGER_RULE_ACTIONS].sort());
     });
   });

@@ -1,3 +1,4 @@
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build.ts';
 import { DEFAULT_LAMBDA_FUNCTION_PREFIX } from '../../infra/constructs/settings.ts';
@@ -7,6 +8,11 @@ import { allStates } from '../support/asl.ts';
 import { asList, type Json, referencedIds, SynthesizedStack } from './template-support.ts';
 
 const FILE_SYSTEMS = ['fs-0123456789abcdef0', 'fs-89abcdef'];
+/** Their ARNs, as the template's policies name them (see arnText). */
+const FILE_SYSTEM_ARNS = FILE_SYSTEMS.map(
+  (id) => `arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:file-system/${id}`,
+);
+const ROOT_PASSWORD_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:floe/root-AbCdEf';
 const NETWORK = {
   'floe:vpcId': 'vpc-0a1b2c3d4e5f60718',
   'floe:subnetIds': 'subnet-0a1b2c3d4e5f60718, subnet-11112222',
@@ -25,7 +31,7 @@ beforeAll(() => {
       'floe:lambdaFunctionPrefix': 'team-a-',
       'floe:logRetentionDays': '7',
       'floe:stepArchitecture': 'ARM64',
-      'floe:rootPasswordSecretArn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:floe/root-AbCdEf',
+      'floe:rootPasswordSecretArn': ROOT_PASSWORD_SECRET_ARN,
     },
   });
 });
@@ -39,11 +45,8 @@ const arnText = (value: unknown): string => {
   if (join) return join[1].map(arnText).join(join[0]);
   return JSON.stringify(value);
 };
-const resourcesOf = (
-  synth: SynthesizedStack,
-  role: Parameters<SynthesizedStack['withAction']>[0],
-  action: string,
-) => synth.withAction(role, action).flatMap((statement) => asList(statement.Resource).map(arnText));
+const resourcesOf = (synth: SynthesizedStack, role: IConstruct, action: string) =>
+  synth.withAction(role, action).flatMap((statement) => asList(statement.Resource).map(arnText));
 
 describe('the network of step tasks', () => {
   it("is the stack's own VPC by default: public subnets in two zones, no NAT gateway, rejected traffic logged", () => {
@@ -117,11 +120,7 @@ describe('step task roles', () => {
       'elasticfilesystem:ClientRootAccess',
       'elasticfilesystem:ClientWrite',
     ]);
-    expect(resourcesOf(configured, role, 'elasticfilesystem:ClientMount')).toEqual(
-      FILE_SYSTEMS.map(
-        (id) => `arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:file-system/${id}`,
-      ),
-    );
+    expect(resourcesOf(configured, role, 'elasticfilesystem:ClientMount')).toEqual(FILE_SYSTEM_ARNS);
   });
 
   it('are the only roles the engine may pass, and only to ECS tasks', () => {
@@ -262,16 +261,13 @@ describe('the mailbox consumer', () => {
     expect(tag!.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
     expect(plain.actionsOf(role).filter((action) => action.startsWith('elasticfilesystem:'))).toEqual([]);
     const configuredRole = consumer(configured).role;
-    const fileSystems = FILE_SYSTEMS.map(
-      (id) => `arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:file-system/${id}`,
-    );
     const accessPoints =
       'arn:<AWS::Partition>:elasticfilesystem:<AWS::Region>:<AWS::AccountId>:access-point/*';
     expect(resourcesOf(configured, configuredRole, 'elasticfilesystem:CreateAccessPoint')).toEqual(
-      fileSystems,
+      FILE_SYSTEM_ARNS,
     );
     expect(resourcesOf(configured, configuredRole, 'elasticfilesystem:DescribeAccessPoints')).toEqual([
-      ...fileSystems,
+      ...FILE_SYSTEM_ARNS,
       accessPoints,
     ]);
     expect(resourcesOf(configured, configuredRole, 'elasticfilesystem:TagResource')).toEqual([accessPoints]);
@@ -320,7 +316,7 @@ describe('context', () => {
   });
 
   it("takes root's first password from the secret it names instead of generating one", () => {
-    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:floe/root-AbCdEf';
+    const arn = ROOT_PASSWORD_SECRET_ARN;
     expect(configured.ofType('AWS::SecretsManager::Secret')).toHaveLength(1);
     const login = configured.stack.handlers.resources.login;
     expect(configured.env(login.function).FLOE_ROOT_PASSWORD_SECRET_ARN).toBe(arn);

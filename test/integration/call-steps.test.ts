@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expectError, expectOk } from '../support/api.ts';
 import { call, type FloeProcess } from '../support/floe-process.ts';
+import { base64 } from '../support/pipelines.ts';
 import { jobsOf, runClient, startWithWorkFs, stopFloe } from '../support/runs.ts';
 
 let floe: FloeProcess;
@@ -32,6 +33,16 @@ const { submit, waitFor, get, put, nodePath, waitForNode } = runClient(
   () => floe,
   () => alice,
 );
+
+/** Submits a run of `yaml` on fs `work`; returns its id. */
+const submitOnWork = (yaml: string) => submit(alice, yaml, { fsName: 'work' });
+
+/** The detail of node `key` of run `runId`. */
+async function nodeOf(runId: string, key: string) {
+  const reply = await get(nodePath(runId, key));
+  expect(reply.status, reply.text).toBe(200);
+  return reply.json;
+}
 
 /** Writes a module under the fs's `mods/` (what a step names `mods/<name>`). */
 const module = (name: string, source: string) => writeFileSync(join(dir, 'mods', name), source);
@@ -59,8 +70,7 @@ describe('lambda steps', () => {
 `,
     );
     module('plain.cjs', 'exports.handler = async () => 42;\n');
-    const runId = await submit(
-      alice,
+    const runId = await submitOnWork(
       `name: lambdaok
 docker_env: img
 entry_points:
@@ -71,16 +81,15 @@ entry_points:
     deps: score
     lambda: {module: mods/plain.cjs}
 `,
-      { fsName: 'work' },
     );
     const run = await waitFor(alice, runId);
     expect(run.status, run.runMsg).toBe('succeeded');
-    const score = (await get(nodePath(runId, 'score'))).json;
+    const score = await nodeOf(runId, 'score');
     expect(score).toMatchObject({
       status: 'succeeded',
       outputs: { result: { score: 0.5, run: runId, fn: 'score-fn', left: true } },
     });
-    expect((await get(nodePath(runId, 'plain'))).json.outputs.result).toEqual({ result: 42 });
+    expect((await nodeOf(runId, 'plain')).outputs.result).toEqual({ result: 42 });
     const jobs = jobsOf(run);
     expect(jobs.score![0]).toMatchObject({ command: '', outputs: { score: 0.5 } });
     const logs = await get(`/log/run/${runId}?jobID=${jobs.score![0].jobID}`);
@@ -98,8 +107,7 @@ export const handler = async (event) => {
 `,
     );
     const tally = join(dir, 'boom-tally.txt');
-    const runId = await submit(
-      alice,
+    const runId = await submitOnWork(
       `name: lambdaboom
 docker_env: img
 entry_points:
@@ -108,10 +116,9 @@ entry_points:
     lambda: {module: mods/boom.mjs}
     retry: {max_attempts: 2, interval: 0}
 `,
-      { fsName: 'work' },
     );
     expect((await waitFor(alice, runId)).status).toBe('failed');
-    const node = (await get(nodePath(runId, 'boom'))).json;
+    const node = await nodeOf(runId, 'boom');
     expect(node).toMatchObject({ status: 'failed', autoRetries: 2 });
     expect(node.jobMessage).toContain('RangeError');
     expect(node.jobMessage).toContain('rate out of range');
@@ -124,8 +131,7 @@ entry_points:
       'slow.mjs',
       'export const handler = () => new Promise((resolve) => setTimeout(resolve, 60_000));\n',
     );
-    const runId = await submit(
-      alice,
+    const runId = await submitOnWork(
       `name: lambdaslow
 docker_env: img
 entry_points:
@@ -133,10 +139,9 @@ entry_points:
     lambda: {module: mods/slow.mjs}
     timeout: 1
 `,
-      { fsName: 'work' },
     );
     expect((await waitFor(alice, runId)).status).toBe('failed');
-    expect((await get(nodePath(runId, 'slow'))).json.jobMessage).toBe('timed out after 1 seconds');
+    expect((await nodeOf(runId, 'slow')).jobMessage).toBe('timed out after 1 seconds');
   });
 
   it('end terminated when the run is stopped mid-call, and the module’s process is killed', async () => {
@@ -152,22 +157,20 @@ export const handler = () => {
 };
 `,
     );
-    const runId = await submit(
-      alice,
+    const runId = await submitOnWork(
       `name: lambdastop
 docker_env: img
 entry_points:
   hang:
     lambda: {module: ${join(outside, 'hang.mjs')}}
 `,
-      { fsName: 'work' },
     );
     await waitForNode(runId, 'hang', isRunning);
     const pid = await vi.waitFor(() => Number(readFileSync(pidFile, 'utf8')), { timeout: 10_000 });
     expect(gone(pid)).toBe(false);
     expectOk(await put(`/run/${runId}?action=stop`));
     expect((await waitFor(alice, runId)).status).toBe('terminated');
-    expect((await get(nodePath(runId, 'hang'))).json.status).toBe('terminated');
+    expect((await nodeOf(runId, 'hang')).status).toBe('terminated');
     await vi.waitFor(() => expect(gone(pid)).toBe(true), { timeout: 5_000 });
   });
 
@@ -182,7 +185,7 @@ entry_points:
     const before = await runCount();
     const reply = await call(floe.api, 'POST', '/run', {
       token: alice,
-      body: { runYamlRaw: Buffer.from(yaml).toString('base64'), fsName: 'work' },
+      body: { runYamlRaw: base64(yaml), fsName: 'work' },
     });
     expectError(reply, 400, 'InvalidArguments', 'step[remote] is a lambda step without [lambda.module]');
     expect(await runCount()).toBe(before);
@@ -238,8 +241,7 @@ describe('http steps', () => {
   });
 
   it('send the templated request and keep the status and body as the outputs', async () => {
-    const runId = await submit(
-      alice,
+    const runId = await submitOnWork(
       `name: httpok
 docker_env: img
 entry_points:
@@ -251,7 +253,6 @@ entry_points:
       headers: {x-tag: "tag {{tag}}"}
       body: {id: "{{id}}", tag: "{{tag}}"}
 `,
-      { fsName: 'work' },
     );
     const run = await waitFor(alice, runId);
     expect(run.status, run.runMsg).toBe('succeeded');
@@ -259,7 +260,7 @@ entry_points:
     expect(request).toMatchObject({ method: 'POST', url: `/items/7?run=${runId}` });
     expect(request.headers).toMatchObject({ 'x-tag': 'tag v1', 'content-type': 'application/json' });
     expect(JSON.parse(request.body)).toEqual({ id: 7, tag: 'v1' });
-    expect((await get(nodePath(runId, 'notify'))).json).toMatchObject({
+    expect(await nodeOf(runId, 'notify')).toMatchObject({
       status: 'succeeded',
       outputs: { result: { status: 201, body: { id: 7, ok: true } } },
     });
@@ -267,38 +268,34 @@ entry_points:
   });
 
   it('fail on a 500, naming the status and what the server said', async () => {
-    const runId = await submit(
-      alice,
+    const runId = await submitOnWork(
       `name: httpbroken
 docker_env: img
 entry_points:
   call:
     http: {url: "${base}/broken"}
 `,
-      { fsName: 'work' },
     );
     expect((await waitFor(alice, runId)).status).toBe('failed');
-    const { jobMessage } = (await get(nodePath(runId, 'call'))).json;
+    const { jobMessage } = await nodeOf(runId, 'call');
     expect(jobMessage).toContain('States.Http.StatusCode.500');
     expect(jobMessage).toContain('the database is down');
   });
 
   it('end terminated when the run is stopped while the server hangs', async () => {
-    const runId = await submit(
-      alice,
+    const runId = await submitOnWork(
       `name: httphang
 docker_env: img
 entry_points:
   call:
     http: {method: DELETE, url: "${base}/hang"}
 `,
-      { fsName: 'work' },
     );
     await waitForNode(runId, 'call', isRunning);
     await vi.waitFor(() => expect(received.some((r) => r.url === '/hang')).toBe(true), { timeout: 10_000 });
     expectOk(await put(`/run/${runId}?action=stop`));
     expect((await waitFor(alice, runId)).status).toBe('terminated');
-    expect((await get(nodePath(runId, 'call'))).json.status).toBe('terminated');
+    expect((await nodeOf(runId, 'call')).status).toBe('terminated');
     expect(received.find((r) => r.url === '/hang')?.method).toBe('DELETE');
   });
 });

@@ -40,12 +40,20 @@ beforeAll(async () => {
   return () => stopFloe(floe);
 });
 
-const { localFs, submit, show, waitFor } = runClient(() => floe);
+const { get, localFs, submit, show, waitFor } = runClient(
+  () => floe,
+  () => alice,
+);
 const post = (path: string, body: unknown) => call(floe.api, 'POST', path, { token: alice, body });
 const runIds = async () =>
-  (
-    (await call(floe.api, 'GET', '/run?maxKeys=100', { token: alice })).json.runList as { runID: string }[]
-  ).map((run) => run.runID);
+  ((await get('/run?maxKeys=100')).json.runList as { runID: string }[]).map((run) => run.runID);
+
+/** Expects POST `path` (a run) refused with InvalidArguments saying `message`, and no run stored. */
+async function expectRunRefused(body: unknown, message: string, path = '/run') {
+  const before = await runIds();
+  expectError(await post(path, body), 400, 'InvalidArguments', message);
+  expect(await runIds()).toEqual(before);
+}
 
 const yamlOn = (fsName: string, steps: string) =>
   `name: fargate\ndocker_env: python:3.12\nfs_options:\n  main_fs: {name: ${fsName}}\nentry_points:\n${steps}`;
@@ -54,7 +62,7 @@ const stepWith = (flavour?: string) =>
 
 describe('efs file systems', () => {
   it('are created from efs://<file system id>/<path>, with no properties', async () => {
-    const reply = await call(floe.api, 'GET', '/fs/efsdata', { token: alice });
+    const reply = await get('/fs/efsdata');
     expect(reply.status, reply.text).toBe(200);
     expect(reply.json).toMatchObject({
       name: 'efsdata',
@@ -110,7 +118,6 @@ describe('a run on Fargate', () => {
   });
 
   it('refuses a lambda step without a function of the step prefix, or an http step to a plain http:// url', async () => {
-    const before = await runIds();
     const refused = [
       ['    lambda: {module: mods/score.mjs}', 'step[call] is a lambda step without [lambda.function]'],
       [
@@ -122,35 +129,24 @@ describe('a run on Fargate', () => {
         '[http.url] of step[call] is [http://example.com/hook]; in AWS http steps call https:// endpoints only',
       ],
     ];
-    for (const [step, message] of refused) {
-      const yaml = yamlOn('efsdata', `  call:\n${step}\n`);
-      expectError(await post('/run', { runYamlRaw: base64(yaml) }), 400, 'InvalidArguments', message!);
-    }
-    expect(await runIds()).toEqual(before);
+    for (const [step, message] of refused)
+      await expectRunRefused({ runYamlRaw: base64(yamlOn('efsdata', `  call:\n${step}\n`)) }, message!);
     const accepted = yamlOn('efsdata', '  call:\n    lambda: {function: floe-step-score}\n');
     await waitFor(alice, await submit(alice, accepted));
   });
 
   it('refuses a local:// fs, naming it and what Fargate here can mount; stores nothing', async () => {
-    const before = await runIds();
-    expectError(
-      await post('/run', { runYamlRaw: base64(yamlOn('scratch', stepWith())) }),
-      400,
-      'InvalidArguments',
+    await expectRunRefused(
+      { runYamlRaw: base64(yamlOn('scratch', stepWith())) },
       `fs[scratch] is a local file system; steps run on Fargate here, and they can only mount efs:// file systems of [${EFS_ALLOWED}, ${EFS_ALSO}]`,
     );
-    expect(await runIds()).toEqual(before);
   });
 
   it('refuses an efs fs not in the deployment’s list', async () => {
-    const before = await runIds();
-    expectError(
-      await post('/run', { fsName: 'efsother', runYamlRaw: base64(yamlOn('efsother', stepWith())) }),
-      400,
-      'InvalidArguments',
+    await expectRunRefused(
+      { fsName: 'efsother', runYamlRaw: base64(yamlOn('efsother', stepWith())) },
       `fs[efsother] is an efs file system of ${EFS_OTHER}, which steps on Fargate here cannot mount`,
     );
-    expect(await runIds()).toEqual(before);
   });
 
   it.each([
@@ -161,18 +157,10 @@ describe('a run on Fargate', () => {
     ],
     ['nope', 'flavour[nope] of step[train] does not exist'],
   ])('refuses flavour %s, naming it, the step and why; stores nothing', async (flavour, message) => {
-    const before = await runIds();
-    expectError(
-      await post('/run', { runYamlRaw: base64(yamlOn('efsdata', stepWith(flavour))) }),
-      400,
-      'InvalidArguments',
-      message,
-    );
-    expect(await runIds()).toEqual(before);
+    await expectRunRefused({ runYamlRaw: base64(yamlOn('efsdata', stepWith(flavour))) }, message);
   });
 
   it('refuses /runjson’s run-level GPU flavour for the steps that name none', async () => {
-    const before = await runIds();
     const body = {
       name: 'fargate',
       docker_env: 'python:3.12',
@@ -180,13 +168,7 @@ describe('a run on Fargate', () => {
       fsOptions: { mainFS: { name: 'efsdata' } },
       entry_points: { train: { command: 'python train.py' } },
     };
-    expectError(
-      await post('/runjson', body),
-      400,
-      'InvalidArguments',
-      'flavour[flavour3] of step[train] cannot run on Fargate',
-    );
-    expect(await runIds()).toEqual(before);
+    await expectRunRefused(body, 'flavour[flavour3] of step[train] cannot run on Fargate', '/runjson');
   });
 
   it('refuses a schedule whose runs could not run (the same check as a run’s)', async () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ClientException, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
@@ -18,15 +19,19 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobSpec, RunEvent } from '../../shared/engine/run/model.ts';
 import { toMachineInput } from '../../shared/machines/node-machine.ts';
 import { AwsDispatcher, executionArn } from '../../shared/runtime/aws-dispatcher.ts';
-import type { ContainerPlacement, ContainerPlacer } from '../../shared/runtime/ports.ts';
+import { EcsContainerPlacer, startedByOf } from '../../shared/runtime/ecs-container-placer.ts';
+import type { ContainerPlacement } from '../../shared/runtime/ports.ts';
 import { SfnTaskTokens } from '../../shared/runtime/sfn-task-tokens.ts';
 import { SqsMailbox } from '../../shared/runtime/sqs-mailbox.ts';
+import { described, noFamilyYet, registered, stubStepEnv } from '../support/ecs-steps.ts';
 
 const sfn = mockClient(SFNClient);
 const sqs = mockClient(SQSClient);
+const ecs = mockClient(ECSClient);
 afterEach(() => {
   sfn.reset();
   sqs.reset();
+  ecs.reset();
   vi.unstubAllEnvs();
 });
 
@@ -62,33 +67,30 @@ describe('executionArn', () => {
   });
 });
 
-const placement: ContainerPlacement = {
-  taskDefinition: 'arn:aws:ecs:eu-west-1:111122223333:task-definition/floe-step-0123456789abcdef:1',
-  subnets: ['subnet-0a1'],
-  securityGroups: ['sg-0c3'],
-  assignPublicIp: 'DISABLED',
-  startedBy: 'floe-0123456789abcdef0123456789abcde',
-};
-
-/** A placer that answers `placement` and records the jobs it placed. */
-function fakePlacer(answer: () => Promise<ContainerPlacement> = async () => placement) {
-  const placed: JobSpec[] = [];
-  const placer: ContainerPlacer = {
-    placementOf(placedJob) {
-      placed.push(placedJob);
-      return answer();
-    },
-  };
-  return { placer, placed };
+/** The container's placer, for real: ECS (mocked) knows no family yet, so it registers the job's. */
+function ecsPlacer() {
+  stubStepEnv();
+  noFamilyYet(ecs);
+  return new EcsContainerPlacer();
 }
 
 describe('AwsDispatcher (Step Functions)', () => {
   it("starts the execution named for the attempt, with the machine input and the container's placement", async () => {
     vi.stubEnv('FLOE_NODE_MACHINE_ARN', MACHINE);
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
-    const { placer, placed } = fakePlacer();
-    await new AwsDispatcher(undefined, placer).dispatch(job);
-    expect(placed).toEqual([job]);
+    await new AwsDispatcher(undefined, ecsPlacer()).dispatch(job);
+    // The job's own task definition, registered before the start.
+    const registrations = registered(ecs);
+    expect(registrations).toHaveLength(1);
+    const [definition] = registrations;
+    expect(definition!.containerDefinitions![0]!.image).toBe(job.dockerEnv);
+    const placement: ContainerPlacement = {
+      taskDefinition: described(definition!.family!, 1).taskDefinitionArn,
+      subnets: ['subnet-0a1', 'subnet-0b2'],
+      securityGroups: ['sg-0c3'],
+      assignPublicIp: 'DISABLED',
+      startedBy: startedByOf(job.jobId),
+    };
     const calls = sfn.commandCalls(StartExecutionCommand);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.args[0].input).toEqual({
@@ -101,23 +103,27 @@ describe('AwsDispatcher (Step Functions)', () => {
 
   it('places no lambda, http or waiting step: they run no container', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
-    const { placer, placed } = fakePlacer();
+    const placer = ecsPlacer();
     const others: JobSpec[] = [
       { ...job, lambda: { function: 'arn:aws:lambda:eu-west-1:111122223333:function:score', payload: {} } },
       { ...job, http: { method: 'POST', url: 'https://example.com/hook', headers: {} } },
       { ...job, wait: 'approval' },
     ];
     for (const other of others) await new AwsDispatcher(MACHINE, placer).dispatch(other);
-    expect(placed).toEqual([]);
+    expect(ecs.calls()).toHaveLength(0);
     expect(sfn.commandCalls(StartExecutionCommand).map((call) => call.args[0].input.input)).toEqual(
       others.map((other) => JSON.stringify(toMachineInput(other))),
     );
   });
 
   it('starts nothing when the container cannot be placed', async () => {
-    const { placer } = fakePlacer(async () => {
-      throw new Error('Too many concurrent attempts to create a new revision');
-    });
+    const placer = ecsPlacer();
+    ecs.on(RegisterTaskDefinitionCommand).rejects(
+      new ClientException({
+        message: 'Too many concurrent attempts to create a new revision',
+        ...metadata,
+      }),
+    );
     await expect(new AwsDispatcher(MACHINE, placer).dispatch(job)).rejects.toThrow('Too many concurrent');
     expect(sfn.calls()).toHaveLength(0);
   });
@@ -130,11 +136,11 @@ describe('AwsDispatcher (Step Functions)', () => {
 
   it('treats an execution that already exists as dispatched', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', ...metadata }));
-    await expect(new AwsDispatcher(MACHINE, fakePlacer().placer).dispatch(job)).resolves.toBeUndefined();
+    await expect(new AwsDispatcher(MACHINE, ecsPlacer()).dispatch(job)).resolves.toBeUndefined();
   });
 
   it('lets other start errors through', async () => {
-    const { placer } = fakePlacer();
+    const placer = ecsPlacer();
     sfn.on(StartExecutionCommand).rejects(new InvalidArn({ message: 'bad arn', ...metadata }));
     await expect(new AwsDispatcher(MACHINE, placer).dispatch(job)).rejects.toThrow('bad arn');
     sfn.on(StartExecutionCommand).rejects(new Error('socket hang up'));
@@ -163,10 +169,11 @@ describe('AwsDispatcher (Step Functions)', () => {
 
   it('needs the machine ARN', async () => {
     vi.stubEnv('FLOE_NODE_MACHINE_ARN', '');
-    const { placer, placed } = fakePlacer();
-    await expect(new AwsDispatcher(undefined, placer).dispatch(job)).rejects.toThrow(/FLOE_NODE_MACHINE_ARN/);
+    await expect(new AwsDispatcher(undefined, ecsPlacer()).dispatch(job)).rejects.toThrow(
+      /FLOE_NODE_MACHINE_ARN/,
+    );
     expect(sfn.calls()).toHaveLength(0);
-    expect(placed).toEqual([]);
+    expect(ecs.calls()).toHaveLength(0);
   });
 });
 

@@ -30,7 +30,6 @@ afterEach(() => {
   logs.reset();
   ecs.reset();
   vi.unstubAllEnvs();
-  vi.resetModules();
 });
 
 /** Events as GetLogEvents returns them (the awslogs driver sends one per line, without its newline). */
@@ -173,6 +172,11 @@ describe('CloudWatchLogStore', () => {
 });
 
 describe('logStoreFromEnv', () => {
+  // It keeps the store it made: each test loads it afresh.
+  afterEach(() => {
+    vi.resetModules();
+  });
+
   it('reads CloudWatch when FLOE_STEP_LOG_GROUP is set', async () => {
     const { logStoreFromEnv } = await import('../../shared/runtime/log-store-from-env.ts');
     const { CloudWatchLogStore: Store } = await import('../../shared/runtime/cloudwatch-log-store.ts');

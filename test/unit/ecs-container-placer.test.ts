@@ -6,7 +6,6 @@ import {
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionCommandInput,
   ServerException,
-  type TaskDefinitionStatus,
 } from '@aws-sdk/client-ecs';
 import {
   AccessPointAlreadyExists,
@@ -19,27 +18,26 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobSpec, MountView } from '../../shared/engine/run/model.ts';
 import { EcsContainerPlacer, startedByOf } from '../../shared/runtime/ecs-container-placer.ts';
+import {
+  ACCOUNT,
+  described,
+  metadata,
+  missingFamily,
+  noFamilyYet,
+  registerAnswersRevision1,
+  registered as registeredBy,
+  STEP_ENV,
+  stubStepEnv,
+} from '../support/ecs-steps.ts';
 
 const ecs = mockClient(ECSClient);
 const efs = mockClient(EFSClient);
 
-const ACCOUNT = '111122223333';
-const EXECUTION_ROLE = `arn:aws:iam::${ACCOUNT}:role/Floe-StepExecutionRole`;
-const TASK_ROLE = `arn:aws:iam::${ACCOUNT}:role/Floe-StepTaskRole`;
-const LOG_GROUP = '/floe/steps';
-const metadata = { $metadata: { httpStatusCode: 400, requestId: 'r-1' } };
+const EXECUTION_ROLE = STEP_ENV.FLOE_STEP_EXECUTION_ROLE_ARN;
+const TASK_ROLE = STEP_ENV.FLOE_STEP_TASK_ROLE_ARN;
+const LOG_GROUP = STEP_ENV.FLOE_STEP_LOG_GROUP;
 
-beforeEach(() => {
-  vi.stubEnv('AWS_REGION', 'eu-west-1');
-  vi.stubEnv('FLOE_STEP_FAMILY_PREFIX', 'floe-step-');
-  vi.stubEnv('FLOE_STEP_EXECUTION_ROLE_ARN', EXECUTION_ROLE);
-  vi.stubEnv('FLOE_STEP_TASK_ROLE_ARN', TASK_ROLE);
-  vi.stubEnv('FLOE_STEP_LOG_GROUP', LOG_GROUP);
-  vi.stubEnv('FLOE_STEP_SUBNETS', 'subnet-0a1, subnet-0b2');
-  vi.stubEnv('FLOE_STEP_SECURITY_GROUPS', 'sg-0c3');
-  vi.stubEnv('FLOE_STEP_PUBLIC_IP', 'DISABLED');
-  vi.stubEnv('FLOE_STEP_ARCHITECTURE', '');
-});
+beforeEach(stubStepEnv);
 afterEach(() => {
   ecs.reset();
   efs.reset();
@@ -70,32 +68,6 @@ const job = (overrides: Partial<JobSpec> = {}): JobSpec => ({
   ...overrides,
 });
 
-/** The task definition as ECS describes it (DescribeTaskDefinition / RegisterTaskDefinition's `taskDefinition`). */
-const described = (family: string, revision: number, status: TaskDefinitionStatus = 'ACTIVE') => ({
-  taskDefinitionArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/${family}:${revision}`,
-  family,
-  revision,
-  status,
-  networkMode: 'awsvpc' as const,
-  requiresCompatibilities: ['FARGATE' as const],
-  compatibilities: ['EC2' as const, 'FARGATE' as const],
-  cpu: '256',
-  memory: '512',
-  registeredAt: new Date('2026-11-22T10:00:00.000Z'),
-  registeredBy: `arn:aws:sts::${ACCOUNT}:assumed-role/Floe-Engine/floe-engine`,
-});
-
-const missingFamily = () =>
-  new ClientException({ message: 'Unable to describe task definition.', ...metadata });
-
-/** Register answers with the family it was asked for, revision 1. */
-function registerAnswersRevision1() {
-  ecs.on(RegisterTaskDefinitionCommand).callsFake((input: RegisterTaskDefinitionCommandInput) => ({
-    taskDefinition: described(input.family!, 1),
-    tags: input.tags,
-  }));
-}
-
 /** The access point as EFS describes it (CreateAccessPoint / DescribeAccessPoints). */
 const accessPoint = (
   id: string,
@@ -113,7 +85,7 @@ const accessPoint = (
   LifeCycleState: state,
 });
 
-const registered = () => ecs.commandCalls(RegisterTaskDefinitionCommand).map((call) => call.args[0].input);
+const registered = () => registeredBy(ecs);
 const quick = () => vi.fn(async (_ms: number) => {});
 
 describe('startedByOf', () => {
@@ -128,8 +100,7 @@ describe('startedByOf', () => {
 
 describe('EcsContainerPlacer', () => {
   it('registers a definition on first use: size, image, an `sh -c` entry point, awslogs, roles, EFS volumes through access points', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     efs.on(CreateAccessPointCommand).callsFake((input) => ({
       ...accessPoint(
         input.RootDirectory.Path === '/pf/root/data' ? 'fsap-0aaa' : 'fsap-0bbb',
@@ -271,8 +242,7 @@ describe('EcsContainerPlacer', () => {
   });
 
   it('gives a job without a size Fargate’s smallest, and one without mounts no volumes', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     await new EcsContainerPlacer().placementOf(job());
     const [input] = registered();
     expect(input).toMatchObject({ cpu: '256', memory: '512', volumes: [] });
@@ -284,8 +254,7 @@ describe('EcsContainerPlacer', () => {
   });
 
   it('reuses the definition from its cache on second use, asking ECS nothing', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     const placer = new EcsContainerPlacer();
     const first = await placer.placementOf(job());
     const callsAfterFirst = ecs.calls().length;
@@ -296,8 +265,7 @@ describe('EcsContainerPlacer', () => {
   });
 
   it('in a fresh container, finds the ACTIVE family with DescribeTaskDefinition and registers nothing', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     await new EcsContainerPlacer().placementOf(job());
     const family = registered()[0]!.family!;
     ecs.reset();
@@ -317,15 +285,14 @@ describe('EcsContainerPlacer', () => {
     ecs.on(DescribeTaskDefinitionCommand).callsFake((input) => ({
       taskDefinition: described(input.taskDefinition, 2, 'DELETE_IN_PROGRESS'),
     }));
-    registerAnswersRevision1();
+    registerAnswersRevision1(ecs);
     const placement = await new EcsContainerPlacer().placementOf(job());
     expect(registered()).toHaveLength(1);
     expect(placement.taskDefinition).toMatch(/:1$/);
   });
 
   it('registers once for concurrent placements of the same definition', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     const placer = new EcsContainerPlacer();
     const placements = await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
@@ -339,8 +306,7 @@ describe('EcsContainerPlacer', () => {
   });
 
   it('gives two images, sizes, work dirs or roles different families; the same mounts in another order one', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     efs
       .on(CreateAccessPointCommand)
       .callsFake((input) =>
@@ -373,8 +339,7 @@ describe('EcsContainerPlacer', () => {
   });
 
   it('mounts a read-only fs read-only', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     efs.on(CreateAccessPointCommand).resolves(accessPoint('fsap-0ddd', '/pf/ro', 't', 'available'));
     await new EcsContainerPlacer().placementOf(job({ mounts: [mount('ro', '/mnt/ro', '/pf/ro', true)] }));
     expect(registered()[0]!.containerDefinitions![0]!.mountPoints).toEqual([
@@ -385,8 +350,7 @@ describe('EcsContainerPlacer', () => {
   });
 
   it('creates each access point with a token of (file system, path): a repeat finds the one EFS made', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     const data = mount('data', '/mnt/data', '/pf/root/data');
     efs
       .on(CreateAccessPointCommand)
@@ -425,8 +389,7 @@ describe('EcsContainerPlacer', () => {
   });
 
   it('finds an existing access point by its token when the refusal does not name it', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     efs.on(CreateAccessPointCommand).rejects(
       new AccessPointAlreadyExists({
         message: 'exists',
@@ -462,8 +425,7 @@ describe('EcsContainerPlacer', () => {
   });
 
   it('waits for an access point until it is available, and gives up after a bounded wait', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     efs.on(CreateAccessPointCommand).resolves(accessPoint('fsap-0aaa', '/pf/a', 't', 'creating'));
     efs
       .on(DescribeAccessPointsCommand)
@@ -544,8 +506,7 @@ describe('EcsContainerPlacer', () => {
   });
 
   it('reads its settings at first use: the prefix, architecture and network; refuses missing or wrong ones', async () => {
-    ecs.on(DescribeTaskDefinitionCommand).rejects(missingFamily());
-    registerAnswersRevision1();
+    noFamilyYet(ecs);
     vi.stubEnv('FLOE_STEP_FAMILY_PREFIX', 'Floe-Dev-step-');
     vi.stubEnv('FLOE_STEP_ARCHITECTURE', 'ARM64');
     vi.stubEnv('FLOE_STEP_SECURITY_GROUPS', '');

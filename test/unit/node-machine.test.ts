@@ -54,6 +54,23 @@ const placement: ContainerPlacement = {
 };
 const TASK_ARN = 'arn:aws:ecs:eu-west-1:111122223333:task/floe-steps/0123456789abcdef';
 
+/** The stopped task of a container that exited with `code` (and `reason`), as `runTask.sync` returns it. */
+const exitedWith = (code: number, reason?: string) => ({
+  TaskArn: TASK_ARN,
+  Containers: [{ ExitCode: code, ...(reason ? { Reason: reason } : {}) }],
+  StopCode: 'EssentialContainerExited',
+  StoppedReason: 'Essential container in task exited',
+});
+/** The stopped task of a container a user stopped. */
+const stoppedByUser = {
+  TaskArn: TASK_ARN,
+  Containers: [{ ExitCode: 143 }],
+  StopCode: 'UserInitiated',
+  StoppedReason: 'stopped',
+};
+/** A job's cache block: with one, a container job checks the cache first. */
+const cache = { firstFp: 'f', mainFsId: '', maxExpiredTime: '-1', inputArtifacts: {}, fsScope: [] };
+
 /** Every key anywhere in a JSON value. */
 const keysOf = (value: unknown): string[] => {
   if (Array.isArray(value)) return value.flatMap(keysOf);
@@ -326,7 +343,6 @@ describe('toMachineInput', () => {
     // Locally (and for a job that runs no task) the placement is a placeholder, so the paths exist.
     expect(toMachineInput(job).container).toEqual(LOCAL_PLACEMENT);
     expect(toMachineInput({ ...job, env: {} }).envList).toEqual([]);
-    const cache = { firstFp: 'f', mainFsId: '', maxExpiredTime: '-1', inputArtifacts: {}, fsScope: [] };
     expect(toMachineInput({ ...job, cache }).useCache).toBe(true);
   });
 
@@ -337,7 +353,6 @@ describe('toMachineInput', () => {
       retryDelays: [1, 2, 4],
       maxRetries: 3,
     });
-    const cache = { firstFp: 'f', mainFsId: '', maxExpiredTime: '-1', inputArtifacts: {}, fsScope: [] };
     expect(toMachineInput({ ...job, wait: 'approval', cache })).toMatchObject({
       executor: 'callback',
       useCache: false,
@@ -485,14 +500,8 @@ describe('NodeMachine outcomes (local interpreter)', () => {
     return events[1]!;
   }
 
-  const exited = {
-    TaskArn: TASK_ARN,
-    StopCode: 'EssentialContainerExited',
-    StoppedReason: 'Essential container in task exited',
-  };
-
   it('reports succeeded for exit code 0', async () => {
-    expect(await finish({ Containers: [{ ExitCode: 0 }], ...exited })).toEqual({
+    expect(await finish(exitedWith(0))).toEqual({
       type: 'finished',
       key: job.key,
       attempt: 2,
@@ -504,15 +513,12 @@ describe('NodeMachine outcomes (local interpreter)', () => {
   });
 
   it('reports failed with the exit code, and the container reason when ECS gives one', async () => {
-    expect(await finish({ Containers: [{ ExitCode: 3 }], ...exited })).toMatchObject({
+    expect(await finish(exitedWith(3))).toMatchObject({
       status: 'failed',
       message: 'exit code 3',
     });
     expect(
-      await finish({
-        Containers: [{ ExitCode: 137, Reason: 'OutOfMemoryError: Container killed due to memory usage' }],
-        ...exited,
-      }),
+      await finish(exitedWith(137, 'OutOfMemoryError: Container killed due to memory usage')),
     ).toMatchObject({
       status: 'failed',
       message: 'exit code 137: OutOfMemoryError: Container killed due to memory usage',
@@ -520,14 +526,7 @@ describe('NodeMachine outcomes (local interpreter)', () => {
   });
 
   it('reports terminated for a task stopped by a user', async () => {
-    expect(
-      await finish({
-        TaskArn: TASK_ARN,
-        Containers: [{ ExitCode: 143 }],
-        StopCode: 'UserInitiated',
-        StoppedReason: 'stopped',
-      }),
-    ).toMatchObject({ status: 'terminated', taskArn: TASK_ARN });
+    expect(await finish(stoppedByUser)).toMatchObject({ status: 'terminated', taskArn: TASK_ARN });
   });
 
   it('reports failed with the stop reason for a container that never ran, and still without one', async () => {
@@ -578,13 +577,8 @@ describe('NodeMachine cache states (local interpreter)', () => {
     cached: { runId: 'run-000041', jobId: 'job-run-000041-train-00000000', outputArtifacts: {} },
   };
 
-  const exitedZero = {
-    TaskArn: TASK_ARN,
-    Containers: [{ ExitCode: 0 }],
-    StopCode: 'EssentialContainerExited',
-  };
   /** Runs one execution whose cache check answers `verdicts` in turn (or throws); returns what it did. */
-  const run = (input: JobSpec, verdicts: unknown[]) => execute(input, { task: exitedZero, verdicts });
+  const run = (input: JobSpec, verdicts: unknown[]) => execute(input, { task: exitedWith(0), verdicts });
 
   it('skips the check for a job without cache', async () => {
     const { checks, containers, events } = await run(job, []);
@@ -637,13 +631,6 @@ describe('NodeMachine cache states (local interpreter)', () => {
 });
 
 describe('NodeMachine retry policy and timeout (local interpreter)', () => {
-  const exitedWith = (code: number) => ({
-    TaskArn: TASK_ARN,
-    Containers: [{ ExitCode: code }],
-    StopCode: 'EssentialContainerExited',
-    StoppedReason: 'Essential container in task exited',
-  });
-
   it('tries a failed container again after each wait, reporting every retry, until one succeeds', async () => {
     const { containers, events } = await execute(
       { ...job, retryDelays: [1, 2, 4] },
@@ -671,13 +658,7 @@ describe('NodeMachine retry policy and timeout (local interpreter)', () => {
   });
 
   it('never retries a stopped container, and never retries without a policy', async () => {
-    const stopped = {
-      TaskArn: TASK_ARN,
-      Containers: [{ ExitCode: 143 }],
-      StopCode: 'UserInitiated',
-      StoppedReason: 'stop',
-    };
-    const stop = await execute({ ...job, retryDelays: [0, 0] }, { tries: [stopped, exitedWith(0)] });
+    const stop = await execute({ ...job, retryDelays: [0, 0] }, { tries: [stoppedByUser, exitedWith(0)] });
     expect(stop.containers).toBe(1);
     expect(stop.events.at(-1)).toMatchObject({ status: 'terminated' });
     const once = await execute(job, { tries: [exitedWith(1), exitedWith(0)] });

@@ -198,15 +198,11 @@ describe('placing a run', () => {
 
   it('refuses lambda and http steps the executor cannot call, naming the step and the field', async () => {
     // Locally on a local fs, on Fargate on an efs one: only the call is in question.
-    const place = (step: Record<string, unknown>, profile = fargate) =>
-      profile === local
-        ? placeRun(
-            yamlSpec({ call: step }, { fs_options: { main_fs: { name: 'scratch' } } }),
-            fileSystems('scratch'),
-            local,
-            catalogue(),
-          )
-        : placeRun(yamlSpec({ call: step }), fileSystems('work'), profile, catalogue());
+    const place = (step: Record<string, unknown>, profile = fargate) => {
+      const mainFs = profile === local ? 'scratch' : 'work';
+      const spec = yamlSpec({ call: step }, { fs_options: { main_fs: { name: mainFs } } });
+      return placeRun(spec, fileSystems(mainFs), profile, catalogue());
+    };
     await expect(place({ lambda: { module: 'm.mjs' } })).rejects.toThrow(
       'step[call] is a lambda step without [lambda.function]',
     );
@@ -246,23 +242,19 @@ describe('placing a run', () => {
   });
 
   it('checks the pipeline’s extra_fs only when a container step runs', async () => {
-    const onlyApproval = yamlSpec(
-      { ask: { approval: { approvers: 'carol' } } },
-      { fs_options: { main_fs: { name: 'work' }, extra_fs: [{ name: 'scratch' }] } },
-    );
-    await expect(
-      placeRun(onlyApproval, fileSystems('work', 'scratch'), fargate, catalogue()),
-    ).resolves.toEqual({
+    const ask = { approval: { approvers: 'carol' } };
+    const place = (entryPoints: Record<string, unknown>) =>
+      placeRun(
+        yamlSpec(entryPoints, { fs_options: { main_fs: { name: 'work' }, extra_fs: [{ name: 'scratch' }] } }),
+        fileSystems('work', 'scratch'),
+        fargate,
+        catalogue(),
+      );
+    await expect(place({ ask })).resolves.toEqual({
       efs: { work: { fileSystemId: EFS_A, path: '/teams/ml' } },
       sizes: {},
     });
-    const withStep = yamlSpec(
-      { ask: { approval: { approvers: 'carol' } }, go: { command: 'go' } },
-      { fs_options: { main_fs: { name: 'work' }, extra_fs: [{ name: 'scratch' }] } },
-    );
-    await expect(placeRun(withStep, fileSystems('work', 'scratch'), fargate, catalogue())).rejects.toThrow(
-      'fs[scratch] is a local file system',
-    );
+    await expect(place({ ask, go: { command: 'go' } })).rejects.toThrow('fs[scratch] is a local file system');
   });
 });
 

@@ -13,10 +13,10 @@ import { dirname, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobSpec } from '../../../shared/engine/run/model.ts';
 import type { LambdaChildAnswer, LambdaChildRequest } from './lambda-child.ts';
+import { hostPathEnv, killGroup } from './process-group.ts';
 import { isUnder, planMounts } from './sandbox.ts';
 
 const CHILD_SCRIPT = new URL('./lambda-child.ts', import.meta.url);
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** A failed invocation, as the Task's error: `name` is the error (type), `message` its cause. */
 export class LambdaInvokeError extends Error {
@@ -68,14 +68,6 @@ export function hostModulePath(job: JobSpec, hostRoots: Record<string, string>):
   return bind ? posix.join(bind.source, posix.relative(bind.target, inStep)) : inStep;
 }
 
-const killGroup = (pid: number) => {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-};
-
 /** Runs the job's module to its answer: resolves with what its handler returned, or rejects as Lambda would. */
 export async function invokeLambda(job: JobSpec, options: InvokeLambdaOptions): Promise<unknown> {
   const { signal } = options;
@@ -96,7 +88,7 @@ export async function invokeLambda(job: JobSpec, options: InvokeLambdaOptions): 
   try {
     child = spawn(process.execPath, [fileURLToPath(CHILD_SCRIPT)], {
       detached: true,
-      env: { PATH: process.env.PATH || DEFAULT_PATH, HOME: '/tmp', LANG: 'C.UTF-8' },
+      env: { PATH: hostPathEnv(), HOME: '/tmp', LANG: 'C.UTF-8' },
       stdio: ['pipe', log, log, 'pipe'],
     });
   } finally {
@@ -105,7 +97,7 @@ export async function invokeLambda(job: JobSpec, options: InvokeLambdaOptions): 
   const pid = child.pid;
   if (pid !== undefined) options.onSpawn?.(pid);
   const onAbort = () => {
-    if (pid !== undefined) killGroup(pid);
+    if (pid !== undefined) killGroup(pid, 'SIGKILL');
   };
   signal.addEventListener('abort', onAbort, { once: true });
   const chunks: Buffer[] = [];
@@ -125,7 +117,7 @@ export async function invokeLambda(job: JobSpec, options: InvokeLambdaOptions): 
       },
     );
     // Processes the module started may hold the channel open: they go with it (a Lambda environment freezes).
-    if (pid !== undefined) killGroup(pid);
+    if (pid !== undefined) killGroup(pid, 'SIGKILL');
     await channelClosed;
     signal.throwIfAborted();
     const text = Buffer.concat(chunks).toString('utf8');
@@ -141,6 +133,6 @@ export async function invokeLambda(job: JobSpec, options: InvokeLambdaOptions): 
   } finally {
     signal.removeEventListener('abort', onAbort);
     // Whatever the module started goes with it.
-    if (pid !== undefined) killGroup(pid);
+    if (pid !== undefined) killGroup(pid, 'SIGKILL');
   }
 }

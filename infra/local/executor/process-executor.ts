@@ -4,6 +4,7 @@ import type { JobSpec } from '../../../shared/engine/run/model.ts';
 import { findOnPath, findSandbox, type SandboxProbe } from './find-sandbox.ts';
 import { assertStaysInside, FsPathError, hostPath, inside } from './fs-paths.ts';
 import { inProcessLauncher, type Launcher } from './launcher.ts';
+import { hostPathEnv, killGroup } from './process-group.ts';
 import { type HostView, planMounts, realHostView, type SandboxBind, sandboxArgs } from './sandbox.ts';
 
 export interface RunJobOptions {
@@ -33,7 +34,6 @@ export interface JobResult {
   message: string;
 }
 
-const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 export const STOPPED_MESSAGE = 'job was stopped';
 
 const failed = (message: string): JobResult => ({ status: 'failed', message });
@@ -109,14 +109,6 @@ function shellOn(pathEnv: string): Promise<string> {
   return shell;
 }
 
-const killGroup = (pid: number, signal: NodeJS.Signals) => {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-};
-
 export async function runJob(job: JobSpec, options: RunJobOptions): Promise<JobResult> {
   const { signal } = options;
   if (signal.aborted) return { status: 'terminated', message: STOPPED_MESSAGE };
@@ -133,9 +125,9 @@ export async function runJob(job: JobSpec, options: RunJobOptions): Promise<JobR
     return failed(`preparing the job failed: ${(error as Error).message}`);
   }
 
-  const hostPathEnv = process.env.PATH || DEFAULT_PATH;
-  const shell = await shellOn(hostPathEnv);
-  const env: Record<string, string> = { PATH: hostPathEnv, HOME: '/tmp', ...job.env };
+  const pathEnv = hostPathEnv();
+  const shell = await shellOn(pathEnv);
+  const env: Record<string, string> = { PATH: pathEnv, HOME: '/tmp', ...job.env };
 
   try {
     await mkdir(dirname(options.logFile), { recursive: true });

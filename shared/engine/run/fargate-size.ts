@@ -3,7 +3,7 @@
  * `500m`, `8Gi`) as a Fargate task size: the smallest CPU and memory pair Fargate accepts that is at or above
  * both (AWS's task CPU and memory table, below). Pure.
  */
-import type { StepSpec } from '../spec/model.ts';
+import { runsContainer, type StepSpec } from '../spec/model.ts';
 import type { ContainerSize, RunContext } from './model.ts';
 
 /** What a flavour asks for, as PaddleFlow stores it (reference/paddleflow.md §1.4, §7.3). */
@@ -119,14 +119,6 @@ export function fargateSizeOf(flavour: FlavourResources): FargateSizing {
   // The largest pair is at or above both, so there always is one.
   return { size: { ...(size ?? LARGEST_SIZE) } };
 }
-
-/** What makes a step one that runs no container (a callback, approval, gateway, lambda or http step). */
-const NO_CONTAINER_KEYS = ['wait', 'gateway', 'lambda', 'http'] as const;
-
-/** Whether the step runs a container: only those have a size and mount file systems. */
-export const runsContainer = (step: StepSpec) =>
-  // By key, so that a step kind is recognised whatever its spec type says of it.
-  NO_CONTAINER_KEYS.every((key) => (step as unknown as Record<string, unknown>)[key] === undefined);
 
 /**
  * A container step's size on Fargate: its flavour's (`PF_JOB_FLAVOUR` of the env it runs with), as the run

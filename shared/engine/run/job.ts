@@ -3,7 +3,7 @@
  * system variables, parameters and artifacts' container paths; the env with the user's values resolved plus
  * the system variables and one variable per artifact; the mounts and working directory.
  */
-import type { PipelineSpec, RetryPolicy, StepSpec } from '../spec/model.ts';
+import { type PipelineSpec, type RetryPolicy, runsContainer, type StepSpec } from '../spec/model.ts';
 import { lambdaCallOf, resolveHttpCall } from './calls.ts';
 import type { Draft } from './draft.ts';
 import { stepSize } from './fargate-size.ts';
@@ -45,8 +45,8 @@ export function prepareJob(draft: Draft, node: NodeState, step: StepSpec) {
   };
   const http = step.http && resolveHttpCall(step.http, ownLookup(draft, withOutputs, artifactPath), node.key);
   let fingerprint: string | undefined;
-  // A callback, approval, lambda or http step writes no files, so there is no result to cache.
-  if (step.cache.enable && !step.wait && !step.lambda && !step.http) {
+  // Only a container writes files: a callback, approval, lambda or http step has no result to cache.
+  if (step.cache.enable && runsContainer(step)) {
     // The cache's view of the command: output templates as written, so the key does not name this run.
     const literalOutputs = (name: string) => (name in outputArtifacts ? `{{${name}}}` : artifactPath(name));
     const cacheCommand = substitute(step.command, ownLookup(draft, withOutputs, literalOutputs), where);

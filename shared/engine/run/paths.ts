@@ -63,7 +63,8 @@ export function efsMountOf(
   return { fileSystemId: root.fileSystemId, path };
 }
 
-function toView(context: RunContext, mount: FsMount): MountView {
+/** A mount of the run's fs as the step sees it (its id, where it is, and on EFS what it is there). */
+export function mountViewOf(context: RunContext, mount: FsMount): MountView {
   const id = context.fsIds[mount.name] ?? '';
   const subPath = mount.subPath ?? '';
   const efs = context.efs?.[mount.name];
@@ -81,8 +82,8 @@ function toView(context: RunContext, mount: FsMount): MountView {
 export function mountsOf(spec: PipelineSpec, context: RunContext, step: StepSpec): MountView[] {
   return [
     ...(context.mainFs ? [context.mainFs] : []),
-    ...spec.fsOptions.extraFs.map((mount) => toView(context, mount)),
-    ...step.extraFs.map((mount) => toView(context, mount)),
+    ...spec.fsOptions.extraFs.map((mount) => mountViewOf(context, mount)),
+    ...step.extraFs.map((mount) => mountViewOf(context, mount)),
   ];
 }
 

@@ -124,6 +124,13 @@ export interface StepSpec extends ComponentCommon {
   extraFs: FsMount[];
 }
 
+/**
+ * Whether the step runs a container: not a callback or approval step, a gateway, a lambda or an http step.
+ * Only a container writes files (its outputs can be cached), has a size and mounts file systems.
+ */
+export const runsContainer = (step: StepSpec): boolean =>
+  !step.wait && !step.gateway && !step.lambda && !step.http;
+
 export interface DagSpec extends ComponentCommon {
   kind: 'dag';
   entryPoints: Record<string, ComponentSpec>;

@@ -62,14 +62,11 @@ describe('hostModulePath', () => {
 
 describe('invokeLambda', () => {
   const dir = mkdtempSync(join(tmpdir(), 'floe-lambda-unit-'));
-  const run = (
-    source: string,
-    payload: Record<string, never> = {},
-    signal = new AbortController().signal,
-  ) => {
+  /** Invokes a new module of `source` with an empty payload. */
+  const run = (source: string, signal = new AbortController().signal) => {
     const file = join(dir, `m${Math.random().toString(36).slice(2)}.mjs`);
     writeFileSync(file, source);
-    return invokeLambda(job({ module: file, payload }), {
+    return invokeLambda(job({ module: file, payload: {} }), {
       hostRoots: roots,
       logFile: join(dir, 'log.txt'),
       signal,
@@ -107,7 +104,6 @@ describe('invokeLambda', () => {
     const started = Date.now();
     const call = run(
       'export const handler = () => new Promise(() => setInterval(() => {}, 1000));',
-      {},
       controller.signal,
     );
     setTimeout(() => controller.abort(new Error('stop')), 300);

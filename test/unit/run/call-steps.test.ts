@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_OUTPUTS_BYTES } from '../../../shared/engine/run/events.ts';
 import { jobSpecOf } from '../../../shared/engine/run/job.ts';
-import { context, dispatches, pipeline, Run } from './support.ts';
+import { context, dispatchedJobs, dispatches, pipeline, Run } from './support.ts';
 
 const AT = '2026-11-22T10:00:00.000Z';
 
@@ -38,7 +38,7 @@ function finish(run: Run, key: string, fields: Record<string, unknown>) {
 
 describe('lambda steps', () => {
   it('dispatch the call with the resolved parameters as the payload, no command and no cache', () => {
-    const run = new Run(shape(), { ...context(), runId: 'run-000001' });
+    const run = new Run(shape());
     const [dispatch] = dispatches(run.start());
     expect(dispatch!.job).toMatchObject({
       key: 'score',
@@ -103,8 +103,7 @@ describe('http steps', () => {
   it('resolve the url, header values and a map body as JSON (with its content type), kept on the node', () => {
     const run = new Run(shape());
     run.start();
-    const commands = finish(run, 'score', { outputs: {} });
-    const jobs = Object.fromEntries(dispatches(commands).map((command) => [command.job.key, command.job]));
+    const jobs = dispatchedJobs(finish(run, 'score', { outputs: {} }));
     expect(jobs.notify!.http).toEqual({
       method: 'POST',
       url: 'https://hooks.test/items/7?run=run-000001',
@@ -135,7 +134,7 @@ describe('http steps', () => {
         b: { http: { url: 'https://x.test/b' } },
       }),
     );
-    const jobs = Object.fromEntries(dispatches(run.start()).map((command) => [command.job.key, command.job]));
+    const jobs = dispatchedJobs(run.start());
     expect(jobs.a!.http).toEqual({
       method: 'POST',
       url: 'https://x.test',

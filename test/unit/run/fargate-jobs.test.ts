@@ -1,8 +1,8 @@
 /** What a dispatched job carries for Fargate: its size from the run's flavour sizes, and its EFS mounts. */
 import { describe, expect, it } from 'vitest';
 import { jobSpecOf } from '../../../shared/engine/run/job.ts';
-import type { JobSpec, RunContext } from '../../../shared/engine/run/model.ts';
-import { context, dispatches, MOUNT, pipeline, Run } from './support.ts';
+import type { RunContext } from '../../../shared/engine/run/model.ts';
+import { context, dispatchedJobs, MOUNT, pipeline, Run } from './support.ts';
 
 const EFS_DATA = 'fs-0123456789abcdef0';
 const EFS_MODELS = 'fs-01234567';
@@ -38,13 +38,18 @@ const spec = () =>
     },
   );
 
-const jobsOf = (run: Run): Record<string, JobSpec> =>
-  Object.fromEntries(dispatches(run.commands).map(({ job }) => [job.key, job]));
+const jobsOf = (run: Run) => dispatchedJobs(run.commands);
+
+/** The pipeline's run, started on Fargate (or, given it, on another context). */
+const started = (ctx = fargateContext()) => {
+  const run = new Run(spec(), ctx);
+  run.start();
+  return run;
+};
 
 describe('a job on Fargate', () => {
   it('carries the size of its flavour, none without one', () => {
-    const run = new Run(spec(), fargateContext());
-    run.start();
+    const run = started();
     run.finish('train');
     const jobs = jobsOf(run);
     expect(jobs.train!.size).toEqual({ cpu: 4096, memory: 16384 });
@@ -56,11 +61,10 @@ describe('a job on Fargate', () => {
   });
 
   it('has no size without a flavour, or for one the run did not size (an operator’s retry may name one)', () => {
-    const run = new Run(spec(), fargateContext());
-    run.start();
+    const run = started();
     const node = run.node('small');
     const withEnv = (env: Record<string, string>) =>
-      jobSpecOf({ ...run.state, runId: run.state.runId }, { ...node, env: { ...node.env, ...env } });
+      jobSpecOf(run.state, { ...node, env: { ...node.env, ...env } });
     expect(withEnv({ PF_JOB_FLAVOUR: 'flavour9' }).size).toBeUndefined();
     expect(withEnv({ PF_JOB_FLAVOUR: '' }).size).toBeUndefined();
     expect(withEnv({ PF_JOB_FLAVOUR: 'toString' }).size).toBeUndefined();
@@ -68,9 +72,7 @@ describe('a job on Fargate', () => {
   });
 
   it('mounts each efs fs at the fs URL’s path joined with the mount’s sub_path', () => {
-    const run = new Run(spec(), fargateContext());
-    run.start();
-    expect(jobsOf(run).train!.mounts).toEqual([
+    expect(jobsOf(started()).train!.mounts).toEqual([
       {
         id: 'fs-root-data',
         name: 'data',
@@ -99,9 +101,7 @@ describe('a job on Fargate', () => {
   });
 
   it('locally: no size and no efs, as before', () => {
-    const run = new Run(spec(), context('run-000001', 'work/space'));
-    run.start();
-    const train = jobsOf(run).train!;
+    const train = jobsOf(started(context('run-000001', 'work/space'))).train!;
     expect(train.size).toBeUndefined();
     expect(train.mounts.every((mount) => mount.efs === undefined)).toBe(true);
   });

@@ -51,6 +51,9 @@ export const tick = () => new Date(Date.UTC(2024, 0, 1) + clock++ * 1000).toISOS
 export const dispatches = (commands: RunCommand[]) =>
   commands.filter((c): c is { type: 'dispatch'; job: JobSpec } => c.type === 'dispatch');
 export const dispatchedKeys = (commands: RunCommand[]) => dispatches(commands).map((c) => c.job.key);
+/** The jobs `commands` dispatch, by key. */
+export const dispatchedJobs = (commands: RunCommand[]): Record<string, JobSpec> =>
+  Object.fromEntries(dispatches(commands).map(({ job }) => [job.key, job]));
 
 /** A run driven by hand: `send` reconciles and keeps the state; the helpers play the executor. */
 export class Run {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRunState, reconcile } from '../../../shared/engine/run/index.ts';
 import { retryDelays } from '../../../shared/engine/run/job.ts';
-import { context, dispatches, pipeline, Run } from './support.ts';
+import { context, dispatchedJobs, dispatches, pipeline, Run } from './support.ts';
 
 const AT = '2026-11-22T10:00:00.000Z';
 
@@ -78,7 +78,7 @@ describe('retry policy and timeout', () => {
         c: { command: 'z' },
       }),
     );
-    const jobs = Object.fromEntries(dispatches(run.start()).map((command) => [command.job.key, command.job]));
+    const jobs = dispatchedJobs(run.start());
     expect(jobs.a).toMatchObject({ retryDelays: [2, 5, 10, 10], timeoutSeconds: 60 });
     expect(jobs.b!.retryDelays).toBeUndefined();
     expect(jobs.c!.retryDelays).toBeUndefined();

@@ -13,6 +13,11 @@ const step = (fields: Doc = {}) => ({ command: 'echo', ...fields });
 const compiled = (fields: Doc, command: Doc = { command: 'echo' }) =>
   accept(base({ a: { ...command, ...fields } })).entryPoints.a as StepSpec;
 const waiting = (fields: Doc) => compiled(fields, {});
+/** The whole refusal of `what` (`[key]` or `output artifacts`) on step `path`, `kind` (with its article). */
+const runsNoCommand = (path: string, kind: string, what: string) =>
+  new RegExp(
+    `^step \\[${path}\\] is ${kind} step, which runs no command, so it cannot have ${what.replace(/[[\]]/g, '\\$&')}$`,
+  );
 
 describe('retry', () => {
   it('compiles with the defaults: interval 1 s, backoff 2, no longest wait', () => {
@@ -127,17 +132,14 @@ describe('callback', () => {
   });
 
   it('refuses a callback step with a command, a retry or output artifacts', () => {
-    reject(
-      base({ a: { callback: true, command: 'echo' } }),
-      /^step \[a\] is a callback step, which runs no command, so it cannot have \[command\]$/,
-    );
+    reject(base({ a: { callback: true, command: 'echo' } }), runsNoCommand('a', 'a callback', '[command]'));
     reject(
       base({ a: { callback: true, retry: { max_attempts: 1 } } }),
-      /^step \[a\] is a callback step, which runs no command, so it cannot have \[retry\]$/,
+      runsNoCommand('a', 'a callback', '[retry]'),
     );
     reject(
       base({ a: { callback: true, artifacts: { output: ['out'] } } }),
-      /^step \[a\] is a callback step, which runs no command, so it cannot have output artifacts$/,
+      runsNoCommand('a', 'a callback', 'output artifacts'),
     );
   });
 });
@@ -174,7 +176,7 @@ describe('approval', () => {
   it('refuses an approval step with a command', () => {
     reject(
       base({ a: { approval: { approvers: 'alice' }, command: 'echo' } }),
-      /^step \[a\] is an approval step, which runs no command, so it cannot have \[command\]$/,
+      runsNoCommand('a', 'an approval', '[command]'),
     );
   });
 });
@@ -346,7 +348,7 @@ describe('gateway', () => {
     [
       'output artifacts',
       routed({ type: 'parallel', branches: [branch('b')] }, { artifacts: { output: ['o'] } }),
-      /^step \[g\] is a gateway step, which runs no command, so it cannot have output artifacts$/,
+      runsNoCommand('g', 'a gateway', 'output artifacts'),
     ],
     [
       'a gateway in post_process',
@@ -369,7 +371,7 @@ describe('gateway', () => {
     it(`refuses [${key}] on a gateway`, () =>
       reject(
         routed({ type: 'parallel', branches: [branch('b')] }, { [key]: value }),
-        new RegExp(`^step \\[g\\] is a gateway step, which runs no command, so it cannot have \\[${key}\\]$`),
+        runsNoCommand('g', 'a gateway', `[${key}]`),
       ));
 });
 
@@ -410,13 +412,13 @@ describe('lambda', () => {
     it(`refuses [${key}] on a lambda step`, () =>
       reject(
         base({ a: { lambda: { module: 'f.mjs' }, [key]: value } }),
-        new RegExp(`^step \\[a\\] is a lambda step, which runs no command, so it cannot have \\[${key}\\]$`),
+        runsNoCommand('a', 'a lambda', `[${key}]`),
       ));
 
   it('refuses output artifacts and an enabled cache, but takes the pipeline cache without using it', () => {
     reject(
       base({ a: { lambda: { module: 'f.mjs' }, artifacts: { output: ['o'] } } }),
-      /^step \[a\] is a lambda step, which runs no command, so it cannot have output artifacts$/,
+      runsNoCommand('a', 'a lambda', 'output artifacts'),
     );
     reject(
       base({ a: { lambda: { module: 'f.mjs' }, cache: { enable: true } } }),
@@ -489,7 +491,7 @@ describe('http', () => {
     it(`refuses [${key}] on an http step`, () =>
       reject(
         base({ a: { http: { url: 'https://x.test' }, [key]: value } }),
-        new RegExp(`^step \\[a\\] is an http step, which runs no command, so it cannot have \\[${key}\\]$`),
+        runsNoCommand('a', 'an http', `[${key}]`),
       ));
 
   it('may read its parameters, input artifacts and system variables, and be looped', () => {
